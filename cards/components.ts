@@ -1,0 +1,91 @@
+/**
+ * Card JSON 2.0 building blocks, limited to the fields the official component docs list (2.0 rejects
+ * unknown fields). Multi-language is per component: `content` holds the default (en_us) text and
+ * `i18n_content` both locales; header tags use `i18n_text_tag_list`, the title component's own i18n field.
+ */
+import { DEFAULT_LOCALE, LOCALES, STRINGS, type Strings } from "./strings";
+import type { Locale } from "./types";
+
+export type Json = Record<string, unknown>;
+
+/** One text in every locale the card carries. */
+export type I18nText = Readonly<Record<Locale, string>>;
+
+/** Header colours (`header.template`) from the 2.0 title component docs. */
+export type HeaderTemplate = "blue" | "green" | "red" | "orange" | "yellow" | "grey";
+
+/** Suffix-tag colours (`text_tag.color`) from the 2.0 title component docs. */
+export type TagColor = "blue" | "green" | "red" | "orange" | "yellow" | "neutral";
+
+export type ButtonType = "primary" | "danger";
+
+/** Renders the same text once per locale from its string table. */
+export function translate(pick: (t: Strings) => string): I18nText {
+  const out = {} as Record<Locale, string>;
+  for (const locale of LOCALES) out[locale] = pick(STRINGS[locale]);
+  return out;
+}
+
+function localized(text: I18nText): Json {
+  const i18n: Json = {};
+  for (const locale of LOCALES) i18n[locale] = text[locale];
+  return { content: text[DEFAULT_LOCALE], i18n_content: i18n };
+}
+
+export function plainText(text: I18nText): Json {
+  return { tag: "plain_text", ...localized(text) };
+}
+
+export function markdown(elementId: string, text: I18nText): Json {
+  return { tag: "markdown", element_id: elementId, ...localized(text) };
+}
+
+export function divider(elementId: string): Json {
+  return { tag: "hr", element_id: elementId };
+}
+
+/** One suffix tag per locale; element ids get the locale appended because they must be card-unique. */
+export function headerTags(idPrefix: string, text: I18nText, color: TagColor): Json {
+  const lists: Json = {};
+  for (const locale of LOCALES) {
+    lists[locale] = [
+      {
+        tag: "text_tag",
+        element_id: `${idPrefix}_${locale.slice(0, 2)}`,
+        text: { tag: "plain_text", content: text[locale] },
+        color,
+      },
+    ];
+  }
+  return lists;
+}
+
+/** A button that calls our server back with `value` (card.action.trigger carries it in action.value). */
+export function callbackButton(elementId: string, text: I18nText, type: ButtonType, value: Json): Json {
+  return {
+    tag: "button",
+    element_id: elementId,
+    type,
+    text: plainText(text),
+    behaviors: [{ type: "callback", value }],
+  };
+}
+
+/**
+ * Buttons side by side. 2.0 has no `action` module any more; a column set with auto-width columns is the
+ * documented way to put components on one row.
+ */
+export function buttonRow(elementId: string, cells: ReadonlyArray<{ columnId: string; button: Json }>): Json {
+  return {
+    tag: "column_set",
+    element_id: elementId,
+    flex_mode: "none",
+    horizontal_spacing: "8px",
+    columns: cells.map(({ columnId, button }) => ({
+      tag: "column",
+      element_id: columnId,
+      width: "auto",
+      elements: [button],
+    })),
+  };
+}

@@ -1,0 +1,40 @@
+/** What a card shows. Cards are pure functions of this view and a clock (see cards/index.ts). */
+export type CardState =
+  | "running" // task_check said `process`
+  | "success" // task_check said `success`
+  | "fail" // task_check said `fail`
+  | "unknown" // task_check answered a status we do not know (kept in rawStatus); still watched
+  | "not_found" // Feishu does not know the task (1061003) or does not let this app see it (1061004)
+  | "invalid" // the id was rejected (locally, or by Feishu with 1061002)
+  | "stopped" // someone stopped the watch
+  | "timed_out"; // still running after WATCH_TIMEOUT_MINUTES: we stopped watching
+
+export type Locale = "zh_cn" | "en_us";
+
+export interface CardView {
+  taskId: string;
+  state: CardState;
+  /** Status string exactly as Feishu sent it, for the "unknown" state. */
+  rawStatus?: string;
+  /** When watching started (ms since epoch). */
+  startedAt: number;
+  /** Last successful task_check (ms since epoch). */
+  lastCheckAt?: number;
+  /** When the watch ended (ms since epoch), for final states. */
+  finishedAt?: number;
+  /** Set while Feishu is failing transiently and we are retrying. */
+  retrying?: { attempt: number; nextRetryAt: number };
+  /** open_id of whoever stopped the watch (state "stopped"). */
+  stoppedBy?: string;
+  /** open_id of the person who asked. */
+  requesterOpenId?: string;
+  /** Watch id, carried in button callback values. */
+  watchId?: string;
+  /** Show the "Refresh now" / "Stop watching" buttons (running/unknown states only). */
+  actions?: boolean;
+  /** Watch timeout, for the timed_out text (minutes). */
+  timeoutMinutes?: number;
+}
+
+/** A card JSON 2.0 object, ready for JSON.stringify. */
+export type CardJson = Record<string, unknown>;

@@ -1,0 +1,24 @@
+import type { Locale } from "../cards/types";
+import type { OutgoingMessage } from "../src/feishu/client";
+import type { IncomingMessage } from "../src/feishu/message";
+import type { Logger } from "../src/logger";
+import type { Store } from "../src/store/types";
+
+/** Everything a command handler may use. Handlers never see HTTP, headers or the SDK. */
+export interface HandlerContext {
+  message: IncomingMessage;
+  store: Store;
+  logger: Logger;
+  locale: Locale;
+  now: () => number;
+  /**
+   * Replies to the command message. `purpose` names the reply within this command ("help", "invalid:abc"):
+   * together with the message id it makes the Feishu uuid, so a retried command never replies twice.
+   */
+  reply(message: OutgoingMessage, purpose: string): Promise<void>;
+  /**
+   * Asks for these tasks to be watched. The watches are created in the same transaction that marks the
+   * command handled, once the handler has returned; their first check starts at once.
+   */
+  watch(taskIds: string[]): void;
+}

@@ -1,0 +1,95 @@
+import type { IncomingMessage } from "../src/feishu/message";
+
+export const MAX_IDS_PER_COMMAND = 10;
+
+/** What a chat message asks of the bot. */
+export type Command =
+  | { kind: "status"; taskIds: string[]; invalid: string[]; dropped: number }
+  | { kind: "stop"; taskIds: string[]; invalid: string[] }
+  | { kind: "list" }
+  | { kind: "help" }
+  | { kind: "unknown"; name: string }
+  | { kind: "ignore"; reason: string };
+
+/**
+ * Task ids are long decimal numbers today (e.g. 7360595374803812356). We accept letters, digits, "_" and "-"
+ * up to 64 characters, so a future format is still passed to Feishu, and reject anything else as absurd.
+ */
+const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A bare number in a DM is taken as `/status <number>`. */
+const BARE_TASK_ID = /^\d{6,32}$/;
+
+/** Reads a message into a command. Pure: the bot's own open_id is passed in. */
+export function parseCommand(message: IncomingMessage, botOpenId: string): Command {
+  if (message.senderType !== "user") return { kind: "ignore", reason: "not sent by a user" };
+  if (message.messageType !== "text")
+    return { kind: "ignore", reason: `message type ${message.messageType}` };
+  if (message.chatType === "group" && !message.mentions.some((m) => m.openId === botOpenId)) {
+    return { kind: "ignore", reason: "group message that does not mention the bot" };
+  }
+  const text = normalizeText(
+    message.text,
+    message.mentions.map((m) => m.key),
+  );
+  const [head = "", ...args] = text.split(" ").filter(Boolean);
+
+  if (!head.startsWith("/")) {
+    if (message.chatType === "p2p" && BARE_TASK_ID.test(head) && args.length === 0) return statusOf([head]);
+    return { kind: "help" };
+  }
+  const name = head.slice(1).toLowerCase();
+  switch (name) {
+    case "status":
+      return args.length === 0 ? { kind: "help" } : statusOf(args);
+    case "stop": {
+      const { valid, invalid } = splitIds(args);
+      return args.length === 0 ? { kind: "help" } : { kind: "stop", taskIds: valid, invalid };
+    }
+    case "list":
+      return { kind: "list" };
+    case "help":
+    case "start":
+      return { kind: "help" };
+    default:
+      return { kind: "unknown", name: name.slice(0, 32) };
+  }
+}
+
+function statusOf(args: string[]): Command {
+  const { valid, invalid } = splitIds(args);
+  const dropped = Math.max(0, valid.length - MAX_IDS_PER_COMMAND);
+  return {
+    kind: "status",
+    taskIds: valid.slice(0, MAX_IDS_PER_COMMAND),
+    invalid: invalid.slice(0, 3),
+    dropped,
+  };
+}
+
+function splitIds(args: string[]): { valid: string[]; invalid: string[] } {
+  const valid: string[] = [];
+  const invalid: string[] = [];
+  for (const raw of args) {
+    const id = raw.replace(/^[<`"'「]+|[>`"'」,，。.;；]+$/g, "");
+    if (TASK_ID.test(id)) {
+      if (!valid.includes(id)) valid.push(id);
+    } else if (!invalid.includes(raw)) {
+      invalid.push(raw);
+    }
+  }
+  return { valid, invalid };
+}
+
+/**
+ * Removes mention placeholders (@_user_1, @_all), folds full-width forms (／status, ｓｔａｔｕｓ, full-width
+ * digits and spaces) with NFKC, and collapses every kind of white space to one space.
+ */
+export function normalizeText(text: string, mentionKeys: string[]): string {
+  let out = text.normalize("NFKC");
+  // Longest first, so @_user_1 does not eat the start of @_user_10.
+  for (const key of [...mentionKeys].sort((a, b) => b.length - a.length)) {
+    if (key) out = out.split(key).join(" ");
+  }
+  out = out.replace(/@_user_\d+|@_all/g, " ");
+  return out.replace(/(?:\s|\u200b|\u200c|\u200d|\ufeff)+/g, " ").trim();
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import express, { type Express } from "express";
+import type { Config } from "./config";
+import { FeishuClient } from "./feishu/client";
+import { type FeishuApi, PacedFeishu } from "./feishu/paced";
+import { createReceiver } from "./feishu/receiver";
+import { InboxProcessor } from "./inbox";
+import type { Logger } from "./logger";
+import { createMetrics, type Metrics } from "./metrics";
+import { SqliteStore } from "./store/sqlite";
+import type { Store } from "./store/types";
+import { WatchEngine } from "./watch/engine";
+import { backoffMs } from "./watch/policy";
+import { sleep } from "./watch/rate-limiter";
+import { Scheduler } from "./watch/scheduler";
+
+export interface AppDeps {
+  logger: Logger;
+  now?: () => number;
+  /** Defaults to SQLite at config.databasePath. */
+  store?: Store;
+  /** Defaults to the SDK client, paced. */
+  feishu?: FeishuApi;
+}
+
+export interface App {
+  http: Express;
+  store: Store;
+  metrics: Metrics;
+  scheduler: Scheduler;
+  inbox: InboxProcessor;
+  engine: WatchEngine;
+  /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
+  start(): Promise<void>;
+  /** Stops the schedule, lets in-flight work finish and closes the store. */
+  stop(): Promise<void>;
+  readonly state: "starting" | "ready" | "stopping" | "stopped";
+}
+
+/** Builds the whole bot from its configuration; only main.ts listens on a port. */
+export function createApp(config: Readonly<Config>, deps: AppDeps): App {
+  const { logger } = deps;
+  const now = deps.now ?? Date.now;
+  const owner = `bot-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const store = deps.store ?? new SqliteStore(config.databasePath);
+  const feishu =
+    deps.feishu ??
+    new PacedFeishu(
+      new FeishuClient({ appId: config.appId, appSecret: config.appSecret, domain: config.domain, logger }),
+      config.taskCheckRps,
+    );
+  const metrics = createMetrics(() => store.countOpenWatches());
+  let botOpenId = "";
+  let state: App["state"] = "starting";
+
+  const common = { store, feishu, logger, metrics, now, owner, locale: config.locale };
+  const engine = new WatchEngine({
+    ...common,
+    pollIntervalSeconds: config.pollIntervalSeconds,
+    watchTimeoutMinutes: config.watchTimeoutMinutes,
+  });
+  // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
+  const inbox = new InboxProcessor({ ...common, engine, botOpenId: () => botOpenId });
+  const scheduler = new Scheduler({ engine, inbox, store, logger, now });
+
+  const http = express();
+  http.disable("x-powered-by");
+  http.use(createReceiver({ secrets: config, store, inbox, metrics, logger, now }));
+  http.get("/healthz", async (_req, res) => {
+    const storeOk = await store.ping().catch(() => false);
+    const ok = state === "ready" && storeOk && scheduler.running;
+    res.status(ok ? 200 : 503).json({
+      status: ok ? "ok" : state === "ready" ? "degraded" : state,
+      store: storeOk ? "ok" : "unavailable",
+      scheduler: scheduler.running ? "running" : "stopped",
+      last_round_at: scheduler.lastRoundAt ? new Date(scheduler.lastRoundAt).toISOString() : null,
+    });
+  });
+  http.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  return {
+    http,
+    store,
+    metrics,
+    scheduler,
+    inbox,
+    engine,
+    get state() {
+      return state;
+    },
+    async start() {
+      botOpenId = await learnBotOpenId(feishu, logger);
+      logger.info("bot identity known", { bot_open_id: botOpenId });
+      scheduler.start();
+      inbox.kick(); // commands left unfinished by a crash
+      state = "ready";
+    },
+    async stop() {
+      if (state === "stopping" || state === "stopped") return;
+      state = "stopping";
+      await scheduler.stop();
+      await inbox.idle();
+      await store.close();
+      state = "stopped";
+    },
+  };
+}
+
+/** The bot's open_id tells mentions of the bot from mentions of others. Retries a while, then says what to fix. */
+async function learnBotOpenId(feishu: FeishuApi, logger: Logger): Promise<string> {
+  const attempts = 6;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await feishu.botOpenId();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (attempt >= attempts) {
+        throw new Error(
+          `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
+            "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",
+        );
+      }
+      logger.warn("bot info not available yet; retrying", { attempt, reason });
+      await sleep(backoffMs(attempt, 1));
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { isAbsolute, resolve } from "node:path";
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+
+export interface Config {
+  appId: string;
+  appSecret: string;
+  encryptKey: string;
+  verificationToken: string;
+  /** Base URL of the Open Platform, without a trailing slash. */
+  domain: string;
+  port: number;
+  host: string;
+  /** Absolute path of the SQLite file, or ":memory:". */
+  databasePath: string;
+  pollIntervalSeconds: number;
+  watchTimeoutMinutes: number;
+  taskCheckRps: number;
+  logLevel: LogLevel;
+  logFormat: "json" | "pretty";
+  /** Language of plain-text messages; cards always carry both. */
+  locale: "zh_cn" | "en_us";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DOMAINS: Record<string, string> = {
+  feishu: "https://open.feishu.cn",
+  lark: "https://open.larksuite.com",
+};
+const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the whole configuration from an env object (never process.env itself).
+ * Throws one ConfigError naming every missing or malformed variable.
+ */
+export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
+  const problems: string[] = [];
+  const get = (name: string): string => (env[name] ?? "").trim();
+
+  const required = (name: string, hint: string): string => {
+    const value = get(name);
+    if (!value) problems.push(`${name} is required (${hint})`);
+    return value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const positive = (name: string, fallback: number): number => {
+    const raw = get(name);
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) {
+      problems.push(`${name} must be a positive number, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const appId = required("FEISHU_APP_ID", "the app id from the Feishu developer console, cli_...");
+  if (appId && !appId.startsWith("cli_"))
+    problems.push(`FEISHU_APP_ID must start with "cli_", got "${appId}"`);
+  const appSecret = required("FEISHU_APP_SECRET", "the app secret from the Feishu developer console");
+
+  const domain = parseDomain(get("FEISHU_DOMAIN") || "feishu", problems);
+  const databasePath = parseDatabaseUrl(get("DATABASE_URL") || "sqlite:./data/bot.sqlite", cwd, problems);
+
+  const logLevel = (get("LOG_LEVEL") || "info").toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${get("LOG_LEVEL")}"`);
+  }
+  const logFormat = get("LOG_FORMAT") || (get("NODE_ENV") === "production" ? "json" : "pretty");
+  if (logFormat !== "json" && logFormat !== "pretty") {
+    problems.push(`LOG_FORMAT must be "json" or "pretty", got "${logFormat}"`);
+  }
+
+  const locale = (get("BOT_LOCALE") || "zh_cn").toLowerCase().replace("-", "_");
+  if (locale !== "zh_cn" && locale !== "en_us") {
+    problems.push(`BOT_LOCALE must be "zh_cn" or "en_us", got "${get("BOT_LOCALE")}"`);
+  }
+
+  const config: Config = {
+    appId,
+    appSecret,
+    encryptKey: get("FEISHU_ENCRYPT_KEY"),
+    verificationToken: get("FEISHU_VERIFICATION_TOKEN"),
+    domain,
+    port: integer("PORT", 3000, 0, 65535),
+    host: get("HOST") || "0.0.0.0",
+    databasePath,
+    pollIntervalSeconds: integer("POLL_INTERVAL_SECONDS", 5, 1, 3600),
+    watchTimeoutMinutes: integer("WATCH_TIMEOUT_MINUTES", 1440, 1, 60 * 24 * 14),
+    taskCheckRps: positive("TASK_CHECK_RPS", 5),
+    logLevel: logLevel as LogLevel,
+    logFormat: logFormat as Config["logFormat"],
+    locale: locale as Config["locale"],
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function parseDomain(raw: string, problems: string[]): string {
+  const named = DOMAINS[raw.toLowerCase()];
+  if (named) return named;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(
+      `FEISHU_DOMAIN must be "feishu", "lark" or a base URL such as http://127.0.0.1:9000, got "${raw}"`,
+    );
+    return raw;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    problems.push(`FEISHU_DOMAIN must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): string {
+  if (!raw.startsWith("sqlite:")) {
+    problems.push(`DATABASE_URL must look like sqlite:<path> (only SQLite is built in), got "${raw}"`);
+    return raw;
+  }
+  const path = raw.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
+  if (!path) {
+    problems.push(`DATABASE_URL names no file, got "${raw}"`);
+    return path;
+  }
+  if (path === ":memory:") return path;
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}

@@ -1,0 +1,107 @@
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { InboxProcessor } from "../inbox";
+import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
+import type { Store } from "../store/types";
+import { type Envelope, openEnvelope, type WebhookSecrets } from "./envelope";
+import { readMessageEvent } from "./message";
+import { WebhookError } from "./verify";
+
+export interface ReceiverOptions {
+  secrets: WebhookSecrets;
+  store: Store;
+  inbox: InboxProcessor;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Feishu's events are a few KB; anything far larger is not from Feishu. */
+export const BODY_LIMIT = "64kb";
+
+/**
+ * The HTTP edge: verifies, decrypts, records what must not be lost, answers Feishu, and hands the work on.
+ * Nothing here waits for Feishu's API, so the answer comes in milliseconds whatever Feishu is doing.
+ */
+export function createReceiver(o: ReceiverOptions): Router {
+  const router = express.Router();
+  const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
+
+  const receive = async (req: Request, res: Response) => {
+    const started = performance.now();
+    let type = "unknown";
+    let outcome = "rejected";
+    try {
+      const envelope = openEnvelope(
+        { rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), header: (name) => req.get(name) },
+        o.secrets,
+      );
+      if (envelope.kind === "challenge") {
+        type = "url_verification";
+        outcome = "challenge";
+        res.json({ challenge: envelope.challenge });
+        return;
+      }
+      type = envelope.eventType;
+      const result = await accept(envelope);
+      outcome = result.outcome;
+      res.status(200).json(result.body ?? {});
+    } catch (error) {
+      if (!(error instanceof WebhookError)) throw error;
+      o.logger.warn("webhook request refused", {
+        status: error.status,
+        reason: error.message,
+        path: req.path,
+      });
+      res.status(error.status).json({ error: error.message });
+    } finally {
+      o.metrics.eventsReceived.inc({ type, outcome });
+      o.metrics.eventAnswerSeconds.observe((performance.now() - started) / 1000);
+      o.logger.debug("webhook answered", { type, outcome, ms: Math.round(performance.now() - started) });
+    }
+  };
+
+  /** Records an event before its 200; a duplicate is answered 200 too, so Feishu stops re-pushing it. */
+  const accept = async (
+    envelope: Extract<Envelope, { kind: "event" }>,
+  ): Promise<{ outcome: string; body?: Record<string, unknown> }> => {
+    switch (envelope.eventType) {
+      case "im.message.receive_v1": {
+        const message = readMessageEvent(envelope.event, envelope.eventId);
+        const result = await o.store.recordMessage(message, o.now());
+        if (result === "new") {
+          o.logger.info("message accepted", { message_id: message.messageId, event_id: message.eventId });
+          o.inbox.kick();
+          return { outcome: "accepted" };
+        }
+        o.logger.info("duplicate delivery ignored", {
+          message_id: message.messageId,
+          event_id: message.eventId,
+        });
+        return { outcome: "duplicate" };
+      }
+      default:
+        return { outcome: "ignored" };
+    }
+  };
+
+  router.post(["/webhook/event", "/webhook/card"], raw, (req, res, next) => {
+    receive(req, res).catch(next);
+  });
+  router.use(["/webhook/event", "/webhook/card"], bodyErrors(o.logger));
+  return router;
+}
+
+/** body-parser errors (too large, bad encoding) become 4xx; anything else is ours: 500, logged. */
+function bodyErrors(logger: Logger) {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      res.status(status).json({ error: (error as Error).message });
+      return;
+    }
+    logger.error("webhook handling failed", { error: String(error) });
+    res.status(500).json({ error: "internal error" });
+  };
+}

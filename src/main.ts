@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { parseEnv } from "node:util";
+import { createApp } from "./app";
+import { ConfigError, readConfig } from "./config";
+import { createLogger } from "./logger";
+
+/** The only place that reads process.env and listens on a port. */
+async function main(): Promise<void> {
+  // Variables set in the environment win over the .env file.
+  const fromFile = existsSync(".env") ? parseEnv(readFileSync(".env", "utf8")) : {};
+  const env = { ...fromFile, ...process.env };
+
+  let config: ReturnType<typeof readConfig>;
+  try {
+    config = readConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Cannot start: ${error.problems.join("\n               ")}\n`);
+      process.stderr.write("See the Configuration section of README.md, or copy .env.example to .env.\n");
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    secrets: [config.appSecret, config.encryptKey, config.verificationToken],
+  });
+  logger.info("starting", {
+    app_id: config.appId,
+    domain: config.domain,
+    port: config.port,
+    database: config.databasePath,
+    poll_interval_seconds: config.pollIntervalSeconds,
+    watch_timeout_minutes: config.watchTimeoutMinutes,
+    task_check_rps: config.taskCheckRps,
+    encrypt_key: config.encryptKey ? "set" : "not set",
+    verification_token: config.verificationToken ? "set" : "not set",
+    locale: config.locale,
+  });
+
+  const app = createApp(config, { logger });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.http.listen(config.port, config.host, () => resolve(s));
+    s.once("error", reject);
+  });
+  const address = server.address();
+  logger.info("listening", { port: typeof address === "object" && address ? address.port : config.port });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await app.stop();
+    await closed;
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  try {
+    await app.start();
+  } catch (error) {
+    logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    await app.stop();
+    process.exit(1);
+  }
+  logger.info("ready");
+}
+
+process.on("unhandledRejection", (reason) => {
+  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+});
+
+void main();

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Every metric the bot exports; documented in the README's "Metrics" table. */
+export function createMetrics(countOpenWatches: () => Promise<number>) {
+  const registry = new Registry();
+  const metrics = {
+    registry,
+    eventsReceived: new Counter({
+      name: "feishu_events_received_total",
+      help: "Webhook requests by event type and outcome (accepted, duplicate, ignored, rejected, challenge)",
+      labelNames: ["type", "outcome"] as const,
+      registers: [registry],
+    }),
+    eventAnswerSeconds: new Histogram({
+      name: "feishu_event_answer_seconds",
+      help: "Time from a webhook request arriving to its answer",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    commands: new Counter({
+      name: "bot_commands_total",
+      help: "Chat commands handled, by command",
+      labelNames: ["command"] as const,
+      registers: [registry],
+    }),
+    taskChecks: new Counter({
+      name: "feishu_task_check_total",
+      help: "task_check calls by result (process, success, fail, unknown, or the failure kind)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    cardPatches: new Counter({
+      name: "feishu_card_patches_total",
+      help: "Card updates (PATCH) by result",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    messagesSent: new Counter({
+      name: "feishu_messages_sent_total",
+      help: "Messages sent (cards and replies), by kind and result",
+      labelNames: ["kind", "result"] as const,
+      registers: [registry],
+    }),
+    notifications: new Counter({
+      name: "bot_notifications_total",
+      help: "Completion notifications, by result",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    activeWatches: new Gauge({
+      name: "bot_active_watches",
+      help: "Watches not yet ended",
+      registers: [registry],
+      async collect() {
+        this.set(await countOpenWatches());
+      },
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

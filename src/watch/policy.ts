@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import type { FailureKind } from "../feishu/errors";
+
+const MINUTE = 60_000;
+
+/**
+ * Adaptive polling: the base interval while a task is young, then slower, so a day-long watch does not burn
+ * a free tenant's monthly API quota. Returns milliseconds until the next task_check.
+ *
+ *   age < 10 min   base interval (POLL_INTERVAL_SECONDS, default 5 s)
+ *   age < 1 h      max(base, 30 s)
+ *   age < 6 h      max(base, 2 min)
+ *   older          max(base, 5 min)
+ */
+export function pollIntervalMs(ageMs: number, baseSeconds: number): number {
+  const base = baseSeconds * 1000;
+  if (ageMs < 10 * MINUTE) return base;
+  if (ageMs < 60 * MINUTE) return Math.max(base, 30_000);
+  if (ageMs < 360 * MINUTE) return Math.max(base, 2 * MINUTE);
+  return Math.max(base, 5 * MINUTE);
+}
+
+/** Exponential backoff with full jitter on top of the base: base·2^(n-1), capped at 5 min. */
+export function backoffMs(failures: number, baseSeconds: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(5 * MINUTE, baseSeconds * 1000 * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** When to try again after a failure of the given kind. */
+export function retryDelayMs(
+  kind: FailureKind,
+  failures: number,
+  baseSeconds: number,
+  retryAfterSeconds?: number,
+): number {
+  if (kind === "rate_limited" && retryAfterSeconds !== undefined) {
+    return Math.max(1000, retryAfterSeconds * 1000) + Math.round(Math.random() * 250);
+  }
+  return backoffMs(failures, baseSeconds);
+}
+
+/**
+ * A deterministic Feishu `uuid` (≤ 50 chars) for one intended message, so that a retry, or a crash between
+ * "sent" and "recorded", never posts it twice (Feishu keeps a uuid for one hour).
+ */
+export function messageUuid(purpose: string, ...parts: string[]): string {
+  const digest = createHash("sha256").update(parts.join("\u0000")).digest("base64url").slice(0, 40);
+  return `${purpose.slice(0, 8)}-${digest}`;
+}
+
+/** The status task_check answered, as a card state. */
+export function stateOf(status: string): "running" | "success" | "fail" | "unknown" {
+  if (status === "process") return "running";
+  if (status === "success" || status === "fail") return status;
+  return "unknown";
+}

@@ -1,0 +1,71 @@
+import cron, { type ScheduledTask } from "node-cron";
+import type { InboxProcessor } from "../inbox";
+import type { Logger } from "../logger";
+import type { Store } from "../store/types";
+import type { WatchEngine } from "./engine";
+
+export interface SchedulerOptions {
+  engine: WatchEngine;
+  inbox: InboxProcessor;
+  store: Store;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Delivery records are kept 24 h: longer than Feishu's ~7.1 h re-push window, so dedupe always sees them. */
+export const DEDUPE_RETENTION_MS = 24 * 3600_000;
+const PURGE_EVERY_MS = 3600_000;
+
+/**
+ * Once a second (node-cron, seconds resolution, no overlapping runs): pick up commands due for a retry and
+ * run one round of due watches. The round itself decides what is due; the cron only provides the beat.
+ */
+export class Scheduler {
+  private task: ScheduledTask | undefined;
+  private current: Promise<void> | undefined;
+  private lastPurge = 0;
+  lastRoundAt = 0;
+
+  constructor(private readonly o: SchedulerOptions) {}
+
+  get running(): boolean {
+    return this.task !== undefined;
+  }
+
+  start(): void {
+    this.task = cron.schedule("* * * * * *", () => this.tick(), { name: "watch-rounds", noOverlap: true });
+  }
+
+  /** One beat; also called directly by tests. Never throws. */
+  tick(): Promise<void> {
+    if (!this.current) {
+      this.current = this.beat().finally(() => {
+        this.current = undefined;
+      });
+    }
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    const task = this.task;
+    this.task = undefined;
+    await task?.destroy();
+    await this.current;
+  }
+
+  private async beat(): Promise<void> {
+    const now = this.o.now();
+    try {
+      this.o.inbox.kick();
+      await this.o.engine.round();
+      this.lastRoundAt = now;
+      if (now - this.lastPurge >= PURGE_EVERY_MS) {
+        this.lastPurge = now;
+        const removed = await this.o.store.purge(now - DEDUPE_RETENTION_MS);
+        if (removed > 0) this.o.logger.info("purged old delivery records", { removed });
+      }
+    } catch (error) {
+      this.o.logger.error("scheduler round failed", { error: String(error) });
+    }
+  }
+}

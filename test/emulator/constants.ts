@@ -1,0 +1,58 @@
+/**
+ * Feishu constants of the emulator: every Feishu fact it relies on (error codes, HTTP statuses, limits)
+ * lives here, in one place. Sources are listed in README.md.
+ */
+import type { EmulatorOptions } from "./types";
+
+export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
+  appId: "cli_a1b2c3d4e5f60718",
+  appSecret: "emulator-secret",
+  botOpenId: "ou_bot0000000000000000000000000000",
+  botName: "Task Bot",
+  encryptKey: "",
+  verificationToken: "",
+  tokenTtlSeconds: 7200,
+  patchPerSecondPerMessage: 5,
+};
+
+/** Feishu error codes the emulator answers with (see README for sources). */
+export const CODES = {
+  INVALID_PARAM: 10003, // tenant_access_token: missing/unknown app_id ("invalid param")
+  APP_SECRET_INVALID: 10014, // tenant_access_token: wrong app_secret
+  TASK_PARAMS_ERROR: 1061002,
+  TASK_NOT_FOUND: 1061003,
+  IM_BAD_PARAM: 230001,
+  IM_NOT_SENDER: 230012,
+  IM_RATE_LIMITED: 230020,
+  IM_TOO_LONG: 230025,
+  IM_CARD_INVALID: 230099,
+  INVALID_TOKEN: 99991663,
+  FIELD_VALIDATION: 99992402,
+  GATEWAY_RATE_LIMITED: 99991400,
+} as const;
+
+/** HTTP statuses, one constant each (all business errors below arrive as 4xx on real Feishu). */
+export const HTTP = {
+  /** Token endpoint answers business failures with HTTP 200 and a non-zero code (the SDK expects that). */
+  TOKEN_ERROR: 200,
+  /** 99991663 is answered with HTTP 400. */
+  INVALID_TOKEN: 400,
+  /** im/v1 error tables list 230020 with HTTP 400 (not 429). */
+  IM_RATE_LIMITED: 400,
+  IM_ERROR: 400,
+  TASK_PARAMS_ERROR: 400,
+  TASK_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+} as const;
+
+export const INVALID_TOKEN_MSG =
+  "Invalid access token for authorization. Please make a request with token attached.";
+export const IM_BAD_PARAM_MSG = "Your request contains an invalid request parameter";
+/** Card and post bodies may not exceed 30 KB; text 150 KB. */
+export const CARD_MAX_BYTES = 30 * 1024;
+export const TEXT_MAX_BYTES = 150 * 1024;
+/** Same uuid within this window returns the already created message. */
+export const UUID_WINDOW_MS = 60 * 60 * 1000;
+export const UUID_MAX_LENGTH = 50;
+export const TENANT_KEY = "tenant_emulator";
+export const DEFAULT_USER_OPEN_ID = "ou_user0000000000000000000000000001";

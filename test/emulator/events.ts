@@ -1,0 +1,199 @@
+/**
+ * Events to the bot, shaped and delivered exactly as Feishu does: v2 envelopes, optional
+ * {"encrypt": ...} bodies, X-Lark-* signature headers over the raw body bytes.
+ */
+import { request } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { performance } from "node:perf_hooks";
+import { DEFAULT_USER_OPEN_ID, TENANT_KEY } from "./constants";
+import { derivedHex, encryptBody, randomHex, signBody } from "./crypto";
+import type { EmulatorState } from "./state";
+import type {
+  BotAddedEvent,
+  CardActionEvent,
+  DeliverOptions,
+  DeliveryResult,
+  EmulatorOptions,
+  EventEnvelope,
+  MessageEventInput,
+  MessageMention,
+  MessageReceiveEvent,
+  UserIds,
+} from "./types";
+
+/** The user ids Feishu puts next to an open_id (stable per open_id). */
+export function userIds(openId: string): UserIds {
+  return {
+    open_id: openId,
+    union_id: `on_${derivedHex(`union:${openId}`)}`,
+    user_id: derivedHex(`user:${openId}`, 8),
+  };
+}
+
+export function envelope<E>(
+  options: Required<EmulatorOptions>,
+  eventType: string,
+  event: E,
+  eventId?: string,
+) {
+  const result: EventEnvelope<E> = {
+    schema: "2.0",
+    header: {
+      event_id: eventId ?? randomHex(16),
+      event_type: eventType,
+      create_time: String(Date.now()),
+      token: options.verificationToken,
+      app_id: options.appId,
+      tenant_key: TENANT_KEY,
+    },
+    event,
+  };
+  return result;
+}
+
+/** im.message.receive_v1; registers the message so the bot can reply to it. */
+export function messageEvent(
+  state: EmulatorState,
+  options: Required<EmulatorOptions>,
+  input: MessageEventInput,
+): EventEnvelope<MessageReceiveEvent> {
+  const senderOpenId = input.senderOpenId ?? DEFAULT_USER_OPEN_ID;
+  const chatId =
+    input.chatId ?? (input.chatType === "p2p" ? state.p2pChat(senderOpenId) : `oc_${randomHex(16)}`);
+  const messageId = input.messageId ?? `om_${randomHex(16)}`;
+  const mentions: MessageMention[] = (input.mentions ?? []).map((m) => ({
+    key: m.key,
+    id: userIds(m.openId),
+    name: m.name,
+    tenant_key: TENANT_KEY,
+  }));
+  let text = input.text ?? "";
+  if (input.mentionBot) {
+    text = `@_user_1 ${text}`;
+    mentions.unshift({
+      key: "@_user_1",
+      id: userIds(options.botOpenId),
+      name: options.botName,
+      tenant_key: TENANT_KEY,
+    });
+  }
+  const messageType = input.messageType ?? "text";
+  const now = String(Date.now());
+  const event: MessageReceiveEvent = {
+    sender: {
+      sender_id: userIds(senderOpenId),
+      sender_type: input.senderType ?? "user",
+      tenant_key: TENANT_KEY,
+    },
+    message: {
+      message_id: messageId,
+      root_id: "",
+      parent_id: "",
+      create_time: now,
+      update_time: now,
+      chat_id: chatId,
+      thread_id: "",
+      chat_type: input.chatType,
+      message_type: messageType,
+      content: input.content ?? JSON.stringify({ text }),
+    },
+  };
+  if (mentions.length > 0) event.message.mentions = mentions;
+  state.registerInbound(messageId, chatId);
+  return envelope(options, "im.message.receive_v1", event, input.eventId);
+}
+
+export function botAddedEvent(
+  options: Required<EmulatorOptions>,
+  input: { chatId: string; operatorOpenId: string },
+) {
+  const event: BotAddedEvent = {
+    chat_id: input.chatId,
+    operator_id: userIds(input.operatorOpenId),
+    external: false,
+    operator_tenant_key: TENANT_KEY,
+    name: "Emulated group",
+  };
+  return envelope(options, "im.chat.member.bot.added_v1", event);
+}
+
+export function cardActionEvent(
+  options: Required<EmulatorOptions>,
+  input: { openMessageId: string; chatId: string; operatorOpenId: string; value: Record<string, unknown> },
+) {
+  const event: CardActionEvent = {
+    operator: { tenant_key: TENANT_KEY, ...userIds(input.operatorOpenId) },
+    token: `c-${randomHex(16)}`,
+    action: { value: input.value, tag: "button" },
+    host: "im_message",
+    context: { open_message_id: input.openMessageId, open_chat_id: input.chatId },
+  };
+  return envelope(options, "card.action.trigger", event);
+}
+
+/** The url_verification body Feishu POSTs when the request URL is saved. */
+export function challenge(options: Required<EmulatorOptions>, token?: string): Record<string, unknown> {
+  return { challenge: randomHex(16), token: token ?? options.verificationToken, type: "url_verification" };
+}
+
+/** Builds the exact body and headers Feishu would send for `payload`. */
+export function buildDelivery(
+  options: Required<EmulatorOptions>,
+  payload: object,
+  opts: DeliverOptions = {},
+) {
+  const isChallenge = (payload as { type?: unknown }).type === "url_verification";
+  const copy = structuredClone(payload) as Record<string, unknown>;
+  const header = copy.header as Record<string, unknown> | undefined;
+  if (opts.eventId !== undefined && header) header.event_id = opts.eventId;
+  if (opts.token !== undefined) {
+    if (header) header.token = opts.token;
+    else copy.token = opts.token;
+  }
+  const key = options.encryptKey;
+  const encrypt = opts.encrypt ?? key !== "";
+  const sign = opts.sign ?? (key !== "" && !isChallenge);
+  if ((encrypt || sign) && key === "") throw new Error("deliver: encrypt/sign need an encryptKey");
+  const plain = JSON.stringify(copy);
+  const body = opts.rawBody ?? (encrypt ? JSON.stringify({ encrypt: encryptBody(key, plain) }) : plain);
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+  if (sign) {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomHex(8);
+    headers["x-lark-request-timestamp"] = timestamp;
+    headers["x-lark-request-nonce"] = nonce;
+    headers["x-lark-signature"] = signBody(key, timestamp, nonce, body);
+  }
+  return { body, headers: { ...headers, ...opts.headers } };
+}
+
+/** POSTs `body` to targetUrl (no connection reuse) and measures the latency. */
+export function post(
+  targetUrl: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<DeliveryResult> {
+  const started = performance.now();
+  const url = new URL(targetUrl);
+  const send = url.protocol === "https:" ? httpsRequest : request;
+  return new Promise((resolve, reject) => {
+    const allHeaders = { "content-length": String(Buffer.byteLength(body, "utf8")), ...headers };
+    const req = send(url, { method: "POST", headers: allHeaders, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let parsed: unknown;
+        try {
+          parsed = text === "" ? undefined : JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed, text, ms: performance.now() - started });
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}

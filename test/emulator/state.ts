@@ -1,0 +1,188 @@
+/**
+ * In-memory state of the emulator: tokens, scripted tasks, messages, faults and the request log.
+ * No I/O here; server.ts and routes.ts read and mutate it.
+ */
+
+import { UUID_WINDOW_MS } from "./constants";
+import { randomHex } from "./crypto";
+import type { Fault, RecordedRequest, RouteName, SentMessage } from "./types";
+
+interface IssuedToken {
+  expiresAt: number;
+  revoked: boolean;
+}
+
+interface ScriptedTask {
+  statuses: string[];
+  served: number;
+}
+
+/** A message the bot may reply to: one it received (messageEvent) or one it sent. */
+export interface KnownMessage {
+  message_id: string;
+  chat_id: string;
+  root_id: string;
+  fromBot: boolean;
+}
+
+/** Feishu refreshes a tenant token when less than 30 minutes remain; otherwise it returns the same one. */
+const TOKEN_REUSE_MIN_REMAINING_MS = 30 * 60 * 1000;
+
+export class EmulatorState {
+  requests: RecordedRequest[] = [];
+  messages: SentMessage[] = [];
+  readonly known = new Map<string, KnownMessage>();
+  private readonly byId = new Map<string, SentMessage>();
+  private readonly tokens = new Map<string, IssuedToken>();
+  private tasks = new Map<string, ScriptedTask>();
+  private taskChecks = new Map<string, number>();
+  private faults: Array<Fault & { remaining: number }> = [];
+  private uuids = new Map<string, { messageId: string; at: number }>();
+  private patchTimes = new Map<string, number[]>();
+  private p2pChats = new Map<string, string>();
+
+  // ---- tokens ----
+  issueToken(ttlSeconds: number, now = Date.now()): { token: string; expire: number } {
+    for (const [token, t] of this.tokens) {
+      if (!t.revoked && t.expiresAt - now > TOKEN_REUSE_MIN_REMAINING_MS) {
+        return { token, expire: Math.floor((t.expiresAt - now) / 1000) };
+      }
+    }
+    const token = `t-emu-${randomHex(16)}`;
+    this.tokens.set(token, { expiresAt: now + ttlSeconds * 1000, revoked: false });
+    return { token, expire: ttlSeconds };
+  }
+
+  tokenValid(token: string | undefined, now = Date.now()): boolean {
+    const t = token === undefined ? undefined : this.tokens.get(token);
+    return t !== undefined && !t.revoked && t.expiresAt > now;
+  }
+
+  revokeTokens(): void {
+    for (const t of this.tokens.values()) t.revoked = true;
+  }
+
+  // ---- tasks ----
+  setTask(taskId: string, statuses: string[]): void {
+    if (statuses.length === 0) throw new Error(`setTask(${taskId}): give at least one status`);
+    this.tasks.set(taskId, { statuses: [...statuses], served: 0 });
+  }
+
+  hasTask(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
+
+  /** The next scripted status (the last one repeats forever). */
+  nextTaskStatus(taskId: string): string | undefined {
+    const task = this.tasks.get(taskId);
+    if (!task) return undefined;
+    const status = task.statuses[Math.min(task.served, task.statuses.length - 1)];
+    task.served++;
+    return status;
+  }
+
+  countTaskCheck(taskId: string): void {
+    this.taskChecks.set(taskId, (this.taskChecks.get(taskId) ?? 0) + 1);
+  }
+
+  taskCheckCount(taskId?: string): number {
+    if (taskId !== undefined) return this.taskChecks.get(taskId) ?? 0;
+    let total = 0;
+    for (const n of this.taskChecks.values()) total += n;
+    return total;
+  }
+
+  // ---- messages ----
+  addMessage(message: SentMessage, rootId: string): void {
+    this.messages.push(message);
+    this.byId.set(message.message_id, message);
+    this.known.set(message.message_id, {
+      message_id: message.message_id,
+      chat_id: message.chat_id,
+      root_id: rootId,
+      fromBot: true,
+    });
+  }
+
+  message(messageId: string): SentMessage | undefined {
+    return this.byId.get(messageId);
+  }
+
+  registerInbound(messageId: string, chatId: string): void {
+    this.known.set(messageId, { message_id: messageId, chat_id: chatId, root_id: "", fromBot: false });
+  }
+
+  /** The p2p chat of a user (created on first use), so DMs and create(open_id) share one chat. */
+  p2pChat(openId: string): string {
+    let chat = this.p2pChats.get(openId);
+    if (!chat) {
+      chat = `oc_${randomHex(16)}`;
+      this.p2pChats.set(openId, chat);
+    }
+    return chat;
+  }
+
+  /** The message already created with this uuid within the last hour, if any. */
+  byUuid(uuid: string, now = Date.now()): SentMessage | undefined {
+    const hit = this.uuids.get(uuid);
+    if (!hit || now - hit.at > UUID_WINDOW_MS) return undefined;
+    return this.byId.get(hit.messageId);
+  }
+
+  rememberUuid(uuid: string, messageId: string, now = Date.now()): void {
+    this.uuids.set(uuid, { messageId, at: now });
+  }
+
+  /** Sliding 1-second window per message: true when this patch is admitted. */
+  admitPatch(messageId: string, limit: number, now = Date.now()): boolean {
+    const recent = (this.patchTimes.get(messageId) ?? []).filter((t) => now - t < 1000);
+    const admitted = recent.length < limit;
+    if (admitted) recent.push(now);
+    this.patchTimes.set(messageId, recent);
+    return admitted;
+  }
+
+  // ---- faults ----
+  inject(fault: Fault): void {
+    const count = fault.count ?? 1;
+    if (!(count > 0)) throw new Error(`inject: count must be > 0 (got ${count})`);
+    const effect = [fault.hang, fault.delayMs, fault.status, fault.code, fault.body].some(
+      (v) => v !== undefined,
+    );
+    if (!effect) throw new Error("inject: a fault needs hang, delayMs, status, code or body");
+    this.faults.push({ ...fault, remaining: count });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Takes (and decrements) the first queued fault matching this request. */
+  takeFault(route: RouteName, taskId?: string, messageId?: string): Fault | undefined {
+    const i = this.faults.findIndex(
+      (f) =>
+        f.route === route &&
+        (f.taskId === undefined || f.taskId === taskId) &&
+        (f.messageId === undefined || f.messageId === messageId),
+    );
+    if (i < 0) return undefined;
+    const fault = this.faults[i];
+    fault.remaining--;
+    if (fault.remaining <= 0) this.faults.splice(i, 1);
+    return fault;
+  }
+
+  /** Forget requests, messages, tasks, faults (tokens survive, so a cached SDK token keeps working). */
+  reset(): void {
+    this.requests = [];
+    this.messages = [];
+    this.known.clear();
+    this.byId.clear();
+    this.tasks = new Map();
+    this.taskChecks = new Map();
+    this.faults = [];
+    this.uuids = new Map();
+    this.patchTimes = new Map();
+    this.p2pChats = new Map();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Public types of the loopback Feishu Open Platform emulator (constants live in constants.ts).
+ */
+
+export interface EmulatorOptions {
+  /** default "cli_a1b2c3d4e5f60718" */
+  appId?: string;
+  /** default "emulator-secret" */
+  appSecret?: string;
+  /** default "ou_bot0000000000000000000000000000" */
+  botOpenId?: string;
+  /** default "Task Bot" */
+  botName?: string;
+  /** Used by deliver(); empty = plain JSON bodies, no signature. */
+  encryptKey?: string;
+  /** Put in header.token of delivered events. */
+  verificationToken?: string;
+  /** default 7200 */
+  tokenTtlSeconds?: number;
+  /** default 5 (Feishu: "单条消息更新频控为 5 QPS") */
+  patchPerSecondPerMessage?: number;
+}
+
+export type RouteName = "token" | "bot_info" | "task_check" | "reply" | "create" | "patch";
+
+export interface RecordedRequest {
+  route: RouteName | "unknown";
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body; the raw string when it is not JSON; undefined when empty. */
+  body: unknown;
+  /** HTTP status answered; 0 while not answered yet (delayed or hanging). */
+  status: number;
+  /** Body answered (parsed); undefined while not answered yet. */
+  response: unknown;
+  /** Date.now() at arrival. */
+  at: number;
+}
+
+export interface CardPatch {
+  at: number;
+  content: string;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed card JSON, free-form by nature; tests drill into it.
+  card: any;
+}
+
+export interface SentMessage {
+  message_id: string;
+  chat_id: string;
+  msg_type: string;
+  /** Current content (updated by successful patches). */
+  content: string;
+  /** Parsed current card when msg_type is interactive. */
+  // biome-ignore lint/suspicious/noExplicitAny: parsed card JSON, free-form by nature; tests drill into it.
+  card?: any;
+  /** The text when msg_type is text. */
+  text?: string;
+  uuid?: string;
+  /** The message replied to (reply route only). */
+  reply_to?: string;
+  receive_id?: string;
+  receive_id_type?: string;
+  created_at: number;
+  patches: CardPatch[];
+}
+
+export interface Fault {
+  route: RouteName;
+  status?: number;
+  code?: number;
+  msg?: string;
+  headers?: Record<string, string>;
+  /** Default 1; Infinity allowed. */
+  count?: number;
+  /** Answer normally but late (or with status/code/body after the delay if set too). */
+  delayMs?: number;
+  /** Never answer (until close()). */
+  hang?: boolean;
+  /** task_check only: match only this task id. */
+  taskId?: string;
+  /** patch/reply only: match only this message id. */
+  messageId?: string;
+  /** Exact body to answer instead of {code,msg}: a string is sent verbatim, anything else as JSON. */
+  body?: unknown;
+}
+
+export interface MessageEventInput {
+  chatType: "p2p" | "group";
+  /** Default: per-sender "oc_..." for p2p, a random "oc_..." for group. */
+  chatId?: string;
+  text?: string;
+  /** Default "text". */
+  messageType?: string;
+  /** Raw content override (a JSON string). */
+  content?: string;
+  senderOpenId?: string;
+  /** Default "user". */
+  senderType?: "user" | "app";
+  mentions?: Array<{ key: string; openId: string; name: string }>;
+  /** Convenience: prefix the text with "@_user_1 " and add the bot as mention @_user_1. */
+  mentionBot?: boolean;
+  /** Default random "om_...". */
+  messageId?: string;
+  eventId?: string;
+}
+
+export interface EventHeader {
+  event_id: string;
+  event_type: string;
+  create_time: string;
+  token: string;
+  app_id: string;
+  tenant_key: string;
+}
+
+export interface UserIds {
+  open_id: string;
+  union_id: string;
+  user_id: string;
+}
+
+export interface MessageMention {
+  key: string;
+  id: UserIds;
+  name: string;
+  tenant_key: string;
+}
+
+export interface MessageReceiveEvent {
+  sender: { sender_id: UserIds; sender_type: string; tenant_key: string };
+  message: {
+    message_id: string;
+    root_id: string;
+    parent_id: string;
+    create_time: string;
+    update_time: string;
+    chat_id: string;
+    thread_id: string;
+    chat_type: string;
+    message_type: string;
+    content: string;
+    mentions?: MessageMention[];
+  };
+}
+
+export interface BotAddedEvent {
+  chat_id: string;
+  operator_id: UserIds;
+  external: boolean;
+  operator_tenant_key: string;
+  name: string;
+}
+
+export interface CardActionEvent {
+  operator: UserIds & { tenant_key: string };
+  token: string;
+  action: { value: Record<string, unknown>; tag: string };
+  host: string;
+  context: { open_message_id: string; open_chat_id: string };
+}
+
+export interface EventEnvelope<E = Record<string, unknown>> {
+  schema: "2.0";
+  header: EventHeader;
+  event: E;
+}
+
+export interface DeliverOptions {
+  /** Default: true when encryptKey is set. */
+  encrypt?: boolean;
+  /** Default: true when encryptKey is set, except for url_verification (Feishu never signs it). */
+  sign?: boolean;
+  /** Override header.event_id (a re-push with a new event_id). */
+  eventId?: string;
+  /** Override header.token (or token of a challenge). */
+  token?: string;
+  headers?: Record<string, string>;
+  /** Send exactly this body instead (the signature, if any, is computed over it). */
+  rawBody?: string;
+}
+
+export interface DeliveryResult {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: the bot's answer, parsed when JSON; tests drill into it.
+  body: any;
+  text: string;
+  ms: number;
+}
