@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, readConfig } from "../../src/config";
+
+const minimal = { FEISHU_APP_ID: "cli_a1b2c3d4e5f60718", FEISHU_APP_SECRET: "s3cret" };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    readConfig(env, "/srv/bot");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("readConfig", () => {
+  it("applies the contract's defaults", () => {
+    const config = readConfig(minimal, "/srv/bot");
+    expect(config).toMatchObject({
+      appId: "cli_a1b2c3d4e5f60718",
+      encryptKey: "",
+      verificationToken: "",
+      domain: "https://open.feishu.cn",
+      port: 3000,
+      host: "0.0.0.0",
+      databasePath: "/srv/bot/data/bot.sqlite",
+      pollIntervalSeconds: 5,
+      watchTimeoutMinutes: 1440,
+      logLevel: "info",
+      locale: "zh_cn",
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("names every missing required variable in one error", () => {
+    const problems = problemsOf({});
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain("FEISHU_APP_ID");
+    expect(problems[1]).toContain("FEISHU_APP_SECRET");
+  });
+
+  it("names each malformed variable", () => {
+    const problems = problemsOf({
+      ...minimal,
+      PORT: "http",
+      POLL_INTERVAL_SECONDS: "0",
+      WATCH_TIMEOUT_MINUTES: "-3",
+      LOG_LEVEL: "verbose",
+      FEISHU_DOMAIN: "ftp://x",
+      DATABASE_URL: "postgres://db/bot",
+      TASK_CHECK_RPS: "fast",
+      BOT_LOCALE: "fr",
+    });
+    for (const name of [
+      "PORT",
+      "POLL_INTERVAL_SECONDS",
+      "WATCH_TIMEOUT_MINUTES",
+      "LOG_LEVEL",
+      "FEISHU_DOMAIN",
+      "DATABASE_URL",
+      "TASK_CHECK_RPS",
+      "BOT_LOCALE",
+    ]) {
+      expect(
+        problems.some((p) => p.startsWith(name)),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it("rejects an app id that is not cli_...", () => {
+    expect(problemsOf({ ...minimal, FEISHU_APP_ID: "app123" })[0]).toContain("cli_");
+  });
+
+  it.each([
+    ["feishu", "https://open.feishu.cn"],
+    ["LARK", "https://open.larksuite.com"],
+    ["http://127.0.0.1:9000/", "http://127.0.0.1:9000"],
+    ["https://open.example.com///", "https://open.example.com"],
+  ])("FEISHU_DOMAIN %s -> %s", (value, expected) => {
+    expect(readConfig({ ...minimal, FEISHU_DOMAIN: value }).domain).toBe(expected);
+  });
+
+  it("resolves sqlite paths against the working directory", () => {
+    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite:/var/lib/bot.db" }).databasePath).toBe(
+      "/var/lib/bot.db",
+    );
+    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite:///var/lib/bot.db" }).databasePath).toBe(
+      "/var/lib/bot.db",
+    );
+    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite::memory:" }).databasePath).toBe(":memory:");
+    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite:x.db" }, "/srv").databasePath).toBe("/srv/x.db");
+  });
+
+  it("never puts a secret in its error message", () => {
+    try {
+      readConfig({ FEISHU_APP_ID: "cli_1", FEISHU_APP_SECRET: "very-secret-value", PORT: "x" });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain("very-secret-value");
+    }
+  });
+});
