@@ -34,6 +34,10 @@ export class SqliteStore implements Store {
     this.db.pragma("synchronous = NORMAL"); // with WAL: durable against process crashes, the failure we guard
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
+    // One bot process per SQLite file: leases left by a crashed predecessor are void, so a restart resumes
+    // at once instead of waiting for them to expire. (A store shared by replicas relies on expiry instead.)
+    this.db.exec("UPDATE inbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL");
+    this.db.exec("UPDATE watches SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL");
   }
 
   private migrate(): void {

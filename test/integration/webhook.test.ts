@@ -1,0 +1,119 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Emulator } from "../emulator";
+import { type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+
+let emu: Emulator;
+let bot: RunningBot;
+let tmp: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  emu = await startTestEmulator();
+  bot = await startBot(emu, join(tmp.dir, "bot.sqlite"));
+});
+
+afterAll(async () => {
+  await bot.stop();
+  await emu.close();
+  tmp.remove();
+});
+
+async function post(body: string | Buffer, headers: Record<string, string> = {}) {
+  const res = await fetch(bot.eventUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+async function inboxSize(): Promise<number> {
+  const db = (await import("better-sqlite3")).default(bot.dbPath, { readonly: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM inbox").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe("POST /webhook/event", () => {
+  it("answers the challenge, encrypted, and refuses one with the wrong token", async () => {
+    const good = await emu.deliver(bot.eventUrl, emu.challenge());
+    expect(good.status).toBe(200);
+    expect(good.body).toHaveProperty("challenge");
+    const bad = await emu.deliver(bot.eventUrl, emu.challenge("wrong-token"));
+    expect(bad.status).toBe(401);
+  });
+
+  it("refuses forged events with 401 and records nothing", async () => {
+    const before = await inboxSize();
+    const event = () => emu.messageEvent({ chatType: "p2p", text: "/status 123456789" });
+    const noSignature = await emu.deliver(bot.eventUrl, event(), { sign: false });
+    const badSignature = await emu.deliver(bot.eventUrl, event(), {
+      headers: { "X-Lark-Signature": "0".repeat(64) },
+    });
+    const wrongToken = await emu.deliver(bot.eventUrl, event(), { token: "stolen" });
+    expect([noSignature.status, badSignature.status, wrongToken.status]).toEqual([401, 401, 401]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await inboxSize()).toBe(before);
+    expect(emu.requestsFor("reply")).toHaveLength(0);
+    for (const line of bot.logs) expect(line).not.toContain(emu.options.encryptKey);
+  });
+
+  it("answers malformed bodies with 4xx, too large ones with 413, and keeps serving", async () => {
+    const statuses = [
+      (await post("{not json")).status,
+      (await post("[]")).status,
+      (await post('{"encrypt": 5}')).status,
+      (await post("")).status,
+      (await post(Buffer.alloc(2 * 1024 * 1024, 0x41))).status,
+      (await post(`${"[".repeat(100_000)}`)).status,
+    ];
+    for (const status of statuses) expect(status).toBeGreaterThanOrEqual(400);
+    for (const status of statuses) expect(status).toBeLessThan(500);
+    expect(statuses[4]).toBe(413);
+    const health = await fetch(`${bot.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it("ignores event types it does not handle with a harmless 200", async () => {
+    const event = {
+      schema: "2.0",
+      header: {
+        event_id: "ev-unknown-1",
+        event_type: "drive.file.title_updated_v1",
+        create_time: String(Date.now()),
+        token: emu.options.verificationToken,
+        app_id: emu.options.appId,
+        tenant_key: "t",
+      },
+      event: { file_token: "x" },
+    };
+    const res = await emu.deliver(bot.eventUrl, event);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe("health and metrics", () => {
+  it("reports ready with the store and scheduler", async () => {
+    const res = await fetch(`${bot.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", store: "ok", scheduler: "running" });
+  });
+
+  it("exports Prometheus text with the documented metrics", async () => {
+    const text = await (await fetch(`${bot.url}/metrics`)).text();
+    for (const name of [
+      "feishu_events_received_total",
+      "bot_commands_total",
+      "feishu_task_check_total",
+      "feishu_card_patches_total",
+      "bot_notifications_total",
+      "bot_active_watches",
+    ]) {
+      expect(text).toContain(`# TYPE ${name}`);
+    }
+    expect(text).toMatch(/feishu_events_received_total\{type="unknown",outcome="rejected"\} [1-9]/);
+  });
+});

@@ -1,0 +1,69 @@
+import { PassThrough } from "node:stream";
+import { FeishuClient } from "../../src/feishu/client";
+import { PacedFeishu } from "../../src/feishu/paced";
+import { createLogger } from "../../src/logger";
+import { createMetrics } from "../../src/metrics";
+import { SqliteStore } from "../../src/store/sqlite";
+import type { NewWatch } from "../../src/store/types";
+import { WatchEngine } from "../../src/watch/engine";
+import type { Emulator } from "../emulator";
+
+/** The watch engine with a hand-driven clock, real SQLite in memory and the real SDK against the emulator. */
+export function engineRig(
+  emu: Emulator,
+  options: { pollIntervalSeconds?: number; watchTimeoutMinutes?: number } = {},
+) {
+  const clock = { now: Date.UTC(2026, 0, 1, 9, 0, 0) };
+  const now = () => clock.now;
+  const logs: string[] = [];
+  const stream = new PassThrough();
+  stream.on("data", (c: Buffer) => logs.push(c.toString()));
+  const logger = createLogger({ level: "debug", format: "json", secrets: [emu.options.appSecret], stream });
+  const store = new SqliteStore(":memory:");
+  const metrics = createMetrics(() => store.countOpenWatches());
+  const client = new FeishuClient({
+    appId: emu.options.appId,
+    appSecret: emu.options.appSecret,
+    domain: emu.url,
+    logger,
+    timeoutMs: 2000,
+  });
+  const feishu = new PacedFeishu(client, 50);
+  const engine = new WatchEngine({
+    store,
+    feishu,
+    logger,
+    metrics,
+    now,
+    owner: "test-owner",
+    pollIntervalSeconds: options.pollIntervalSeconds ?? 5,
+    watchTimeoutMinutes: options.watchTimeoutMinutes ?? 60,
+    locale: "en_us",
+  });
+  let n = 0;
+  /** Creates watches as a /status command would, for a message the emulator knows (so replies work). */
+  const watch = async (taskId: string, over: Partial<NewWatch> = {}) => {
+    const event = emu.messageEvent({
+      chatType: "p2p",
+      text: `/status ${taskId}`,
+      messageId: `om_rig_${++n}`,
+    });
+    const message = event.event.message;
+    const [w] = await store.completeInbox(
+      "none",
+      [
+        {
+          taskId,
+          chatId: message.chat_id,
+          chatType: "p2p",
+          requesterOpenId: "ou_requester",
+          commandMessageId: message.message_id,
+          ...over,
+        },
+      ],
+      clock.now,
+    );
+    return w;
+  };
+  return { clock, store, engine, metrics, logs, watch, advance: (ms: number) => (clock.now += ms) };
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Emulator, startEmulator } from "../emulator";
+import { engineRig } from "../support/engine-rig";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(() => emu.close());
+beforeEach(() => emu.reset());
+
+describe("watch engine decisions (fake clock)", () => {
+  it("posts a card on the first round and does not check again before the interval", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("100001", ["process"]);
+    const w = await rig.watch("100001");
+    expect(await rig.engine.round()).toBe(1);
+    expect(emu.taskCheckCount("100001")).toBe(1);
+    expect((await rig.store.getWatch(w.id))?.phase).toBe("active");
+    expect(emu.repliesTo(w.commandMessageId)).toHaveLength(1);
+
+    rig.advance(4000);
+    expect(await rig.engine.round()).toBe(0);
+    rig.advance(1000);
+    expect(await rig.engine.round()).toBe(1);
+    expect(emu.taskCheckCount("100001")).toBe(2);
+  });
+
+  it("patches only when something visible changed", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("100002", ["process"]);
+    const w = await rig.watch("100002");
+    await rig.engine.round();
+    const cardId = emu.repliesTo(w.commandMessageId)[0].message_id;
+    for (let i = 0; i < 6; i++) {
+      rig.advance(5000);
+      await rig.engine.round();
+    }
+    // 30 s of checks in the same or next minute: at most one patch (the minute rolled over once).
+    expect(emu.taskCheckCount("100002")).toBe(7);
+    expect(emu.message(cardId)?.patches.length).toBeLessThanOrEqual(1);
+  });
+
+  it("slows down for long-running tasks", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("100003", ["process"]);
+    const w = await rig.watch("100003");
+    await rig.engine.round();
+    rig.advance(11 * 60_000);
+    await rig.engine.round();
+    const after = await rig.store.getWatch(w.id);
+    expect(after?.nextCheckAt).toBe(rig.clock.now + 30_000);
+  });
+
+  it("ends a watch that outlives WATCH_TIMEOUT_MINUTES with a final card and one notice", async () => {
+    const rig = engineRig(emu, { watchTimeoutMinutes: 30 });
+    emu.setTask("100004", ["process"]);
+    const w = await rig.watch("100004");
+    await rig.engine.round();
+    const checks = emu.taskCheckCount("100004");
+    rig.advance(31 * 60_000);
+    await rig.engine.round();
+    expect(emu.taskCheckCount("100004")).toBe(checks); // no task_check once timed out
+    const done = await rig.store.getWatch(w.id);
+    expect(done).toMatchObject({ phase: "done", state: "timed_out" });
+    const card = emu.message(emu.repliesTo(w.commandMessageId)[0].message_id);
+    expect(JSON.stringify(card?.card)).toContain('"template":"yellow"');
+    expect(emu.repliesTo(w.commandMessageId).filter((m) => m.msg_type === "text")).toHaveLength(1);
+  });
+
+  it("shares one task_check between watches of the same task", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("100005", ["process"]);
+    for (let i = 0; i < 5; i++) await rig.watch("100005");
+    await rig.engine.round();
+    expect(emu.taskCheckCount("100005")).toBe(1);
+    expect(emu.requestsFor("reply")).toHaveLength(5);
+  });
+
+  it("retries a failing task_check with backoff and says so on the card", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("100006", ["process"]);
+    emu.inject({ route: "task_check", status: 500, code: 1061001, count: 2 });
+    const w = await rig.watch("100006");
+    await rig.engine.round();
+    const first = await rig.store.getWatch(w.id);
+    expect(first).toMatchObject({ failures: 1, phase: "active" });
+    const card = emu.repliesTo(w.commandMessageId)[0];
+    expect(JSON.stringify(card.card)).toMatch(/retrying/i);
+    expect(first?.nextCheckAt).toBeGreaterThan(rig.clock.now);
+  });
+});
