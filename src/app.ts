@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
+import { classify } from "./feishu/errors";
 import { type FeishuApi, PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
 import { InboxProcessor } from "./inbox";
@@ -116,7 +117,8 @@ async function learnBotOpenId(feishu: FeishuApi, logger: Logger): Promise<string
       return await feishu.botOpenId();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      if (attempt >= attempts) {
+      // Wrong credentials or a missing capability will not mend themselves: say so at once.
+      if (attempt >= attempts || classify(error) === "permanent") {
         throw new Error(
           `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
             "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",

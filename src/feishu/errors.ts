@@ -66,6 +66,10 @@ interface AxiosLikeError {
 export function toFeishuError(operation: string, error: unknown): FeishuApiError {
   if (error instanceof FeishuApiError) return error;
   const e = (error ?? {}) as AxiosLikeError;
+  // The SDK's token manager throws a plain Error carrying the token endpoint's code (HTTP 200, no token).
+  const token = /failed to get \w+, code: (\d+), msg: (.*)$/.exec(e.message ?? "");
+  if (!e.response && token)
+    return new FeishuApiError(`${operation} (token)`, Number(token[1]), 200, token[2]);
   const response = e.response;
   if (!response) {
     const reason = e.code ?? "network error";

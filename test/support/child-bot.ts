@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { Emulator } from "../emulator";
+
+const ROOT = join(__dirname, "..", "..");
+export const MAIN = join(ROOT, "dist", "src", "main.js");
+
+export interface ChildBot {
+  url: string;
+  eventUrl: string;
+  child: ChildProcess;
+  /** stdout and stderr lines so far. */
+  output: string[];
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  exited: Promise<number | string>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The built bot as its own process (what `npm start` runs), configured for the emulator. */
+export async function spawnBot(
+  emu: Emulator,
+  dbPath: string,
+  env: Record<string, string> = {},
+  options: { waitReady?: boolean } = {},
+): Promise<ChildBot> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      FEISHU_APP_ID: emu.options.appId,
+      FEISHU_APP_SECRET: emu.options.appSecret,
+      FEISHU_ENCRYPT_KEY: emu.options.encryptKey,
+      FEISHU_VERIFICATION_TOKEN: emu.options.verificationToken,
+      FEISHU_DOMAIN: emu.url,
+      DATABASE_URL: `sqlite:${dbPath}`,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      POLL_INTERVAL_SECONDS: "1",
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "json",
+      BOT_LOCALE: "en_us",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => output.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const bot = { url, eventUrl: `${url}/webhook/event`, child, output, exited };
+  if (options.waitReady !== false) await waitReady(bot);
+  return bot;
+}
+
+async function waitReady(bot: ChildBot, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let ended = false;
+  void bot.exited.then(() => {
+    ended = true;
+  });
+  while (Date.now() < deadline && !ended) {
+    const status = await fetch(`${bot.url}/healthz`)
+      .then((r) => r.status)
+      .catch(() => 0);
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  bot.child.kill("SIGKILL");
+  throw new Error(`bot did not become ready:\n${bot.output.slice(-20).join("\n")}`);
+}
