@@ -49,6 +49,11 @@ export function isFinalState(state: CardState): boolean {
   return STATE_STYLE[state].final;
 }
 
+/** The colour of a state's tag, shared by the status card header and the `/list` card. */
+export function stateTagColor(state: CardState): TagColor {
+  return STATE_STYLE[state].tag;
+}
+
 export function buildCard(view: CardView, now: number): CardJson {
   const style = STATE_STYLE[view.state];
   const shownId = plainValue(view.taskId);

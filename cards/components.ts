@@ -89,3 +89,37 @@ export function buttonRow(elementId: string, cells: ReadonlyArray<{ columnId: st
     })),
   };
 }
+
+/** The 30 KB limit on a card's JSON (feishu-protocol.md §4), counted in UTF-8 bytes. */
+export const CARD_MAX_BYTES = 30 * 1024;
+
+/** UTF-8 bytes a string takes inside the card's JSON (quotes and JSON escapes included). */
+export function jsonBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), "utf8");
+}
+
+/** Joins per-locale texts line by line. */
+export function joinLines(texts: readonly I18nText[], separator = "\n"): I18nText {
+  const out = {} as Record<Locale, string>;
+  for (const locale of LOCALES) out[locale] = texts.map((text) => text[locale]).join(separator);
+  return out;
+}
+
+export interface CardShell {
+  title: I18nText;
+  subtitle: I18nText;
+  summary: I18nText;
+  template: HeaderTemplate;
+  elements: Json[];
+}
+
+/** A card without header tags or actions: the shape of the `/list`, `/help` and welcome cards. */
+export function simpleCard(shell: CardShell): Json {
+  const { content, i18n_content } = plainText(shell.summary);
+  return {
+    schema: "2.0",
+    config: { update_multi: true, locales: [...LOCALES], summary: { content, i18n_content } },
+    header: { title: plainText(shell.title), subtitle: plainText(shell.subtitle), template: shell.template },
+    body: { elements: shell.elements },
+  };
+}

@@ -55,10 +55,13 @@ export function escapeMarkdown(text: string): string {
  * A user string ready for markdown: cleaned, truncated, then shown in a code span (easy to copy) when it
  * is made of safe characters, or escaped as plain text otherwise. Entities are not decoded inside a code
  * span, so escaping and code spans never mix. An empty value gives "" (callers show a placeholder).
+ * `escapedMax` caps a value that needs escaping (each punctuation mark becomes a 5–6 byte entity, and such a
+ * value cannot be a real task id), for places where many values share the 30 KB card limit.
  */
-export function markdownValue(raw: string, max = MAX_SHOWN_CHARS): string {
-  const shown = truncate(stripInvisible(raw), max);
-  return CODE_SPAN_SAFE.test(shown) ? `\`${shown}\`` : escapeMarkdown(shown);
+export function markdownValue(raw: string, max = MAX_SHOWN_CHARS, escapedMax = max): string {
+  const clean = stripInvisible(raw);
+  const shown = truncate(clean, max);
+  return CODE_SPAN_SAFE.test(shown) ? `\`${shown}\`` : escapeMarkdown(truncate(clean, escapedMax));
 }
 
 /**
@@ -69,7 +72,12 @@ export function plainValue(raw: string, max = MAX_SHOWN_CHARS): string {
   return truncate(stripInvisible(raw), max).replace(/</g, "‹").replace(/>/g, "›");
 }
 
-/** An open_id we can safely put inside `<at id=...>`; anything else is dropped. */
+/**
+ * An open_id we can safely put inside `<at id=...>`; anything else is dropped. `all` is well-formed but means
+ * @everyone in card markdown, so it is dropped too.
+ */
 export function safeOpenId(raw: string | undefined): string | undefined {
-  return raw !== undefined && /^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : undefined;
+  return raw !== undefined && /^[A-Za-z0-9_-]{1,64}$/.test(raw) && raw.toLowerCase() !== "all"
+    ? raw
+    : undefined;
 }

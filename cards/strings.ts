@@ -13,6 +13,98 @@ export interface NoticeArgs {
   duration: string;
 }
 
+/** Parts of one `/list` line; all already escaped markdown (or generated markup such as `<at>`). */
+export interface ListLineArgs {
+  id: string;
+  state: string;
+  /** The requester's `<at>` mention, when there is a well-formed open_id. */
+  who?: string;
+  duration: string;
+}
+
+/** Words of the `/list` card. */
+export interface ListWords {
+  /** Header title (plain text). */
+  title: string;
+  /** Header subtitle (plain text): how many watches there are. */
+  count: (n: number) => string;
+  /** Chat-list preview (plain text). */
+  summary: (n: number) => string;
+  /** One markdown list item. */
+  line: (args: ListLineArgs) => string;
+  /** Markdown: how many watches the card leaves out. */
+  more: (n: number) => string;
+  /** Markdown: nobody is watching anything; `command` is escaped markdown. */
+  empty: (command: string) => string;
+}
+
+/** Words of the `/help` card (the welcome card reuses its body). Markdown unless noted. */
+export interface HelpWords {
+  /** Header title (plain text). */
+  title: string;
+  /** Header subtitle (plain text). */
+  subtitle: string;
+  /** Chat-list preview (plain text). */
+  summary: string;
+  /** What the bot does, in one sentence. */
+  intro: string;
+  commandsHeading: string;
+  /** One command: `syntax` is escaped markdown, `example` a code span or undefined. */
+  commandLine: (syntax: string, what: string, example?: string) => string;
+  commands: {
+    status: string;
+    statusMany: (max: number) => string;
+    stop: string;
+    list: string;
+    help: string;
+  };
+  /** What a task id looks like; `example` is a code span. */
+  taskIdHint: (example: string) => string;
+  whereHeading: string;
+  inGroup: string;
+  /** `example` is a code span. */
+  inDirectMessage: (example: string) => string;
+  buttonsHeading: string;
+  /** `label` is the button's escaped label. */
+  refreshButton: (label: string) => string;
+  stopButton: (label: string) => string;
+}
+
+/** Words of the card posted when the bot joins a group. */
+export interface WelcomeWords {
+  /** Header title (plain text). */
+  title: string;
+  /** Header subtitle (plain text). */
+  subtitle: string;
+  /** Chat-list preview (plain text). */
+  summary: string;
+  /** Markdown. */
+  greeting: string;
+}
+
+/**
+ * Short plain-text replies of the command handlers, and the toasts of card callbacks. Every argument is
+ * cleaned plain text: `replyText()` (cards/replies.ts) runs user values through `plainValue` first.
+ */
+export interface ReplyTexts {
+  /** `name` is the command without its slash. */
+  unknownCommand: (name: string) => string;
+  tooMany: (max: number, dropped: number) => string;
+  alreadyWatching: (taskId: string) => string;
+  stopped: (taskId: string) => string;
+  notWatching: (taskId: string) => string;
+  /** Toast (and /stop reply). */
+  onlyRequesterCanStop: string;
+  /** Toast. */
+  watchEnded: string;
+  /** Toast; `stateLabel` is the state's label in the same locale (STRINGS[locale].label). */
+  refreshed: (stateLabel: string) => string;
+  /** Toast. */
+  refreshFailed: string;
+  /** Toast for a button we do not recognise or that no longer matches a watch. */
+  unknownAction: string;
+}
+
 export interface Strings {
   /** Header title (plain text). */
   title: (id: string) => string;
@@ -47,9 +139,14 @@ export interface Strings {
   stopButton: string;
   notice: Record<CardState, (args: NoticeArgs) => string>;
   help: string;
+  list: ListWords;
+  helpCard: HelpWords;
+  welcome: WelcomeWords;
+  reply: ReplyTexts;
 }
 
-const EXAMPLE_ID = "7360595374803812356";
+/** A real-looking task id for examples in help texts. */
+export const EXAMPLE_ID = "7360595374803812356";
 
 const EN_US: Strings = {
   title: (id) => `Drive task ${id}`,
@@ -124,6 +221,64 @@ const EN_US: Strings = {
     "/help  show this help",
     `A task id is a string of digits, such as ${EXAMPLE_ID}.`,
   ].join("\n"),
+  list: {
+    title: "Tasks watched in this chat",
+    count: (n) => (n === 0 ? "No tasks" : n === 1 ? "1 task" : `${n} tasks`),
+    summary: (n) => (n === 1 ? "1 task watched in this chat" : `${n} tasks watched in this chat`),
+    line: ({ id, state, who, duration }) =>
+      `- ${id} ${state}${who ? ` · ${who}` : ""} · watching for ${duration}`,
+    more: (n) => `…and ${n} more.`,
+    empty: (command) => `No task is being watched in this chat. Send ${command} to start.`,
+  },
+  helpCard: {
+    title: "Drive task bot: help",
+    subtitle: "Watches Drive folder tasks until they end",
+    summary: "Help: what this bot does and its commands",
+    intro:
+      "I watch the asynchronous tasks Feishu Drive starts when a folder is moved or deleted, " +
+      "and keep a live card up to date until each task ends.",
+    commandsHeading: "**Commands**",
+    commandLine: (syntax, what, example) => `- **${syntax}** ${what}${example ? ` Example: ${example}` : ""}`,
+    commands: {
+      status: "watches a task until it ends.",
+      statusMany: (max) => `watches several tasks at once, up to ${max} per message.`,
+      stop: "stops watching a task.",
+      list: "lists the tasks watched in this chat.",
+      help: "shows this help.",
+    },
+    taskIdHint: (example) =>
+      `A task id is the \`task_id\` Drive returns when it moves or deletes a folder, such as ${example}.`,
+    whereHeading: "**Where to send commands**",
+    inGroup: "- In a group, @-mention the bot in the same message, otherwise it does not see the message.",
+    inDirectMessage: (example) => `- In a direct message with the bot, a bare task id is enough: ${example}`,
+    buttonsHeading: "**Buttons on a live card**",
+    refreshButton: (label) => `- **${label}** checks the task right away.`,
+    stopButton: (label) => `- **${label}** ends the watch. Only the person who asked can stop it.`,
+  },
+  welcome: {
+    title: "Hello! I watch Drive folder tasks",
+    subtitle: "Thanks for adding me to this group",
+    summary: "The Drive task bot joined this chat",
+    greeting:
+      "Moving or deleting a big folder in Feishu Drive runs as a background task. " +
+      "Send me its task id and I will keep a live card here until the task ends, then tell whoever asked.",
+  },
+  reply: {
+    unknownCommand: (name) => `I don't know the command /${name}. Send /help to see what I can do.`,
+    tooMany: (max, dropped) =>
+      `Only the first ${max} task ids are watched; ${dropped} more ${dropped === 1 ? "was" : "were"} left out. ` +
+      "Send them in another /status message.",
+    alreadyWatching: (taskId) =>
+      `Task ${taskId} is already being watched in this chat; its card above updates by itself.`,
+    stopped: (taskId) => `Stopped watching task ${taskId}.`,
+    notWatching: (taskId) =>
+      `Task ${taskId} is not being watched in this chat. Send /list to see the tasks watched here.`,
+    onlyRequesterCanStop: "Only the person who asked can stop this watch.",
+    watchEnded: "This watch has already ended.",
+    refreshed: (stateLabel) => `Refreshed: ${stateLabel}`,
+    refreshFailed: "Feishu did not answer; try again in a moment.",
+    unknownAction: "This button is no longer valid. Send /list to see the tasks watched here.",
+  },
 };
 
 const ZH_CN: Strings = {
@@ -194,6 +349,58 @@ const ZH_CN: Strings = {
     "/help  显示本帮助",
     `任务 ID 是一串数字，例如 ${EXAMPLE_ID}。`,
   ].join("\n"),
+  list: {
+    title: "本会话正在关注的任务",
+    count: (n) => (n === 0 ? "没有任务" : `${n} 个任务`),
+    summary: (n) => `本会话正在关注 ${n} 个任务`,
+    line: ({ id, state, who, duration }) => `- ${id} ${state}${who ? ` · ${who}` : ""} · 已关注 ${duration}`,
+    more: (n) => `……还有 ${n} 个任务未列出。`,
+    empty: (command) => `本会话没有正在关注的任务。发送 ${command} 开始关注。`,
+  },
+  helpCard: {
+    title: "云空间任务机器人：帮助",
+    subtitle: "关注云空间文件夹任务，直到结束",
+    summary: "帮助：本机器人的用途和命令",
+    intro:
+      "移动或删除文件夹时，飞书云空间会启动异步任务；我会关注这些任务，并用一张实时更新的卡片显示状态，直到任务结束。",
+    commandsHeading: "**命令**",
+    commandLine: (syntax, what, example) => `- **${syntax}**：${what}${example ? `例如：${example}` : ""}`,
+    commands: {
+      status: "关注一个任务，直到它结束。",
+      statusMany: (max) => `一次关注多个任务，每条消息最多 ${max} 个。`,
+      stop: "停止关注某个任务。",
+      list: "列出本会话正在关注的任务。",
+      help: "显示本帮助。",
+    },
+    taskIdHint: (example) => `任务 ID 是云空间移动或删除文件夹时返回的 \`task_id\`，例如 ${example}。`,
+    whereHeading: "**在哪里发命令**",
+    inGroup: "- 在群聊中，请在同一条消息里 @ 机器人，否则机器人收不到这条消息。",
+    inDirectMessage: (example) => `- 与机器人单聊时，直接发送任务 ID 即可：${example}`,
+    buttonsHeading: "**实时卡片上的按钮**",
+    refreshButton: (label) => `- **${label}**：立即检查任务状态。`,
+    stopButton: (label) => `- **${label}**：结束关注。只有发起关注的人才能停止。`,
+  },
+  welcome: {
+    title: "你好！我来关注云空间文件夹任务",
+    subtitle: "感谢把我加入本群",
+    summary: "云空间任务机器人加入了本会话",
+    greeting:
+      "在飞书云空间移动或删除大文件夹时，会在后台运行一个任务。把任务 ID 发给我，" +
+      "我会在这里保持一张实时更新的卡片，任务结束后通知发起人。",
+  },
+  reply: {
+    unknownCommand: (name) => `我不认识命令 /${name}。发送 /help 查看我能做什么。`,
+    tooMany: (max, dropped) =>
+      `只关注前 ${max} 个任务 ID，另外 ${dropped} 个未关注。请另发一条 /status 消息关注它们。`,
+    alreadyWatching: (taskId) => `本会话已在关注任务 ${taskId}，上方的卡片会自动更新。`,
+    stopped: (taskId) => `已停止关注任务 ${taskId}。`,
+    notWatching: (taskId) => `本会话没有在关注任务 ${taskId}。发送 /list 查看正在关注的任务。`,
+    onlyRequesterCanStop: "只有发起关注的人才能停止关注。",
+    watchEnded: "这次关注已经结束。",
+    refreshed: (stateLabel) => `已刷新：${stateLabel}`,
+    refreshFailed: "飞书暂时没有响应，请稍后再试。",
+    unknownAction: "这个按钮已失效。发送 /list 查看本会话正在关注的任务。",
+  },
 };
 
 export const STRINGS: Readonly<Record<Locale, Strings>> = { en_us: EN_US, zh_cn: ZH_CN };

@@ -36,5 +36,17 @@ export interface CardView {
   timeoutMinutes?: number;
 }
 
+/** One watch in the `/list` card. */
+export interface ListEntry {
+  taskId: string;
+  state: CardState;
+  /** open_id of the person who asked; mentioned only when well-formed. */
+  requesterOpenId?: string;
+  /** When watching started (ms since epoch). */
+  startedAt: number;
+  /** Last successful task_check (ms since epoch); ends the duration of an entry already in a final state. */
+  lastCheckAt?: number;
+}
+
 /** A card JSON 2.0 object, ready for JSON.stringify. */
 export type CardJson = Record<string, unknown>;

@@ -21,4 +21,6 @@ export interface HandlerContext {
    * command handled, once the handler has returned; their first check starts at once.
    */
   watch(taskIds: string[]): void;
+  /** Ends a watch as "stopped by" someone: its card says so at once and no notification follows. */
+  stopWatch(watchId: number, by: string): Promise<boolean>;
 }

@@ -1,9 +1,11 @@
-import { helpText } from "../cards";
+import { helpCard, replyText, welcomeCard } from "../cards";
 import type { HandlerContext } from "./context";
+import { list } from "./list";
 import type { Command } from "./parse";
 import { status } from "./status";
-import { TEXTS } from "./texts";
+import { stop } from "./stop";
 
+export { type CardAction, type CardActionContext, handleCardAction } from "./card-action";
 export type { HandlerContext } from "./context";
 export { type Command, parseCommand } from "./parse";
 
@@ -12,19 +14,21 @@ export async function handleCommand(ctx: HandlerContext, command: Command): Prom
   switch (command.kind) {
     case "status":
       return status(ctx, command);
-    case "help":
-      await ctx.reply({ text: helpText(ctx.locale) }, "help");
-      break;
-    case "unknown":
-      await ctx.reply({ text: TEXTS[ctx.locale].unknown(command.name) }, "unknown");
-      break;
     case "stop":
+      return stop(ctx, command);
     case "list":
-      // Not built yet (issue 4): answer with the help text rather than silence.
-      await ctx.reply({ text: helpText(ctx.locale) }, "help");
-      break;
+      return list(ctx);
+    case "help":
+      return ctx.reply({ card: helpCard() }, "help");
+    case "unknown":
+      return ctx.reply({ text: replyText(ctx.locale).unknownCommand(command.name) }, "unknown");
     case "ignore":
       ctx.logger.debug("message ignored", { reason: command.reason });
-      break;
+      return;
   }
+}
+
+/** The card posted when the bot is added to a group. */
+export function welcome() {
+  return welcomeCard();
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
+import { type CardAction, handleCardAction } from "../handlers";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
@@ -66,7 +67,19 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
 
   const http = express();
   http.disable("x-powered-by");
-  http.use(createReceiver({ secrets: config, store, inbox, metrics, logger, now }));
+  const onCardAction = (action: CardAction) =>
+    handleCardAction(
+      {
+        store,
+        logger: logger.child({ event_id: action.eventId, message_id: action.openMessageId }),
+        locale: config.locale,
+        refresh: (id) => engine.refresh(id),
+        stopWatch: (id, by) => engine.requestStop(id, by),
+        cardOf: (watch) => engine.cardOf(watch),
+      },
+      action,
+    );
+  http.use(createReceiver({ secrets: config, store, inbox, metrics, logger, now, onCardAction }));
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
     const ok = state === "ready" && storeOk && scheduler.running;

@@ -1,11 +1,12 @@
 import type { Locale } from "../cards/types";
-import { handleCommand, parseCommand } from "../handlers";
+import { handleCommand, parseCommand, welcome } from "../handlers";
 import type { HandlerContext } from "../handlers/context";
 import { classify, FeishuApiError } from "./feishu/errors";
+import type { IncomingMessage } from "./feishu/message";
 import type { FeishuApi } from "./feishu/paced";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import type { Store } from "./store/types";
+import type { InboxItem, Store } from "./store/types";
 import type { WatchEngine } from "./watch/engine";
 import { backoffMs, messageUuid } from "./watch/policy";
 
@@ -21,15 +22,16 @@ export interface InboxOptions {
   botOpenId: () => string;
 }
 
-const BATCH = 20;
+const BATCH = 50;
 const LEASE_MS = 60_000;
-/** About an hour of retries (backoff capped at 5 min) before a command is given up, loudly. */
+/** About an hour of retries (backoff capped at 5 min) before an item is given up, loudly. */
 const MAX_ATTEMPTS = 20;
 
 /**
- * Works through recorded commands after Feishu has had its answer. A command leaves the inbox only in the
+ * Works through recorded work after Feishu has had its answer. An item leaves the inbox only in the
  * transaction that creates its watches, so a crash at any point means it is handled again on start-up;
- * replies carry uuids derived from the command, so handling it again never replies twice.
+ * replies carry uuids derived from the item, so handling it again never replies twice.
+ * Items of one chat are handled in order, one at a time; chats proceed in parallel.
  */
 export class InboxProcessor {
   private draining: Promise<void> | undefined;
@@ -65,15 +67,45 @@ export class InboxProcessor {
       for (;;) {
         const items = await this.o.store.claimInbox(this.o.now(), BATCH, this.o.owner, LEASE_MS);
         if (items.length === 0) return;
-        await Promise.all(items.map((item) => this.handle(item.message, item.attempts)));
+        const byChat = new Map<string, InboxItem[]>();
+        for (const item of items) {
+          const chat = item.payload.kind === "message" ? item.payload.message.chatId : item.payload.chatId;
+          byChat.set(chat, [...(byChat.get(chat) ?? []), item]);
+        }
+        await Promise.all(
+          [...byChat.values()].map(async (chatItems) => {
+            for (const item of chatItems) await this.handle(item);
+          }),
+        );
       }
     } catch (error) {
       this.o.logger.error("inbox drain failed", { error: String(error) });
     }
   }
 
-  private async handle(message: HandlerContext["message"], attempts: number): Promise<void> {
-    const logger = this.o.logger.child({ message_id: message.messageId, event_id: message.eventId });
+  private async handle(item: InboxItem): Promise<void> {
+    const { payload } = item;
+    const logger = this.o.logger.child({
+      message_id: payload.kind === "message" ? payload.message.messageId : undefined,
+      event_id: payload.kind === "message" ? payload.message.eventId : payload.eventId,
+    });
+    try {
+      if (payload.kind === "message") {
+        await this.handleMessage(item.key, payload.message, item.attempts, logger);
+      } else {
+        const card = welcome();
+        const uuid = messageUuid("welcome", payload.chatId, payload.eventId);
+        await this.o.feishu.send(payload.chatId, { card }, uuid);
+        this.o.metrics.messagesSent.inc({ kind: "welcome", result: "ok" });
+        await this.o.store.completeInbox(item.key, [], this.o.now());
+        logger.info("welcomed a new group", { chat_id: payload.chatId });
+      }
+    } catch (error) {
+      await this.failed(item, error, logger);
+    }
+  }
+
+  private async handleMessage(key: string, message: IncomingMessage, attempts: number, logger: Logger) {
     const command = parseCommand(message, this.o.botOpenId());
     const wanted: string[] = [];
     const ctx: HandlerContext = {
@@ -83,57 +115,53 @@ export class InboxProcessor {
       locale: this.o.locale,
       now: this.o.now,
       reply: async (content, purpose) => {
-        await this.o.feishu.reply(
-          message.messageId,
-          content,
-          messageUuid("cmd", message.messageId, purpose),
-          message.chatId,
-        );
+        const uuid = messageUuid("cmd", message.messageId, purpose);
+        await this.o.feishu.reply(message.messageId, content, uuid, message.chatId);
         this.o.metrics.messagesSent.inc({ kind: "reply", result: "ok" });
       },
       watch: (taskIds) => wanted.push(...taskIds),
+      stopWatch: (watchId, by) => this.o.engine.requestStop(watchId, by),
     };
-    try {
-      if (attempts === 1) this.o.metrics.commands.inc({ command: command.kind });
-      logger.info("handling message", {
-        command: command.kind,
-        chat_type: message.chatType,
-        attempt: attempts,
-      });
-      await handleCommand(ctx, command);
-      const watches = await this.o.store.completeInbox(
-        message.messageId,
-        wanted.map((taskId) => ({
-          taskId,
-          chatId: message.chatId,
-          chatType: message.chatType,
-          requesterOpenId: message.senderOpenId,
-          commandMessageId: message.messageId,
-        })),
-        this.o.now(),
-      );
-      for (const w of watches) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
-      if (watches.length > 0) this.track(this.o.engine.runNow(watches.map((w) => w.id)));
-    } catch (error) {
-      await this.failed(message.messageId, attempts, error, logger);
-    }
+    if (attempts === 1) this.o.metrics.commands.inc({ command: command.kind });
+    logger.info("handling message", {
+      command: command.kind,
+      chat_type: message.chatType,
+      attempt: attempts,
+    });
+    await handleCommand(ctx, command);
+    const watches = await this.o.store.completeInbox(
+      key,
+      wanted.map((taskId) => ({
+        taskId,
+        chatId: message.chatId,
+        chatType: message.chatType,
+        requesterOpenId: message.senderOpenId,
+        commandMessageId: message.messageId,
+      })),
+      this.o.now(),
+    );
+    for (const w of watches) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
+    if (watches.length > 0) this.track(this.o.engine.runNow(watches.map((w) => w.id)));
   }
 
-  private async failed(messageId: string, attempts: number, error: unknown, logger: Logger): Promise<void> {
+  private async failed(item: InboxItem, error: unknown, logger: Logger): Promise<void> {
     const kind = classify(error);
     const retryable = kind === "transient" || kind === "rate_limited" || kind === "auth";
-    const giveUp = !retryable || attempts >= MAX_ATTEMPTS;
-    const delay = backoffMs(attempts, 1);
+    const giveUp = !retryable || item.attempts >= MAX_ATTEMPTS;
+    const delay =
+      kind === "rate_limited" && error instanceof FeishuApiError && error.retryAfterSeconds !== undefined
+        ? error.retryAfterSeconds * 1000
+        : backoffMs(item.attempts, 1);
     const details =
       error instanceof FeishuApiError ? { code: error.code, http_status: error.httpStatus } : {};
     logger.log(giveUp ? "error" : "warn", giveUp ? "command given up" : "command failed; will retry", {
       ...details,
       kind,
-      attempt: attempts,
+      attempt: item.attempts,
       error: error instanceof Error ? error.message : String(error),
     });
-    // The scheduler kicks the inbox every second, which picks the command up again once it is due.
-    await this.o.store.retryInbox(messageId, this.o.now() + delay, giveUp, this.o.now());
+    // The scheduler kicks the inbox every second, which picks the item up again once it is due.
+    await this.o.store.retryInbox(item.key, this.o.now() + delay, giveUp, this.o.now());
   }
 
   private track(work: Promise<void>): void {

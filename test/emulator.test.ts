@@ -11,6 +11,8 @@ import {
   type Emulator,
   type EmulatorOptions,
   encryptBody,
+  REPUSH_DELAYS_MS,
+  type RecordedRequest,
   signBody,
   startEmulator,
 } from "./emulator";
@@ -64,9 +66,18 @@ const card2 = (title: string, extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
 let emu: Emulator;
 let client: lark.Client;
 const extraServers: Server[] = [];
+
+/** create() of a text (or card) message into a chat. */
+const sendTo = (chatId: string, content = textContent("x"), msg_type = "text") =>
+  client.im.v1.message.create({
+    params: { receive_id_type: "chat_id" },
+    data: { receive_id: chatId, msg_type, content },
+  });
 
 async function restart(opts: EmulatorOptions): Promise<void> {
   await emu.close();
@@ -149,6 +160,27 @@ describe("tokens and bot info", () => {
       .requestsFor("token")
       .map((t) => (t.response as { tenant_access_token: string }).tenant_access_token);
     expect(second).not.toBe(first);
+  });
+
+  it("expireTokens makes issued tokens answer 99991677 and the token route issues a new one", async () => {
+    await client.request({ method: "GET", url: "/open-apis/bot/v3/info" });
+    emu.expireTokens();
+    const r = await rejection(client.request({ method: "GET", url: "/open-apis/bot/v3/info" }));
+    expect(r).toMatchObject({ status: 400, code: CODES.TOKEN_EXPIRED, msg: "Authentication token expired" });
+    const fresh = sdkClient(emu);
+    await expect(fresh.request({ method: "GET", url: "/open-apis/bot/v3/info" })).resolves.toMatchObject({
+      code: 0,
+    });
+    const [old, renewed] = emu
+      .requestsFor("token")
+      .map((t) => (t.response as { tenant_access_token: string }).tenant_access_token);
+    expect(renewed).not.toBe(old);
+    // A revoked token is invalid (99991663) whether or not it expired.
+    emu.revokeTokens();
+    const revoked = await fetch(`${emu.url}/open-apis/bot/v3/info`, {
+      headers: { authorization: `Bearer ${old}` },
+    });
+    expect(await revoked.json()).toMatchObject({ code: CODES.INVALID_TOKEN });
   });
 
   it("answers requests without a token with 99991663 and unknown routes with 404", async () => {
@@ -543,6 +575,39 @@ describe("events", () => {
     expect(rx.got[1].headers["x-extra"]).toBe("1");
     expect(() => emu.deliver(rx.url, env, { encrypt: true })).toThrow(/encryptKey/);
   });
+
+  it("repush() sends the same envelope again: same event_id, fresh encryption and signature", async () => {
+    await restart({ encryptKey: "rk", verificationToken: "vt" });
+    const rx = await receiver();
+    const env = emu.messageEvent({ chatType: "p2p", text: "/status 42" });
+    await emu.deliver(rx.url, env);
+    expect((await emu.repush(rx.url, env)).status).toBe(200);
+    await emu.repush(rx.url, env, { eventId: "evt-new" });
+    const open = (i: number) =>
+      JSON.parse(new lark.AESCipher("rk").decrypt(JSON.parse(rx.got[i].raw).encrypt));
+    expect(open(0)).toEqual(env);
+    expect(open(1)).toEqual(env);
+    expect(rx.got[1].raw).not.toBe(rx.got[0].raw); // new IV
+    const { headers, raw } = rx.got[1];
+    const [ts, nonce] = [
+      String(headers["x-lark-request-timestamp"]),
+      String(headers["x-lark-request-nonce"]),
+    ];
+    expect(headers["x-lark-signature"]).toBe(signBody("rk", ts, nonce, raw));
+    expect(nonce).not.toBe(rx.got[0].headers["x-lark-request-nonce"]);
+    expect(open(2).header.event_id).toBe("evt-new");
+    expect(open(2).event).toEqual(env.event);
+    const click = emu.cardActionEvent({
+      openMessageId: "om_1",
+      chatId: "oc_1",
+      operatorOpenId: "ou_1",
+      value: {},
+    });
+    expect(() => emu.repush(rx.url, click)).toThrow(/never re-pushes card callbacks/);
+    expect(() => emu.repush(rx.url, emu.challenge())).toThrow(/challenges are never re-pushed/);
+    expect(rx.got).toHaveLength(3);
+    expect(REPUSH_DELAYS_MS).toEqual([15_000, 300_000, 3_600_000, 21_600_000]);
+  });
 });
 
 describe("crypto helpers", () => {
@@ -598,5 +663,208 @@ describe("housekeeping", () => {
       status: 404,
     });
     expect(emu.requestsFor("token")).toHaveLength(0);
+  });
+});
+
+describe("onRequest", () => {
+  it("calls listeners synchronously on arrival, before any fault or answer, until unsubscribed", async () => {
+    emu.setTaskStatus("t1", "process");
+    const parent = emu.messageEvent({ chatType: "p2p", text: "hi" }).event.message.message_id;
+    const seen: Array<[string, number, number, number]> = [];
+    const off = emu.onRequest((r: RecordedRequest) =>
+      seen.push([r.route, r.status, emu.requests.indexOf(r), emu.messages.length]),
+    );
+    let second = 0;
+    const offSecond = emu.onRequest(() => {
+      second++;
+      offSecond(); // unsubscribing from inside a listener is fine
+    });
+    await client.drive.v1.file.taskCheck({ params: { task_id: "t1" } });
+    await client.im.v1.message.reply({
+      path: { message_id: parent },
+      data: { msg_type: "text", content: textContent("hello") },
+    });
+    emu.inject({ route: "bot_info", hang: true });
+    const hung = client.request({ method: "GET", url: "/open-apis/bot/v3/info", timeout: 300 });
+    await expect(hung).rejects.toThrow(/timeout/);
+    off();
+    await client.drive.v1.file.taskCheck({ params: { task_id: "t1" } });
+    // [route, status when seen, index in the log, messages existing at that moment]
+    expect(seen).toEqual([
+      ["token", 0, 0, 0],
+      ["task_check", 0, 1, 0],
+      ["reply", 0, 2, 0], // seen before the reply was created
+      ["bot_info", 0, 3, 1], // seen although the request is never answered
+    ]);
+    expect(second).toBe(1);
+    expect(emu.requests.map((r) => r.status)).toEqual([200, 200, 200, 0, 200]);
+  });
+});
+
+describe("faults after handling", () => {
+  it("hang + afterHandling creates the reply but never answers; a uuid retry gets the same message", async () => {
+    const parent = emu.messageEvent({ chatType: "p2p", text: "hi" }).event.message.message_id;
+    const data = { msg_type: "text", content: textContent("hello"), uuid: "cmd-1-reply" };
+    const reply = (timeout?: number) =>
+      client.request({ method: "POST", url: `/open-apis/im/v1/messages/${parent}/reply`, data, timeout });
+    emu.inject({ route: "reply", hang: true }); // without afterHandling: nothing happens
+    await expect(reply(300)).rejects.toThrow(/timeout/);
+    expect(emu.messages).toHaveLength(0);
+    emu.inject({ route: "reply", hang: true, afterHandling: true });
+    await expect(reply(300)).rejects.toThrow(/timeout/);
+    const [created] = emu.repliesTo(parent);
+    expect(created).toMatchObject({ text: "hello", uuid: "cmd-1-reply" });
+    const record = emu.requestsFor("reply")[1];
+    expect(record).toMatchObject({ status: 0, response: undefined, fault: true, withheld: { status: 200 } });
+    expect(record.withheld?.response).toMatchObject({ code: 0, data: { message_id: created.message_id } });
+    const retry = await reply();
+    expect(retry.data.message_id).toBe(created.message_id);
+    expect(emu.messages).toHaveLength(1);
+  });
+
+  it("delayMs + afterHandling applies a patch at once and answers after the delay", async () => {
+    const id = (await sendTo("oc_1", card2("v0"), "interactive")).data?.message_id as string;
+    emu.inject({ route: "patch", messageId: id, delayMs: 400, afterHandling: true });
+    const started = Date.now();
+    const pending = client.im.v1.message.patch({ path: { message_id: id }, data: { content: card2("v1") } });
+    await emu.waitFor(() => emu.message(id)?.patches.length === 1);
+    expect(emu.requestsFor("patch")[0].status).toBe(0); // applied, not answered yet
+    expect(emu.message(id)?.card.header.title.content).toBe("v1");
+    await expect(pending).resolves.toEqual({ code: 0, msg: "success", data: {} });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it("consumes a task status while hanging, and can answer an error after doing the work", async () => {
+    emu.setTask("t1", ["process", "success"]);
+    emu.inject({ route: "task_check", taskId: "t1", hang: true, afterHandling: true });
+    const hung = client.request({
+      method: "GET",
+      url: "/open-apis/drive/v1/files/task_check",
+      params: { task_id: "t1" },
+      timeout: 300,
+    });
+    await expect(hung).rejects.toThrow(/timeout/);
+    expect(emu.requestsFor("task_check")[0].withheld).toEqual({
+      status: 200,
+      response: { code: 0, msg: "success", data: { status: "process" } },
+    });
+    const next = await client.drive.v1.file.taskCheck({ params: { task_id: "t1" } });
+    expect(next.data?.status).toBe("success");
+
+    emu.inject({ route: "create", status: 500, code: 1061001, msg: "internal error", afterHandling: true });
+    expect(await rejection(sendTo("oc_9"))).toMatchObject({ status: 500, code: 1061001 });
+    expect(emu.messages.filter((m) => m.chat_id === "oc_9")).toHaveLength(1);
+  });
+});
+
+describe("rate limits", () => {
+  it("uses Feishu's numbers by default; task_check is unlimited unless configured", async () => {
+    expect(emu.options).toMatchObject({
+      patchPerSecondPerMessage: 5,
+      messagesPerSecondPerChat: 5,
+      messageApiPerSecond: 50,
+      messageApiPerMinute: 1000,
+      taskCheckPerSecond: 0,
+    });
+    emu.setTaskStatus("t1", "process");
+    const checks = Array.from({ length: 30 }, () =>
+      client.drive.v1.file.taskCheck({ params: { task_id: "t1" } }),
+    );
+    for (const res of await Promise.all(checks)) expect(res.code).toBe(0);
+    expect(emu.violations()).toEqual([]);
+  });
+
+  it("refuses the 6th message into one chat within a second (400/230020), replies and creates alike", async () => {
+    const env = emu.messageEvent({ chatType: "p2p", text: "hi", senderOpenId: "ou_alice" });
+    const parent = env.event.message.message_id;
+    for (let i = 0; i < 3; i++) {
+      await client.im.v1.message.reply({
+        path: { message_id: parent },
+        data: { msg_type: "text", content: textContent(`r${i}`) },
+      });
+    }
+    for (let i = 0; i < 2; i++) {
+      await client.im.v1.message.create({
+        params: { receive_id_type: "open_id" },
+        data: { receive_id: "ou_alice", msg_type: "text", content: textContent(`c${i}`) },
+      });
+    }
+    const limited = await rejection(sendTo(env.event.message.chat_id));
+    expect(limited).toMatchObject({ status: 400, code: CODES.IM_RATE_LIMITED });
+    expect(limited.headers).toMatchObject({ "x-ogw-ratelimit-reset": "1", "x-ogw-ratelimit-limit": "5" });
+    await expect(sendTo("oc_other")).resolves.toMatchObject({ code: 0 }); // other chats are not affected
+    expect(emu.messages).toHaveLength(6);
+    expect(emu.violations().map((r) => [r.route, r.rateLimit])).toEqual([
+      ["create", "messagesPerSecondPerChat"],
+    ]);
+    emu.reset(); // forgets the windows too
+    await expect(sendTo(env.event.message.chat_id)).resolves.toMatchObject({ code: 0 });
+  });
+
+  it("does not count refused calls", async () => {
+    await restart({ messagesPerSecondPerChat: 2 });
+    await sendTo("oc_1");
+    await sendTo("oc_1");
+    const lastAccepted = Date.now();
+    await sleep(500);
+    expect(await rejection(sendTo("oc_1"))).toMatchObject({ code: CODES.IM_RATE_LIMITED });
+    expect(await rejection(sendTo("oc_1"))).toMatchObject({ code: CODES.IM_RATE_LIMITED });
+    await sleep(lastAccepted + 1050 - Date.now());
+    // The two refused calls (~0.5 s ago) would fill the window if they counted.
+    await expect(sendTo("oc_1")).resolves.toMatchObject({ code: 0 });
+    await expect(sendTo("oc_1")).resolves.toMatchObject({ code: 0 });
+    expect(await rejection(sendTo("oc_1"))).toMatchObject({ code: CODES.IM_RATE_LIMITED });
+    expect(emu.violations()).toHaveLength(3);
+  });
+
+  it("limits the app's message API per second (429/99991400) across reply, create and patch", async () => {
+    await restart({ messageApiPerSecond: 3 });
+    const parent = emu.messageEvent({ chatType: "p2p", text: "hi" }).event.message.message_id;
+    const id = (await sendTo("oc_1", card2("v0"), "interactive")).data?.message_id as string;
+    await client.im.v1.message.reply({
+      path: { message_id: parent },
+      data: { msg_type: "text", content: textContent("r") },
+    });
+    await client.im.v1.message.patch({ path: { message_id: id }, data: { content: card2("v1") } });
+    const limited = await rejection(sendTo("oc_3"));
+    expect(limited).toMatchObject({ status: 429, code: CODES.GATEWAY_RATE_LIMITED });
+    expect(limited.headers).toMatchObject({ "x-ogw-ratelimit-limit": "3", "x-ogw-ratelimit-reset": "1" });
+    await expect(client.request({ method: "GET", url: "/open-apis/bot/v3/info" })).resolves.toMatchObject({
+      code: 0,
+    });
+    emu.inject({ route: "create", status: 429 }); // an injected 429 is not a violation
+    expect(await rejection(sendTo("oc_4"))).toMatchObject({ status: 429, code: CODES.GATEWAY_RATE_LIMITED });
+    expect(emu.violations().map((r) => r.rateLimit)).toEqual(["messageApiPerSecond"]);
+    expect(emu.messages).toHaveLength(2);
+  });
+
+  it("limits the app's message API per minute, with the seconds until a slot frees up", async () => {
+    await restart({ messageApiPerMinute: 4 });
+    for (let i = 0; i < 4; i++) await sendTo(`oc_${i}`);
+    const limited = await rejection(sendTo("oc_9"));
+    expect(limited).toMatchObject({ status: 429, code: CODES.GATEWAY_RATE_LIMITED });
+    expect(limited.headers["x-ogw-ratelimit-limit"]).toBe("4");
+    expect(Number(limited.headers["x-ogw-ratelimit-reset"])).toBeGreaterThanOrEqual(59);
+    expect(Number(limited.headers["x-ogw-ratelimit-reset"])).toBeLessThanOrEqual(60);
+    expect(emu.violations().map((r) => r.rateLimit)).toEqual(["messageApiPerMinute"]);
+  });
+
+  it("limits task_check when taskCheckPerSecond > 0, and 0 disables a limit", async () => {
+    await restart({ taskCheckPerSecond: 2, messagesPerSecondPerChat: 0, patchPerSecondPerMessage: 0 });
+    emu.setTaskStatus("t1", "process");
+    const check = () => client.drive.v1.file.taskCheck({ params: { task_id: "t1" } });
+    await check();
+    await check();
+    const limited = await rejection(check());
+    expect(limited).toMatchObject({ status: 429, code: CODES.GATEWAY_RATE_LIMITED });
+    expect(limited.headers["x-ogw-ratelimit-reset"]).toBe("1");
+    expect(emu.taskCheckCount("t1")).toBe(3);
+    const id = (await sendTo("oc_1", card2("v0"), "interactive")).data?.message_id as string;
+    for (let i = 0; i < 8; i++) await sendTo("oc_1");
+    for (let i = 1; i <= 8; i++) {
+      await client.im.v1.message.patch({ path: { message_id: id }, data: { content: card2(`v${i}`) } });
+    }
+    expect(emu.message(id)?.patches).toHaveLength(8);
+    expect(emu.violations().map((r) => r.rateLimit)).toEqual(["taskCheckPerSecond"]);
   });
 });

@@ -72,3 +72,46 @@ function readMentions(value: unknown): Mention[] {
   }
   return mentions;
 }
+
+/** Reads a card.action.trigger event body (callbacks of JSON 2.0 cards). */
+export function readCardAction(
+  event: Record<string, unknown>,
+  eventId: string,
+): {
+  eventId: string;
+  operatorOpenId: string;
+  openMessageId: string;
+  chatId: string;
+  value: Record<string, unknown>;
+} {
+  const operator = asObject(event.operator, "event.operator");
+  const action = asObject(event.action, "event.action");
+  const context = asObject(event.context, "event.context");
+  let value: unknown = action.value;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      value = {};
+    }
+  }
+  return {
+    eventId,
+    operatorOpenId: requireString(operator.open_id, "event.operator.open_id"),
+    openMessageId: requireString(context.open_message_id, "event.context.open_message_id"),
+    chatId: typeof context.open_chat_id === "string" ? context.open_chat_id : "",
+    value:
+      value !== null && typeof value === "object" && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : {},
+  };
+}
+
+/** Reads im.chat.member.bot.added_v1. */
+export function readBotAdded(event: Record<string, unknown>): { chatId: string; operatorOpenId: string } {
+  const operator = event.operator_id === undefined ? {} : asObject(event.operator_id, "event.operator_id");
+  return {
+    chatId: requireString(event.chat_id, "event.chat_id"),
+    operatorOpenId: typeof operator.open_id === "string" ? operator.open_id : "",
+  };
+}

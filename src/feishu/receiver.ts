@@ -1,10 +1,11 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { CallbackAnswer, CardAction } from "../../handlers/card-action";
 import type { InboxProcessor } from "../inbox";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { Store } from "../store/types";
 import { type Envelope, openEnvelope, type WebhookSecrets } from "./envelope";
-import { readMessageEvent } from "./message";
+import { readBotAdded, readCardAction, readMessageEvent } from "./message";
 import { WebhookError } from "./verify";
 
 export interface ReceiverOptions {
@@ -14,7 +15,12 @@ export interface ReceiverOptions {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** Answers a card button click; must resolve well within Feishu's 3 s. */
+  onCardAction: (action: CardAction) => Promise<CallbackAnswer>;
 }
+
+/** Card callbacks must be answered within 3 s; past this we answer with a toast and let the work finish. */
+const CALLBACK_BUDGET_MS = 2500;
 
 /** Feishu's events are a few KB; anything far larger is not from Feishu. */
 export const BODY_LIMIT = "64kb";
@@ -68,7 +74,8 @@ export function createReceiver(o: ReceiverOptions): Router {
     switch (envelope.eventType) {
       case "im.message.receive_v1": {
         const message = readMessageEvent(envelope.event, envelope.eventId);
-        const result = await o.store.recordMessage(message, o.now());
+        const payload = { kind: "message" as const, message };
+        const result = await o.store.recordInbox(message.messageId, message.eventId, payload, o.now());
         if (result === "new") {
           o.logger.info("message accepted", { message_id: message.messageId, event_id: message.eventId });
           o.inbox.kick();
@@ -80,6 +87,25 @@ export function createReceiver(o: ReceiverOptions): Router {
         });
         return { outcome: "duplicate" };
       }
+      case "im.chat.member.bot.added_v1": {
+        const { chatId, operatorOpenId } = readBotAdded(envelope.event);
+        const payload = { kind: "bot_added" as const, chatId, operatorOpenId, eventId: envelope.eventId };
+        const result = await o.store.recordInbox(
+          `bot_added:${envelope.eventId}`,
+          envelope.eventId,
+          payload,
+          o.now(),
+        );
+        if (result === "new") o.inbox.kick();
+        return { outcome: result === "new" ? "accepted" : "duplicate" };
+      }
+      case "card.action.trigger": {
+        const action = readCardAction(envelope.event, envelope.eventId);
+        // Callbacks are never re-pushed, but a replayed request must not act twice.
+        if (!(await o.store.recordEvent(envelope.eventId, o.now()))) return { outcome: "duplicate" };
+        const answer = await withinBudget(o.onCardAction(action), o.logger);
+        return { outcome: "accepted", body: answer as unknown as Record<string, unknown> };
+      }
       default:
         return { outcome: "ignored" };
     }
@@ -90,6 +116,22 @@ export function createReceiver(o: ReceiverOptions): Router {
   });
   router.use(["/webhook/event", "/webhook/card"], bodyErrors(o.logger));
   return router;
+}
+
+async function withinBudget(work: Promise<CallbackAnswer>, logger: Logger): Promise<CallbackAnswer | object> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<object>((resolve) => {
+    timer = setTimeout(() => resolve({}), CALLBACK_BUDGET_MS);
+  });
+  const guarded = work.catch((error) => {
+    logger.error("card action failed", { error: String(error) });
+    return {};
+  });
+  try {
+    return await Promise.race([guarded, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** body-parser errors (too large, bad encoding) become 4xx; anything else is ours: 500, logged. */

@@ -51,4 +51,8 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX watches_due ON watches (next_check_at) WHERE phase <> 'done';
   CREATE INDEX watches_chat ON watches (chat_id, task_id) WHERE phase <> 'done';
   `,
+  // 2: a stop asked for by /stop or the card button, applied by the engine at its next step.
+  `
+  ALTER TABLE watches ADD COLUMN stop_requested_by TEXT;
+  `,
 ];

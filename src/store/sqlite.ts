@@ -1,9 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { IncomingMessage } from "../feishu/message";
 import { MIGRATIONS } from "./migrations";
-import type { InboxItem, NewWatch, Store, Watch, WatchChanges } from "./types";
+import type { InboxItem, InboxPayload, NewWatch, Store, Watch, WatchChanges } from "./types";
 
 type Row = Record<string, unknown>;
 
@@ -55,18 +54,24 @@ export class SqliteStore implements Store {
     });
   }
 
-  async recordMessage(message: IncomingMessage, now: number): Promise<"new" | "duplicate"> {
+  async recordInbox(
+    key: string,
+    eventId: string,
+    payload: InboxPayload,
+    now: number,
+  ): Promise<"new" | "duplicate"> {
     const insert = this.db.transaction(() => {
       const seen = this.db
         .prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)")
-        .run(message.eventId, now);
+        .run(eventId, now);
+      if (seen.changes === 0) return "duplicate";
       const row = this.db
         .prepare(
           `INSERT OR IGNORE INTO inbox (message_id, event_id, payload, next_attempt_at, received_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
         )
-        .run(message.messageId, message.eventId, JSON.stringify(message), now, now, now);
-      return seen.changes > 0 && row.changes > 0 ? "new" : "duplicate";
+        .run(key, eventId, JSON.stringify(payload), now, now, now);
+      return row.changes > 0 ? "new" : "duplicate";
     });
     return insert();
   }
@@ -86,19 +91,20 @@ export class SqliteStore implements Store {
            SELECT message_id FROM inbox
            WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
            ORDER BY received_at LIMIT ?)
-         RETURNING payload, received_at, attempts`,
+         RETURNING message_id, payload, received_at, attempts`,
       )
       .all(owner, now + leaseMs, now, now, now, limit) as Row[];
     return rows
       .map((r) => ({
-        message: JSON.parse(String(r.payload)) as IncomingMessage,
+        key: String(r.message_id),
+        payload: JSON.parse(String(r.payload)) as InboxPayload,
         receivedAt: Number(r.received_at),
         attempts: Number(r.attempts),
       }))
       .sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
-  async completeInbox(messageId: string, watches: NewWatch[], now: number): Promise<Watch[]> {
+  async completeInbox(key: string, watches: NewWatch[], now: number): Promise<Watch[]> {
     const run = this.db.transaction(() => {
       const insert = this.db.prepare(
         `INSERT OR IGNORE INTO watches
@@ -115,19 +121,19 @@ export class SqliteStore implements Store {
         .prepare(
           "UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE message_id = ?",
         )
-        .run(now, messageId);
+        .run(now, key);
       return result;
     });
     return run();
   }
 
-  async retryInbox(messageId: string, nextAttemptAt: number, failed: boolean, now: number): Promise<void> {
+  async retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number): Promise<void> {
     this.db
       .prepare(
         `UPDATE inbox SET state = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
          WHERE message_id = ?`,
       )
-      .run(failed ? "failed" : "pending", nextAttemptAt, now, messageId);
+      .run(failed ? "failed" : "pending", nextAttemptAt, now, key);
   }
 
   async claimDueWatches(
@@ -192,6 +198,16 @@ export class SqliteStore implements Store {
   async getWatch(id: number): Promise<Watch | undefined> {
     const row = this.db.prepare("SELECT * FROM watches WHERE id = ?").get(id) as Row | undefined;
     return row ? toWatch(row) : undefined;
+  }
+
+  async requestStop(id: number, by: string, now: number): Promise<boolean> {
+    const res = this.db
+      .prepare(
+        `UPDATE watches SET stop_requested_by = ?, next_check_at = MIN(next_check_at, ?), updated_at = ?
+         WHERE id = ? AND phase <> 'done'`,
+      )
+      .run(by, now, now, id);
+    return res.changes > 0;
   }
 
   async findOpenWatch(chatId: string, taskId: string): Promise<Watch | undefined> {
@@ -262,5 +278,6 @@ function toWatch(r: Row): Watch {
     lastCheckAt: num(r.last_check_at),
     finishedAt: num(r.finished_at),
     stoppedBy: str(r.stopped_by),
+    stopRequestedBy: str(r.stop_requested_by),
   };
 }

@@ -34,6 +34,8 @@ export interface Watch {
   lastCheckAt: number | null;
   finishedAt: number | null;
   stoppedBy: string | null;
+  /** open_id of someone who asked to stop this watch; the engine ends it at its next step. */
+  stopRequestedBy: string | null;
 }
 
 export type WatchChanges = Partial<
@@ -63,8 +65,15 @@ export interface NewWatch {
   commandMessageId: string;
 }
 
+/** Work recorded before Feishu gets its 200: a chat message, or the bot being added to a group. */
+export type InboxPayload =
+  | { kind: "message"; message: IncomingMessage }
+  | { kind: "bot_added"; chatId: string; operatorOpenId: string; eventId: string };
+
 export interface InboxItem {
-  message: IncomingMessage;
+  /** The message_id for a message; "bot_added:<event_id>" for the other kind. */
+  key: string;
+  payload: InboxPayload;
   receivedAt: number;
   attempts: number;
 }
@@ -74,15 +83,18 @@ export interface InboxItem {
  * lease (owner + expiry) rather than read, so a networked store shared by replicas can implement it as is.
  */
 export interface Store {
-  /** Records an accepted message durably. "duplicate" when its message_id (or event_id) was seen before. */
-  recordMessage(message: IncomingMessage, now: number): Promise<"new" | "duplicate">;
-  /** Records a non-message event id; false when it was seen before. */
+  /**
+   * Records accepted work durably, before Feishu is answered. "duplicate" when its key (a message_id) or its
+   * event_id was recorded before: Feishu re-pushes the same message, sometimes with a new event_id.
+   */
+  recordInbox(key: string, eventId: string, payload: InboxPayload, now: number): Promise<"new" | "duplicate">;
+  /** Records an event id on its own (card callbacks); false when it was seen before. */
   recordEvent(eventId: string, now: number): Promise<boolean>;
   claimInbox(now: number, limit: number, owner: string, leaseMs: number): Promise<InboxItem[]>;
   /** Marks a message handled and creates its watches in one transaction; returns the watches (new or existing). */
-  completeInbox(messageId: string, watches: NewWatch[], now: number): Promise<Watch[]>;
-  /** Gives a message back for a later attempt (or gives up on it when `failed`). */
-  retryInbox(messageId: string, nextAttemptAt: number, failed: boolean, now: number): Promise<void>;
+  completeInbox(key: string, watches: NewWatch[], now: number): Promise<Watch[]>;
+  /** Gives an item back for a later attempt (or gives up on it when `failed`). */
+  retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number): Promise<void>;
 
   /**
    * Claims the due watches of at most `taskLimit` tasks, oldest due first. With each task come its other
@@ -99,6 +111,8 @@ export interface Store {
   /** Applies changes to a watch this owner holds; `release` also gives up the lease. */
   updateWatch(id: number, changes: WatchChanges, owner: string, release: boolean, now: number): Promise<void>;
   getWatch(id: number): Promise<Watch | undefined>;
+  /** Asks for an open watch to be stopped (no lease needed) and makes it due now; false if it has ended. */
+  requestStop(id: number, by: string, now: number): Promise<boolean>;
   findOpenWatch(chatId: string, taskId: string): Promise<Watch | undefined>;
   listOpenWatches(chatId: string): Promise<Watch[]>;
   countOpenWatches(): Promise<number>;

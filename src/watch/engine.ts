@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { buildCard, notificationText } from "../../cards";
-import type { CardView, Locale } from "../../cards/types";
+import type { CardJson, CardView, Locale } from "../../cards/types";
 import { classify, type FailureKind, FeishuApiError } from "../feishu/errors";
 import type { FeishuApi } from "../feishu/paced";
 import type { Logger } from "../logger";
@@ -64,6 +64,24 @@ export class WatchEngine {
     await this.run(await this.o.store.claimWatches(ids, this.o.now(), this.o.owner, LEASE_MS));
   }
 
+  /**
+   * Checks one watch now (the card's "Refresh now" button), ignoring its schedule but not the task_check
+   * budget. Returns the watch afterwards, or undefined when it has ended or another step holds it.
+   */
+  async refresh(id: number): Promise<Watch | undefined> {
+    const claimed = await this.o.store.claimWatches([id], this.o.now(), this.o.owner, LEASE_MS);
+    if (claimed.length === 0) return undefined;
+    await this.run(claimed);
+    return this.o.store.getWatch(id);
+  }
+
+  /** Asks for a watch to end as "stopped" (by /stop or the card button); false if it had already ended. */
+  async requestStop(id: number, by: string): Promise<boolean> {
+    if (!(await this.o.store.requestStop(id, by, this.o.now()))) return false;
+    await this.runNow([id]);
+    return true;
+  }
+
   private async run(watches: Watch[]): Promise<void> {
     const byTask = new Map<string, Watch[]>();
     for (const w of watches) byTask.set(w.taskId, [...(byTask.get(w.taskId) ?? []), w]);
@@ -114,6 +132,10 @@ export class WatchEngine {
     }
   }
 
+  private isOpen(w: Watch): boolean {
+    return w.phase === "new" || w.phase === "active";
+  }
+
   private timedOut(w: Watch): boolean {
     return this.o.now() - w.createdAt >= this.o.watchTimeoutMinutes * 60_000;
   }
@@ -124,7 +146,14 @@ export class WatchEngine {
       await this.o.store.updateWatch(w.id, changes, this.o.owner, release, this.o.now());
     };
     try {
-      if ((w.phase === "new" || w.phase === "active") && this.timedOut(w)) {
+      if (this.isOpen(w) && w.stopRequestedBy) {
+        const stop: WatchChanges = {
+          state: "stopped",
+          stoppedBy: w.stopRequestedBy,
+          finishedAt: this.o.now(),
+        };
+        await this.end(w, { ...stop, notify: false }, save);
+      } else if (this.isOpen(w) && this.timedOut(w)) {
         await save({ state: "timed_out", phase: "finishing", finishedAt: this.o.now() });
       } else if (check) {
         await this.applyCheck(w, check, save);
@@ -327,18 +356,25 @@ export class WatchEngine {
     throw new Postpone(e);
   }
 
+  /** The card a watch shows now (also the answer to a button click). */
+  cardOf(w: Watch): CardJson {
+    return buildCard(this.viewOf(w), this.o.now());
+  }
+
   private viewOf(w: Watch, retrying?: CardView["retrying"]): CardView {
+    const stopping = this.isOpen(w) && w.stopRequestedBy !== null;
     return {
       taskId: w.taskId,
-      state: w.state,
+      state: stopping ? "stopped" : w.state,
       rawStatus: w.rawStatus ?? undefined,
       startedAt: w.createdAt,
       lastCheckAt: w.lastCheckAt ?? undefined,
       finishedAt: w.finishedAt ?? undefined,
       retrying,
-      stoppedBy: w.stoppedBy ?? undefined,
+      stoppedBy: w.stoppedBy ?? w.stopRequestedBy ?? undefined,
       requesterOpenId: w.requesterOpenId || undefined,
       watchId: String(w.id),
+      actions: true,
       timeoutMinutes: this.o.watchTimeoutMinutes,
     };
   }

@@ -2,13 +2,15 @@
  * What a route answers, what it gets, and small helpers shared by the route handlers.
  */
 import type { EmulatorState } from "./state";
-import type { EmulatorOptions } from "./types";
+import type { EmulatorOptions, RateLimitName } from "./types";
 import type { ContentError } from "./validate";
 
 export interface Answer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Set when an enforced rate limit refused the call (copied into RecordedRequest.rateLimit). */
+  rateLimit?: RateLimitName;
 }
 
 export interface RouteInput {

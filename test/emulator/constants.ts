@@ -13,6 +13,10 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   verificationToken: "",
   tokenTtlSeconds: 7200,
   patchPerSecondPerMessage: 5,
+  messagesPerSecondPerChat: 5,
+  messageApiPerSecond: 50,
+  messageApiPerMinute: 1000,
+  taskCheckPerSecond: 0,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */
@@ -27,6 +31,7 @@ export const CODES = {
   IM_TOO_LONG: 230025,
   IM_CARD_INVALID: 230099,
   INVALID_TOKEN: 99991663,
+  TOKEN_EXPIRED: 99991677,
   FIELD_VALIDATION: 99992402,
   GATEWAY_RATE_LIMITED: 99991400,
 } as const;
@@ -37,6 +42,10 @@ export const HTTP = {
   TOKEN_ERROR: 200,
   /** 99991663 is answered with HTTP 400. */
   INVALID_TOKEN: 400,
+  /** 99991677 too [?]: no official table gives its HTTP status. */
+  TOKEN_EXPIRED: 400,
+  /** Gateway rate limit (99991400): HTTP 429 on the APIs the emulator serves. */
+  GATEWAY_RATE_LIMITED: 429,
   /** im/v1 error tables list 230020 with HTTP 400 (not 429). */
   IM_RATE_LIMITED: 400,
   IM_ERROR: 400,
@@ -47,6 +56,9 @@ export const HTTP = {
 
 export const INVALID_TOKEN_MSG =
   "Invalid access token for authorization. Please make a request with token attached.";
+export const TOKEN_EXPIRED_MSG = "Authentication token expired";
+export const GATEWAY_RATE_LIMIT_MSG = "request trigger frequency limit";
+export const IM_RATE_LIMIT_MSG = "This operation triggers the frequency limit.";
 export const IM_BAD_PARAM_MSG = "Your request contains an invalid request parameter";
 /** Card and post bodies may not exceed 30 KB; text 150 KB. */
 export const CARD_MAX_BYTES = 30 * 1024;
@@ -56,3 +68,5 @@ export const UUID_WINDOW_MS = 60 * 60 * 1000;
 export const UUID_MAX_LENGTH = 50;
 export const TENANT_KEY = "tenant_emulator";
 export const DEFAULT_USER_OPEN_ID = "ou_user0000000000000000000000000001";
+/** Feishu re-pushes an event not answered 200 within 3 s after 15 s, 5 min, 1 h and 6 h. */
+export const REPUSH_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000] as const;

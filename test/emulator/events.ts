@@ -136,6 +136,19 @@ export function challenge(options: Required<EmulatorOptions>, token?: string): R
   return { challenge: randomHex(16), token: token ?? options.verificationToken, type: "url_verification" };
 }
 
+/** Throws unless Feishu would re-push this payload: an event envelope, not a challenge or card callback. */
+export function checkRepushable(payload: object): void {
+  const header = (payload as { header?: { event_id?: unknown; event_type?: unknown } }).header;
+  if (typeof header?.event_id !== "string") {
+    throw new Error("repush: needs an event envelope with header.event_id (challenges are never re-pushed)");
+  }
+  if (header.event_type === "card.action.trigger") {
+    throw new Error(
+      "repush: Feishu never re-pushes card callbacks; use deliver() to send a duplicate anyway",
+    );
+  }
+}
+
 /** Builds the exact body and headers Feishu would send for `payload`. */
 export function buildDelivery(
   options: Required<EmulatorOptions>,

@@ -13,7 +13,15 @@
  */
 
 import { DEFAULT_OPTIONS } from "./constants";
-import { botAddedEvent, buildDelivery, cardActionEvent, challenge, messageEvent, post } from "./events";
+import {
+  botAddedEvent,
+  buildDelivery,
+  cardActionEvent,
+  challenge,
+  checkRepushable,
+  messageEvent,
+  post,
+} from "./events";
 import { startServer } from "./server";
 import { EmulatorState } from "./state";
 import type {
@@ -60,6 +68,16 @@ export interface Emulator {
   clearFaults(): void;
   /** Every token issued so far becomes invalid (99991663). */
   revokeTokens(): void;
+  /** Every token issued so far expires now (99991677); the token route then issues a new one. */
+  expireTokens(): void;
+  /**
+   * Calls `listener` synchronously for every request, right after it is recorded and before any fault,
+   * check or answer (status 0). Returns the unsubscribe function. A listener's error is rethrown
+   * asynchronously (the test runner reports it); the request goes on.
+   */
+  onRequest(listener: (record: RecordedRequest) => void): () => void;
+  /** Requests refused by an enforced rate limit (230020 / 99991400 from the emulator, not from a fault). */
+  violations(): RecordedRequest[];
   // --- events to the bot ---
   messageEvent(input: MessageEventInput): EventEnvelope<MessageReceiveEvent>;
   botAddedEvent(input: { chatId: string; operatorOpenId: string }): EventEnvelope<BotAddedEvent>;
@@ -71,6 +89,12 @@ export interface Emulator {
   }): EventEnvelope<CardActionEvent>;
   challenge(token?: string): Record<string, unknown>;
   deliver(targetUrl: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
+  /**
+   * Feishu's re-push (after 15 s, 5 min, 1 h, 6 h; no waiting here): the same envelope again, freshly
+   * encrypted and signed, with the same event_id unless opts.eventId. Throws for a challenge or a card
+   * callback, which Feishu never re-pushes (use deliver() to send a duplicate anyway).
+   */
+  repush(targetUrl: string, envelope: object, opts?: DeliverOptions): Promise<DeliveryResult>;
   /** Polls fn every 20 ms until it returns something truthy (default timeout 5000 ms). */
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Forget requests/messages/tasks/faults; the server and issued tokens stay. */
@@ -106,6 +130,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
   const state = new EmulatorState();
   const server = await startServer(state, options);
+  const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
+    const { body, headers } = buildDelivery(options, payload, deliverOpts);
+    return post(targetUrl, body, headers);
+  };
 
   return {
     url: server.url,
@@ -125,13 +153,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     inject: (fault) => state.inject(fault),
     clearFaults: () => state.clearFaults(),
     revokeTokens: () => state.revokeTokens(),
+    expireTokens: () => state.expireTokens(),
+    onRequest: (listener) => state.onRequest(listener),
+    violations: () => state.requests.filter((r) => r.rateLimit !== undefined),
     messageEvent: (input) => messageEvent(state, options, input),
     botAddedEvent: (input) => botAddedEvent(options, input),
     cardActionEvent: (input) => cardActionEvent(options, input),
     challenge: (token) => challenge(options, token),
-    deliver: (targetUrl, payload, deliverOpts) => {
-      const { body, headers } = buildDelivery(options, payload, deliverOpts);
-      return post(targetUrl, body, headers);
+    deliver,
+    repush: (targetUrl, envelope, deliverOpts) => {
+      checkRepushable(envelope);
+      return deliver(targetUrl, envelope, deliverOpts);
     },
     waitFor: (fn, timeoutMs) => waitFor(fn, timeoutMs),
     reset: () => state.reset(),

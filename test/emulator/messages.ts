@@ -1,12 +1,14 @@
 /**
- * im/v1 message routes: reply, create (with uuid dedupe) and patch (cards only, rate-limited per message).
+ * im/v1 message routes: reply, create (with uuid dedupe, rate-limited per chat) and patch (cards only,
+ * rate-limited per message). The per-app gateway limits are applied before, in server.ts.
  */
 
 import { type Answer, fail, field, fromCheck, ok, type RouteInput } from "./answer";
 import { CODES, HTTP, TENANT_KEY, UUID_MAX_LENGTH } from "./constants";
 import { randomHex } from "./crypto";
+import { imLimit } from "./limits";
 import type { SentMessage } from "./types";
-import { badParam, checkContent } from "./validate";
+import { badParam, type ContentCheck, checkContent } from "./validate";
 
 const invalidMessageId = (): Answer => fromCheck(badParam("invalid message_id."));
 const RECEIVE_ID_TYPES = new Set(["chat_id", "open_id", "user_id", "union_id", "email"]);
@@ -43,16 +45,22 @@ function send(input: RouteInput, target: NewMessage): Answer {
   if (uuid !== undefined && (typeof uuid !== "string" || uuid.length > UUID_MAX_LENGTH)) {
     return fromCheck(badParam(`uuid must be a string of at most ${UUID_MAX_LENGTH} characters.`));
   }
-  if (uuid) {
-    const existing = state.byUuid(uuid);
-    if (existing) {
-      return ok(messageData(existing, options.appId, state.known.get(existing.message_id)?.root_id ?? ""));
-    }
-  }
+  const existing = uuid ? state.byUuid(uuid) : undefined;
   const msgType = field(body, "msg_type");
   const content = field(body, "content");
-  const check = checkContent(msgType, content);
+  const check: ContentCheck = existing ? { ok: true } : checkContent(msgType, content);
   if (!check.ok) return fromCheck(check);
+  // Checked once the call is otherwise valid; a uuid dedupe hit counts too [?].
+  const limited = imLimit(
+    state.windows,
+    "messagesPerSecondPerChat",
+    target.chat_id,
+    options.messagesPerSecondPerChat,
+  );
+  if (limited) return limited;
+  if (existing) {
+    return ok(messageData(existing, options.appId, state.known.get(existing.message_id)?.root_id ?? ""));
+  }
   const message: SentMessage = {
     message_id: `om_emu${randomHex(14)}`,
     chat_id: target.chat_id,
@@ -105,14 +113,15 @@ export function patch({ state, options, body, messageId }: RouteInput): Answer {
   }
   if (message.msg_type !== "interactive")
     return fromCheck(badParam("only interactive messages can be patched."));
-  if (!state.admitPatch(messageId, options.patchPerSecondPerMessage)) {
-    return fail(HTTP.IM_RATE_LIMITED, CODES.IM_RATE_LIMITED, "This operation triggers the frequency limit.", {
-      "x-ogw-ratelimit-limit": String(options.patchPerSecondPerMessage),
-      "x-ogw-ratelimit-reset": "1",
-    });
-  }
   const check = checkContent("interactive", field(body, "content"), message.card);
   if (!check.ok) return fromCheck(check);
+  const limited = imLimit(
+    state.windows,
+    "patchPerSecondPerMessage",
+    messageId,
+    options.patchPerSecondPerMessage,
+  );
+  if (limited) return limited;
   const content = field(body, "content") as string;
   const at = Date.now();
   message.content = content;

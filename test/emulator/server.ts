@@ -1,14 +1,16 @@
 /**
- * The HTTP side: a node:http server on 127.0.0.1:0 that records every request, applies queued faults,
- * checks the tenant token, then dispatches to routes.ts.
+ * The HTTP side: a node:http server on 127.0.0.1:0 that records every request (and tells the onRequest
+ * listeners), applies queued faults, checks the tenant token and the gateway rate limits, then dispatches
+ * to routes.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Answer, fail } from "./answer";
-import { CODES, HTTP, INVALID_TOKEN_MSG } from "./constants";
-import { matchRoute, ROUTES } from "./routes";
+import { CODES, HTTP, INVALID_TOKEN_MSG, TOKEN_EXPIRED_MSG } from "./constants";
+import { gatewayLimit } from "./limits";
+import { matchRoute, ROUTES, type RouteMatch } from "./routes";
 import type { EmulatorState } from "./state";
-import type { EmulatorOptions, Fault, RecordedRequest } from "./types";
+import type { EmulatorOptions, Fault, RecordedRequest, RouteName } from "./types";
 
 export interface RunningServer {
   url: string;
@@ -47,6 +49,29 @@ function faultAnswer(fault: Fault): Answer | undefined {
   return { status, body, headers: fault.headers };
 }
 
+/** What Feishu does with a request that no fault intercepts: token, gateway limits, body, route. */
+function handleNormally(
+  state: EmulatorState,
+  options: Required<EmulatorOptions>,
+  req: IncomingMessage,
+  match: RouteMatch & { route: RouteName },
+  query: Record<string, string>,
+  body: unknown,
+): Answer {
+  const { route, messageId } = match;
+  if (route !== "token") {
+    const token = state.tokenStatus(bearer(req));
+    if (token === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
+    if (token === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
+  }
+  const limited = gatewayLimit(state.windows, options, route);
+  if (limited) return limited;
+  if (typeof body === "string") {
+    return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
+  }
+  return ROUTES[route]({ state, options, query, body, messageId });
+}
+
 export async function startServer(
   state: EmulatorState,
   options: Required<EmulatorOptions>,
@@ -64,6 +89,7 @@ export async function startServer(
     });
 
   const answer = (res: ServerResponse, record: RecordedRequest, a: Answer) => {
+    if (a.rateLimit) record.rateLimit = a.rateLimit;
     if (closed || res.destroyed) return;
     const text = typeof a.body === "string" ? a.body : JSON.stringify(a.body);
     const type = typeof a.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
@@ -79,7 +105,8 @@ export async function startServer(
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const body = parseBody(await readBody(req));
-    const { route, messageId } = matchRoute(method, url.pathname);
+    const match = matchRoute(method, url.pathname);
+    const { route, messageId } = match;
     const record: RecordedRequest = {
       route,
       method,
@@ -91,27 +118,23 @@ export async function startServer(
       response: undefined,
       at: Date.now(),
     };
-    state.requests.push(record);
+    state.record(record);
     if (route === "unknown") return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));
     if (route === "task_check") state.countTaskCheck(query.task_id ?? "");
+    const normally = () => handleNormally(state, options, req, { route, messageId }, query, body);
 
     const fault = state.takeFault(route, query.task_id, messageId);
-    if (fault?.hang) return; // never answered; close() destroys the socket
-    if (fault?.delayMs !== undefined && !(await sleep(fault.delayMs))) return;
-    const injected = fault && faultAnswer(fault);
-    if (injected) return answer(res, record, injected);
-
-    if (route !== "token" && !state.tokenValid(bearer(req))) {
-      return answer(res, record, fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG));
+    if (!fault) return answer(res, record, normally());
+    record.fault = true;
+    // afterHandling: Feishu does the work now; the fault only changes what (and when) the bot hears.
+    const handled = fault.afterHandling ? normally() : undefined;
+    if (handled?.rateLimit) record.rateLimit = handled.rateLimit;
+    if (fault.hang) {
+      if (handled) record.withheld = { status: handled.status, response: handled.body };
+      return; // never answered; close() destroys the socket
     }
-    if (typeof body === "string") {
-      return answer(
-        res,
-        record,
-        fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON"),
-      );
-    }
-    answer(res, record, ROUTES[route]({ state, options, query, body, messageId }));
+    if (fault.delayMs !== undefined && !(await sleep(fault.delayMs))) return;
+    answer(res, record, faultAnswer(fault) ?? handled ?? normally());
   };
 
   const server: Server = createServer((req, res) => {

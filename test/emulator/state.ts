@@ -5,6 +5,7 @@
 
 import { UUID_WINDOW_MS } from "./constants";
 import { randomHex } from "./crypto";
+import { SlidingWindows } from "./limits";
 import type { Fault, RecordedRequest, RouteName, SentMessage } from "./types";
 
 interface IssuedToken {
@@ -38,7 +39,9 @@ export class EmulatorState {
   private taskChecks = new Map<string, number>();
   private faults: Array<Fault & { remaining: number }> = [];
   private uuids = new Map<string, { messageId: string; at: number }>();
-  private patchTimes = new Map<string, number[]>();
+  /** Rate-limit windows (limits.ts). */
+  readonly windows = new SlidingWindows();
+  private readonly listeners = new Set<(record: RecordedRequest) => void>();
   private p2pChats = new Map<string, string>();
 
   // ---- tokens ----
@@ -53,13 +56,42 @@ export class EmulatorState {
     return { token, expire: ttlSeconds };
   }
 
-  tokenValid(token: string | undefined, now = Date.now()): boolean {
+  /** "invalid" for an unknown or revoked token (99991663), "expired" past its expiry (99991677). */
+  tokenStatus(token: string | undefined, now = Date.now()): "ok" | "invalid" | "expired" {
     const t = token === undefined ? undefined : this.tokens.get(token);
-    return t !== undefined && !t.revoked && t.expiresAt > now;
+    if (t === undefined || t.revoked) return "invalid";
+    return t.expiresAt > now ? "ok" : "expired";
   }
 
   revokeTokens(): void {
     for (const t of this.tokens.values()) t.revoked = true;
+  }
+
+  expireTokens(now = Date.now()): void {
+    for (const t of this.tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);
+  }
+
+  // ---- request log ----
+  onRequest(listener: (record: RecordedRequest) => void): () => void {
+    const own = (record: RecordedRequest) => listener(record); // a listener added twice is called twice
+    this.listeners.add(own);
+    return () => {
+      this.listeners.delete(own);
+    };
+  }
+
+  /** Logs the request and tells the listeners; a listener's error is rethrown later, not on this path. */
+  record(record: RecordedRequest): void {
+    this.requests.push(record);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(record);
+      } catch (err) {
+        setImmediate(() => {
+          throw err;
+        });
+      }
+    }
   }
 
   // ---- tasks ----
@@ -133,15 +165,6 @@ export class EmulatorState {
     this.uuids.set(uuid, { messageId, at: now });
   }
 
-  /** Sliding 1-second window per message: true when this patch is admitted. */
-  admitPatch(messageId: string, limit: number, now = Date.now()): boolean {
-    const recent = (this.patchTimes.get(messageId) ?? []).filter((t) => now - t < 1000);
-    const admitted = recent.length < limit;
-    if (admitted) recent.push(now);
-    this.patchTimes.set(messageId, recent);
-    return admitted;
-  }
-
   // ---- faults ----
   inject(fault: Fault): void {
     const count = fault.count ?? 1;
@@ -172,7 +195,7 @@ export class EmulatorState {
     return fault;
   }
 
-  /** Forget requests, messages, tasks, faults (tokens survive, so a cached SDK token keeps working). */
+  /** Forget requests, messages, tasks, faults, rate windows (tokens and listeners survive). */
   reset(): void {
     this.requests = [];
     this.messages = [];
@@ -182,7 +205,7 @@ export class EmulatorState {
     this.taskChecks = new Map();
     this.faults = [];
     this.uuids = new Map();
-    this.patchTimes = new Map();
+    this.windows.clear();
     this.p2pChats = new Map();
   }
 }

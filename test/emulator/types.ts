@@ -17,9 +17,25 @@ export interface EmulatorOptions {
   verificationToken?: string;
   /** default 7200 */
   tokenTtlSeconds?: number;
-  /** default 5 (Feishu: "单条消息更新频控为 5 QPS") */
+  /** default 5 (Feishu: "单条消息更新频控为 5 QPS"): PATCH of one message → 400 / 230020. 0 = no limit. */
   patchPerSecondPerMessage?: number;
+  /** default 5: reply + create into one chat within any sliding second → 400 / 230020. 0 = no limit. */
+  messagesPerSecondPerChat?: number;
+  /** default 50: reply + create + patch of the app per sliding second → 429 / 99991400. 0 = no limit. */
+  messageApiPerSecond?: number;
+  /** default 1000: the same per sliding minute → 429 / 99991400. 0 = no limit. */
+  messageApiPerMinute?: number;
+  /** default 0 = no limit (Feishu does not publish it); > 0: task_check per sliding second → 429 / 99991400. */
+  taskCheckPerSecond?: number;
 }
+
+/** The option whose limit refused a call. */
+export type RateLimitName =
+  | "patchPerSecondPerMessage"
+  | "messagesPerSecondPerChat"
+  | "messageApiPerSecond"
+  | "messageApiPerMinute"
+  | "taskCheckPerSecond";
 
 export type RouteName = "token" | "bot_info" | "task_check" | "reply" | "create" | "patch";
 
@@ -37,6 +53,12 @@ export interface RecordedRequest {
   response: unknown;
   /** Date.now() at arrival. */
   at: number;
+  /** true when an injected fault applied to this request. */
+  fault?: boolean;
+  /** The enforced rate limit that refused this request (never set for a fault's answer). */
+  rateLimit?: RateLimitName;
+  /** afterHandling + hang: what the emulator did and would have answered, though it never answers. */
+  withheld?: { status: number; response: unknown };
 }
 
 export interface CardPatch {
@@ -78,6 +100,11 @@ export interface Fault {
   delayMs?: number;
   /** Never answer (until close()). */
   hang?: boolean;
+  /**
+   * Handle the request normally at once (create the message, apply the patch, consume a task status),
+   * then: with hang, never answer; with delayMs, answer late; with status/code/body, answer that instead.
+   */
+  afterHandling?: boolean;
   /** task_check only: match only this task id. */
   taskId?: string;
   /** patch/reply only: match only this message id. */

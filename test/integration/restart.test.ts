@@ -62,7 +62,7 @@ describe("restart on the same database", () => {
     bots.push(second);
     const messageId = event.event.message.message_id;
     const reply = await emu.waitFor(() => emu.repliesTo(messageId)[0], 15_000);
-    expect(reply.msg_type).toBe("text");
+    expect(reply.msg_type).toBe("interactive");
     await new Promise((r) => setTimeout(r, 1000));
     expect(emu.repliesTo(messageId)).toHaveLength(1);
   });

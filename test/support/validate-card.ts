@@ -141,7 +141,13 @@ class CardChecker {
     switch (value.tag) {
       case "markdown":
         if (typeof value.content !== "string") this.fail(`${path}: markdown needs a string content`);
+        else this.inlineTags(value.content, `${path}.content`);
         if (value.i18n_content !== undefined) this.i18n(value.i18n_content, path);
+        if (isObj(value.i18n_content)) {
+          for (const [locale, text] of Object.entries(value.i18n_content)) {
+            if (typeof text === "string") this.inlineTags(text, `${path}.i18n_content.${locale}`);
+          }
+        }
         break;
       case "div":
         if (value.text !== undefined) this.text(value.text, `${path}.text`);
@@ -182,6 +188,15 @@ class CardChecker {
     if (typeof value.content !== "string" && value.i18n_content === undefined)
       this.fail(`${path}: no content`);
     if (value.i18n_content !== undefined) this.i18n(value.i18n_content, path);
+  }
+
+  /** Markdown `<text_tag color='...'>` takes the same colours as a header tag (2.0 rich-text docs). */
+  private inlineTags(markdown: string, path: string): void {
+    for (const match of markdown.matchAll(/<text_tag\b([^>]*)>/g)) {
+      const color = /^\s+color='([^']*)'\s*$/.exec(match[1] ?? "");
+      if (!color) this.fail(`${path}: text_tag needs exactly color='...'`);
+      else this.oneOf(color[1], TEXT_TAG_COLORS, `${path} text_tag color`);
+    }
   }
 
   private i18n(value: unknown, path: string): void {

@@ -1,0 +1,15 @@
+import { listCard } from "../cards";
+import type { HandlerContext } from "./context";
+
+/** `/list`: the tasks watched in this chat, with their state and who asked. */
+export async function list(ctx: HandlerContext): Promise<void> {
+  const watches = await ctx.store.listOpenWatches(ctx.message.chatId);
+  const entries = watches.map((w) => ({
+    taskId: w.taskId,
+    state: w.state,
+    requesterOpenId: w.requesterOpenId || undefined,
+    startedAt: w.createdAt,
+    lastCheckAt: w.lastCheckAt ?? undefined,
+  }));
+  await ctx.reply({ card: listCard(entries, ctx.now()) }, "list");
+}

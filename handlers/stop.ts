@@ -1,0 +1,26 @@
+import { replyText } from "../cards";
+import type { HandlerContext } from "./context";
+
+/**
+ * `/stop <taskId> ...`: ends this chat's watch of each task. Only the person who asked may stop a watch
+ * (in a DM that is always you), so nobody in a group can silence someone else's notification.
+ */
+export async function stop(
+  ctx: HandlerContext,
+  args: { taskIds: string[]; invalid: string[] },
+): Promise<void> {
+  const t = replyText(ctx.locale);
+  for (const taskId of [...args.taskIds, ...args.invalid].slice(0, 10)) {
+    const watch = args.taskIds.includes(taskId)
+      ? await ctx.store.findOpenWatch(ctx.message.chatId, taskId)
+      : undefined;
+    let text: string;
+    if (!watch) text = t.notWatching(taskId);
+    else if (watch.requesterOpenId !== ctx.message.senderOpenId) text = t.onlyRequesterCanStop;
+    else {
+      await ctx.stopWatch(watch.id, ctx.message.senderOpenId);
+      text = t.stopped(taskId);
+    }
+    await ctx.reply({ text }, `stop:${taskId}`);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Feishu's rate limits, enforced with sliding windows. How calls count (README "Rate limits"):
+ * - gateway limits (per app: message API per second and per minute, task_check per second) are checked right
+ *   after the token check; every call they admit counts, whatever the route answers next;
+ * - per-chat and per-message limits (230020) are checked last, once the call is otherwise valid;
+ * - a call refused by a limit counts in no window. A limit of 0 (or Infinity) is no limit.
+ */
+import { type Answer, fail } from "./answer";
+import { CODES, GATEWAY_RATE_LIMIT_MSG, HTTP, IM_RATE_LIMIT_MSG } from "./constants";
+import type { EmulatorOptions, RateLimitName, RouteName } from "./types";
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+interface Refusal {
+  name: RateLimitName;
+  limit: number;
+  resetSeconds: number;
+}
+
+/** Arrival times of the admitted calls, per key, oldest first. */
+export class SlidingWindows {
+  private readonly times = new Map<string, number[]>();
+
+  /** Seconds until a slot frees up when the window is full, else undefined. Does not count the call. */
+  full(key: string, limit: number, windowMs: number, now: number): number | undefined {
+    if (!(limit > 0) || limit === Number.POSITIVE_INFINITY) return undefined;
+    const times = this.times.get(key);
+    if (!times) return undefined;
+    while (times.length > 0 && now - times[0] >= windowMs) times.shift();
+    if (times.length < limit) return undefined;
+    return Math.max(1, Math.ceil((times[times.length - limit] + windowMs - now) / SECOND));
+  }
+
+  count(key: string, now: number): void {
+    const times = this.times.get(key);
+    if (times) times.push(now);
+    else this.times.set(key, [now]);
+  }
+
+  clear(): void {
+    this.times.clear();
+  }
+}
+
+/** Admits the call into every window (and counts it there), or names the limit that refuses it. */
+function admit(
+  windows: SlidingWindows,
+  checks: Array<{ key: string; name: RateLimitName; limit: number; windowMs: number }>,
+  now: number,
+): Refusal | undefined {
+  let refusal: Refusal | undefined;
+  for (const c of checks) {
+    const resetSeconds = windows.full(c.key, c.limit, c.windowMs, now);
+    if (resetSeconds !== undefined && (!refusal || resetSeconds > refusal.resetSeconds)) {
+      refusal = { name: c.name, limit: c.limit, resetSeconds };
+    }
+  }
+  if (refusal) return refusal;
+  for (const c of checks) if (c.limit > 0 && c.limit !== Number.POSITIVE_INFINITY) windows.count(c.key, now);
+  return undefined;
+}
+
+const headers = (r: Refusal) => ({
+  "x-ogw-ratelimit-limit": String(r.limit),
+  "x-ogw-ratelimit-reset": String(r.resetSeconds),
+});
+
+/** HTTP 429 / 99991400 when a per-app gateway limit is reached; undefined when admitted (and counted). */
+export function gatewayLimit(
+  windows: SlidingWindows,
+  options: Required<EmulatorOptions>,
+  route: RouteName,
+  now = Date.now(),
+): Answer | undefined {
+  let refusal: Refusal | undefined;
+  if (route === "reply" || route === "create" || route === "patch") {
+    refusal = admit(
+      windows,
+      [
+        { key: "app:s", name: "messageApiPerSecond", limit: options.messageApiPerSecond, windowMs: SECOND },
+        { key: "app:m", name: "messageApiPerMinute", limit: options.messageApiPerMinute, windowMs: MINUTE },
+      ],
+      now,
+    );
+  } else if (route === "task_check") {
+    const limit = options.taskCheckPerSecond;
+    refusal = admit(windows, [{ key: "task", name: "taskCheckPerSecond", limit, windowMs: SECOND }], now);
+  }
+  if (!refusal) return undefined;
+  const answer = fail(HTTP.GATEWAY_RATE_LIMITED, CODES.GATEWAY_RATE_LIMITED, GATEWAY_RATE_LIMIT_MSG);
+  return { ...answer, headers: headers(refusal), rateLimit: refusal.name };
+}
+
+/** HTTP 400 / 230020 when `limit` calls already went to this chat or message within the last second. */
+export function imLimit(
+  windows: SlidingWindows,
+  name: "messagesPerSecondPerChat" | "patchPerSecondPerMessage",
+  target: string,
+  limit: number,
+  now = Date.now(),
+): Answer | undefined {
+  const key = `${name}:${target}`;
+  const refusal = admit(windows, [{ key, name, limit, windowMs: SECOND }], now);
+  if (!refusal) return undefined;
+  const answer = fail(HTTP.IM_RATE_LIMITED, CODES.IM_RATE_LIMITED, IM_RATE_LIMIT_MSG);
+  return { ...answer, headers: headers(refusal), rateLimit: name };
+}
