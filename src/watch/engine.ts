@@ -278,14 +278,9 @@ export class WatchEngine {
       const e = asFeishuError("message.patch", error);
       const kind = classify(e);
       if (kind === "card_gone" || kind === "card_too_old") {
+        // Recalled or deleted: leave it alone. Older than 14 days: forget it, the final state goes out anew.
         this.o.logger.info("card can no longer be updated; still watching", { watch_id: w.id, code: e.code });
-        await save({ cardDisabled: true });
-        if (
-          kind === "card_too_old" &&
-          (w.state === "success" || w.state === "fail" || w.state === "timed_out")
-        ) {
-          await this.postFinalAsNewMessage(w, card, save);
-        }
+        await save(kind === "card_gone" ? { cardDisabled: true } : { cardMessageId: null });
         return;
       }
       await this.outboundFailed(w, e, "message.patch", save);
@@ -304,6 +299,9 @@ export class WatchEngine {
 
   private async finish(w: Watch, save: (c: WatchChanges) => Promise<void>): Promise<void> {
     await this.patchCard(w, save);
+    if (!w.cardMessageId && !w.cardDisabled) {
+      await this.postFinalAsNewMessage(w, buildCard(this.viewOf(w), this.o.now()), save);
+    }
     await save({ phase: w.notify ? "notifying" : "done" });
     this.o.logger.info("watch ended", {
       watch_id: w.id,

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type Emulator, type SentMessage, startEmulator } from "../emulator";
+import { engineRig } from "../support/engine-rig";
+
+/** One test per row of the failure table in src/feishu/errors.ts (and the README's Reliability section). */
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ messagesPerSecondPerChat: 1000 } as never);
+});
+afterAll(() => emu.close());
+beforeEach(() => emu.reset());
+
+const texts = (commandId: string) => emu.repliesTo(commandId).filter((m) => m.msg_type === "text");
+const cardOf = (commandId: string): SentMessage => {
+  const card = emu.repliesTo(commandId).find((m) => m.msg_type === "interactive");
+  if (!card) throw new Error("no card");
+  return card;
+};
+
+/** Runs rounds, moving the fake clock to each watch's next due time, until `done` or `max` rounds. */
+async function runUntil(rig: ReturnType<typeof engineRig>, id: number, done: () => boolean, max = 20) {
+  for (let i = 0; i < max && !done(); i++) {
+    const w = await rig.store.getWatch(id);
+    if (w && w.nextCheckAt > rig.clock.now) rig.clock.now = w.nextCheckAt;
+    await rig.engine.round();
+  }
+}
+
+describe("transient failures: 1061001, 5xx, network errors, timeouts", () => {
+  it.each([
+    ["1061001", { status: 500, code: 1061001 }],
+    ["HTTP 502 with an HTML page", { status: 502, body: "<html>Bad Gateway</html>" }],
+    ["HTTP 503", { status: 503, code: 503 }],
+    ["no answer (timeout)", { hang: true }],
+  ])("%s: retried with backoff, the card says so, the watch recovers", async (_name, fault) => {
+    const rig = engineRig(emu);
+    emu.setTask("200001", ["process", "success"]);
+    emu.inject({ route: "task_check", count: 2, ...fault });
+    const w = await rig.watch("200001");
+    await rig.engine.round();
+    const after = await rig.store.getWatch(w.id);
+    expect(after?.failures).toBe(1);
+    const delay = (after?.nextCheckAt ?? 0) - rig.clock.now;
+    expect(delay).toBeGreaterThanOrEqual(2500); // half of 5 s at least
+    expect(JSON.stringify(cardOf(w.commandMessageId).card)).toMatch(/retrying/i);
+    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    expect(texts(w.commandMessageId)).toHaveLength(1);
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done", state: "success", failures: 0 });
+  });
+});
+
+describe("rate limits", () => {
+  it("HTTP 429 / 99991400: waits x-ogw-ratelimit-reset seconds", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("200002", ["process"]);
+    const w = await rig.watch("200002");
+    await rig.engine.round();
+    rig.advance(5000);
+    emu.inject({
+      route: "task_check",
+      status: 429,
+      code: 99991400,
+      headers: { "x-ogw-ratelimit-reset": "9" },
+    });
+    await rig.engine.round();
+    const after = await rig.store.getWatch(w.id);
+    expect((after?.nextCheckAt ?? 0) - rig.clock.now).toBeGreaterThanOrEqual(9000);
+  });
+
+  it("230020 on a patch: that card is retried later, the watch goes on", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("200003", ["process", "success"]);
+    const w = await rig.watch("200003");
+    await rig.engine.round();
+    emu.inject({ route: "patch", status: 400, code: 230020, headers: { "x-ogw-ratelimit-reset": "2" } });
+    rig.advance(5000);
+    await rig.engine.round();
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "finishing", state: "success" });
+    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    expect(JSON.stringify(emu.message(cardOf(w.commandMessageId).message_id)?.card)).toContain('"green"');
+    expect(texts(w.commandMessageId)).toHaveLength(1);
+  });
+});
+
+describe("token invalid or expired: 99991663 / 99991677", () => {
+  it("drops the cached token, fetches a new one and retries once", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("200004", ["process"]);
+    const w = await rig.watch("200004");
+    await rig.engine.round();
+    const tokensBefore = emu.requestsFor("token").length;
+    emu.revokeTokens();
+    rig.advance(5000);
+    await rig.engine.round();
+    expect(emu.requestsFor("token").length).toBe(tokensBefore + 1);
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ failures: 0, checks: 2 });
+  });
+});
+
+describe("the task cannot be seen: 1061002, 1061003, 1061004", () => {
+  it.each([
+    [1061002, 400, "invalid"],
+    [1061003, 404, "not_found"],
+    [1061004, 403, "not_found"],
+  ])("%s: the user is told plainly and the watch ends", async (code, status, state) => {
+    const rig = engineRig(emu);
+    emu.setTask("200005", ["process"]);
+    emu.inject({ route: "task_check", status, code });
+    const w = await rig.watch("200005");
+    await rig.engine.round();
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done", state });
+    expect(JSON.stringify(cardOf(w.commandMessageId).card)).toContain("200005");
+    rig.advance(60_000);
+    await rig.engine.round();
+    expect(emu.taskCheckCount("200005")).toBe(1);
+  });
+});
+
+describe("card recalled or deleted: 230011, 230110", () => {
+  it.each([230011, 230110])("%s: stops patching, keeps watching, still notifies", async (code) => {
+    const rig = engineRig(emu);
+    emu.setTask("200006", ["process"]);
+    const w = await rig.watch("200006");
+    await rig.engine.round();
+    emu.inject({ route: "patch", status: 400, code, count: Number.POSITIVE_INFINITY });
+    rig.advance(61_000); // a minute later the card's times change, so it would be patched
+    await rig.engine.round();
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ cardDisabled: true, phase: "active" });
+    const patches = emu.requestsFor("patch").length;
+    emu.setTaskStatus("200006", "fail");
+    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    expect(emu.requestsFor("patch").length).toBe(patches);
+    expect(texts(w.commandMessageId)).toHaveLength(1);
+  });
+});
+
+describe("card older than 14 days: 230031", () => {
+  it("stops patching and sends the final state as a new message", async () => {
+    const rig = engineRig(emu);
+    emu.setTask("200007", ["process"]);
+    const w = await rig.watch("200007");
+    await rig.engine.round();
+    emu.inject({ route: "patch", status: 400, code: 230031, count: Number.POSITIVE_INFINITY });
+    emu.setTaskStatus("200007", "success");
+    rig.advance(5000);
+    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    const fresh = emu.messages.filter((m) => m.reply_to === undefined && m.msg_type === "interactive");
+    expect(fresh).toHaveLength(1);
+    expect(JSON.stringify(fresh[0].card)).toContain('"green"');
+    expect(texts(w.commandMessageId)).toHaveLength(1);
+  });
+});
+
+describe("bot removed or chat gone: 230002, 232009", () => {
+  it.each([230002, 232009])("%s: the watch ends quietly with a log line", async (code) => {
+    const rig = engineRig(emu);
+    emu.setTask("200008", ["process"]);
+    emu.inject({ route: "reply", status: 400, code, count: Number.POSITIVE_INFINITY });
+    const w = await rig.watch("200008");
+    await rig.engine.round();
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done" });
+    expect(rig.logs.join("\n")).toContain("chat is gone or the bot was removed");
+    rig.advance(60_000);
+    await rig.engine.round();
+    expect(emu.taskCheckCount("200008")).toBe(1);
+  });
+});
