@@ -41,6 +41,11 @@ async function main(): Promise<void> {
     locale: config.locale,
   });
 
+  // A bug somewhere must not take the bot down with accepted work in flight: log it loudly and go on.
+  process.on("unhandledRejection", (reason) => {
+    logger.error("unhandled promise rejection", { error: reason instanceof Error ? reason.stack : String(reason) });
+  });
+
   const app = createApp(config, { logger });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.http.listen(config.port, config.host, () => resolve(s));
@@ -73,9 +78,5 @@ async function main(): Promise<void> {
   }
   logger.info("ready");
 }
-
-process.on("unhandledRejection", (reason) => {
-  process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`);
-});
 
 void main();

@@ -1,0 +1,82 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { classify, FeishuApiError, toFeishuError } from "../../src/feishu/errors";
+import { createLogger, makeRedactor } from "../../src/logger";
+
+const api = (code: number, status = 400) => new FeishuApiError("op", code, status, "msg");
+
+describe("failure table", () => {
+  it.each([
+    [api(1061001, 500), "transient"],
+    [api(0, 502), "transient"],
+    [api(0, 0), "transient"],
+    [api(1061045), "transient"],
+    [api(99991400, 429), "rate_limited"],
+    [api(0, 429), "rate_limited"],
+    [api(230020), "rate_limited"],
+    [api(99991663), "auth"],
+    [api(99991677), "auth"],
+    [api(1061002), "task_invalid"],
+    [api(1061003, 404), "task_not_found"],
+    [api(1061004, 403), "task_not_found"],
+    [api(230011), "card_gone"],
+    [api(230110), "card_gone"],
+    [api(230031), "card_too_old"],
+    [api(230002), "chat_gone"],
+    [api(232009), "chat_gone"],
+    [api(99991672), "permanent"],
+    [api(230099), "permanent"],
+  ])("%s -> %s", (error, kind) => {
+    expect(classify(error)).toBe(kind);
+  });
+
+  it("reads axios errors, network errors and the SDK's token error without keeping request data", () => {
+    const axiosError = {
+      message: "Request failed with status code 429",
+      config: { headers: { Authorization: "Bearer t-secret-token-123456" }, data: '{"app_secret":"s3"}' },
+      response: {
+        status: 429,
+        data: { code: 99991400, msg: "too many" },
+        headers: { "x-ogw-ratelimit-reset": "7" },
+      },
+    };
+    const e = toFeishuError("task_check", axiosError);
+    expect(e).toMatchObject({ code: 99991400, httpStatus: 429, retryAfterSeconds: 7 });
+    expect(JSON.stringify(e) + e.message).not.toContain("t-secret-token");
+    expect(toFeishuError("x", { code: "ECONNRESET", message: "socket hang up" })).toMatchObject({
+      code: 0,
+      httpStatus: 0,
+    });
+    const token = toFeishuError(
+      "bot.info",
+      new Error("failed to get tenant_access_token, code: 10014, msg: app secret invalid"),
+    );
+    expect(token).toMatchObject({ code: 10014 });
+    expect(classify(token)).toBe("permanent");
+  });
+});
+
+describe("log redaction", () => {
+  it("masks configured secrets and anything shaped like a token", () => {
+    const redact = makeRedactor(["my-app-secret", "my-encrypt-key"]);
+    const out = redact(
+      'secret my-app-secret key my-encrypt-key Authorization: Bearer t-g1044ghJ2KLMNOP token t-abcdefghij {"app_secret":"zzz"}',
+    );
+    for (const leaked of ["my-app-secret", "my-encrypt-key", "t-g1044ghJ2KLMNOP", "t-abcdefghij", "zzz"]) {
+      expect(out).not.toContain(leaked);
+    }
+  });
+
+  it("never writes a secret, even nested in metadata or an error", () => {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on("data", (c: Buffer) => lines.push(c.toString()));
+    const logger = createLogger({ level: "debug", format: "json", secrets: ["hunter22-secret"], stream });
+    logger.info("config", { nested: { deep: ["hunter22-secret"] }, error: new Error("bad hunter22-secret") });
+    logger.warn("sdk said Bearer u-abcdefghijklmnop");
+    const text = lines.join("");
+    expect(text).toContain("config");
+    expect(text).not.toContain("hunter22-secret");
+    expect(text).not.toContain("u-abcdefghijklmnop");
+  });
+});
