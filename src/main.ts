@@ -43,7 +43,9 @@ async function main(): Promise<void> {
 
   // A bug somewhere must not take the bot down with accepted work in flight: log it loudly and go on.
   process.on("unhandledRejection", (reason) => {
-    logger.error("unhandled promise rejection", { error: reason instanceof Error ? reason.stack : String(reason) });
+    logger.error("unhandled promise rejection", {
+      error: reason instanceof Error ? reason.stack : String(reason),
+    });
   });
 
   const app = createApp(config, { logger });

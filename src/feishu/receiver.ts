@@ -19,6 +19,9 @@ export interface ReceiverOptions {
   onCardAction: (action: CardAction) => Promise<CallbackAnswer>;
 }
 
+/** Metric labels: anything else is "other", so a signed stream of made-up types cannot grow /metrics. */
+const KNOWN_TYPES = new Set(["im.message.receive_v1", "im.chat.member.bot.added_v1", "card.action.trigger"]);
+
 /** Card callbacks must be answered within 3 s; past this we answer with a toast and let the work finish. */
 const CALLBACK_BUDGET_MS = 2500;
 
@@ -48,7 +51,7 @@ export function createReceiver(o: ReceiverOptions): Router {
         res.json({ challenge: envelope.challenge });
         return;
       }
-      type = envelope.eventType;
+      type = KNOWN_TYPES.has(envelope.eventType) ? envelope.eventType : "other";
       const result = await accept(envelope);
       outcome = result.outcome;
       res.status(200).json(result.body ?? {});

@@ -92,6 +92,10 @@ describe("POST /webhook/event", () => {
     };
     const res = await emu.deliver(bot.eventUrl, event);
     expect(res.status).toBe(200);
+    // Made-up event types share one metric label, so they cannot grow /metrics.
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    expect(metrics).toContain('type="other",outcome="ignored"');
+    expect(metrics).not.toContain("drive.file.title_updated_v1");
   });
 });
 
