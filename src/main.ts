@@ -1,15 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { parseEnv } from "node:util";
 import { createApp } from "./app";
 import { ConfigError, readConfig } from "./config";
+import { loadEnv } from "./env";
 import { createLogger } from "./logger";
 
 /** The only place that reads process.env and listens on a port. */
 async function main(): Promise<void> {
   // Variables set in the environment win over the .env file.
-  const fromFile = existsSync(".env") ? parseEnv(readFileSync(".env", "utf8")) : {};
-  const env = { ...fromFile, ...process.env };
+  const env = loadEnv();
 
   let config: ReturnType<typeof readConfig>;
   try {

@@ -34,6 +34,8 @@ class Postpone extends Error {
 class Ended extends Error {}
 
 const LEASE_MS = 60_000;
+/** cardHash while the first card is being posted: it may exist on Feishu's side without our knowing. */
+const POSTING = "posting";
 const TASKS_PER_ROUND = 50;
 const PARALLEL_TASKS = 8;
 
@@ -205,15 +207,15 @@ export class WatchEngine {
       failures: 0,
     };
     if (state === "success" || state === "fail") {
-      // Already over when first asked: the reply card is the answer, no separate notification.
-      const notify = w.phase === "new" ? { notify: false } : {};
-      return this.end(w, { ...seen, finishedAt: now, ...notify }, save);
+      // Notified even when already over at the first check: after a crash the asker may have seen a
+      // running card, and in a group the notice is what @-mentions them.
+      return this.end(w, { ...seen, finishedAt: now }, save);
     }
     await save({ ...seen, nextCheckAt: now + pollIntervalMs(now - w.createdAt, this.o.pollIntervalSeconds) });
     await this.showCard(w, save);
   }
 
-  /** A new watch ends with its first (final) card; an active one goes on to patch its card and notify. */
+  /** A new watch ends with its first (final) card; an active one goes on to patch its card. Both may notify. */
   private async end(
     w: Watch,
     changes: WatchChanges,
@@ -222,7 +224,7 @@ export class WatchEngine {
     if (w.phase !== "new") return save({ ...changes, phase: "finishing" });
     await save(changes);
     await this.postCard(w, save);
-    await save({ phase: "done" });
+    await save({ phase: w.notify ? "notifying" : "done" });
   }
 
   /** Posts the first card, or patches the existing one when what it shows has changed. */
@@ -245,6 +247,10 @@ export class WatchEngine {
     retrying?: CardView["retrying"],
   ) {
     const card = buildCard(this.viewOf(w, retrying), this.o.now());
+    // If an earlier attempt may have reached Feishu, the uuid makes Feishu hand back that first card
+    // unchanged: it is patched right after, so it shows what this attempt meant to post.
+    const mayExist = w.cardHash === POSTING;
+    if (!mayExist) await save({ cardHash: POSTING });
     try {
       const id = await this.o.feishu.reply(
         w.commandMessageId,
@@ -253,11 +259,12 @@ export class WatchEngine {
         w.chatId,
       );
       this.o.metrics.messagesSent.inc({ kind: "card", result: "ok" });
-      await save({ cardMessageId: id, cardHash: hashOf(card) });
+      await save({ cardMessageId: id, cardHash: mayExist ? null : hashOf(card) });
     } catch (error) {
       this.o.metrics.messagesSent.inc({ kind: "card", result: "error" });
       await this.outboundFailed(w, error, "message.reply", save);
     }
+    if (mayExist) await this.patchCard(w, save, retrying);
   }
 
   private async patchCard(

@@ -1,0 +1,17 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+
+/**
+ * The variables the bot's configuration is read from: `.env` in `cwd` (when present), overridden by the
+ * environment. Shared by the bot (main.ts) and the operator tools (check.ts), so they read the same settings.
+ */
+export function loadEnv(
+  cwd: string = process.cwd(),
+  environment: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
+  const file = join(cwd, ".env");
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, "utf8")) : {};
+  // Variables set in the environment win over the .env file.
+  return { ...fromFile, ...environment };
+}
