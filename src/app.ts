@@ -9,6 +9,7 @@ import { createReceiver } from "./feishu/receiver";
 import { InboxProcessor } from "./inbox";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
+import { requestLogging } from "./request-context";
 import { SqliteStore } from "./store/sqlite";
 import type { Store } from "./store/types";
 import { WatchEngine } from "./watch/engine";
@@ -67,6 +68,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
 
   const http = express();
   http.disable("x-powered-by");
+  http.use(requestLogging(logger));
   const onCardAction = (action: CardAction) =>
     handleCardAction(
       {

@@ -43,7 +43,8 @@ const HINTS: Readonly<Record<number, string>> = {
   1061004:
     "This app may not see this task: it was started by another app or user. Ask whoever started it, or give " +
     "the app access to the folder.",
-  1061002: "Feishu rejects the id as malformed: a task id is a string of digits, such as 7360595374803812356.",
+  1061002:
+    "Feishu rejects the id as malformed: a task id is a string of digits, such as 7360595374803812356.",
   1061001: RETRY_HINT,
   1061045: RETRY_HINT,
   99991400: "Rate limited by Feishu: wait a few seconds and try again.",
@@ -93,7 +94,9 @@ export async function runCheck(
   }
   const taskId = args.length === 1 ? (args[0] ?? "").trim() : "";
   if (taskId === "") {
-    io.err(args.length > 1 ? `Give exactly one task id (got ${args.length} arguments).` : "No task id given.");
+    io.err(
+      args.length > 1 ? `Give exactly one task id (got ${args.length} arguments).` : "No task id given.",
+    );
     io.err(USAGE);
     return EXIT.usage;
   }
@@ -126,7 +129,9 @@ export async function runCheck(
   } catch (error) {
     const e = error instanceof FeishuApiError ? error : toFeishuError("task_check", error);
     const domain = shownDomain(config.domain);
-    err(`Task ${id}: task_check failed${e.operation.endsWith("(token)") ? " (getting the tenant access token)" : ""}`);
+    err(
+      `Task ${id}: task_check failed${e.operation.endsWith("(token)") ? " (getting the tenant access token)" : ""}`,
+    );
     err(`  HTTP status: ${e.httpStatus === 0 ? "none (no answer)" : e.httpStatus}`);
     err(`  code:        ${e.code}`);
     err(`  msg:         ${e.feishuMsg}`);

@@ -37,20 +37,39 @@ const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
 type Env = Record<string, string | undefined>;
 
+/** Every variable readConfig reads; README, .env.example and app.json are kept in step with it by tests. */
+export const ENV_NAMES = [
+  "FEISHU_APP_ID",
+  "FEISHU_APP_SECRET",
+  "FEISHU_ENCRYPT_KEY",
+  "FEISHU_VERIFICATION_TOKEN",
+  "FEISHU_DOMAIN",
+  "PORT",
+  "HOST",
+  "DATABASE_URL",
+  "POLL_INTERVAL_SECONDS",
+  "WATCH_TIMEOUT_MINUTES",
+  "LOG_LEVEL",
+  "TASK_CHECK_RPS",
+  "BOT_LOCALE",
+  "LOG_FORMAT",
+] as const;
+
 /**
  * Reads and validates the whole configuration from an env object (never process.env itself).
  * Throws one ConfigError naming every missing or malformed variable.
  */
 export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
   const problems: string[] = [];
-  const get = (name: string): string => (env[name] ?? "").trim();
+  type Name = (typeof ENV_NAMES)[number];
+  const get = (name: Name | "NODE_ENV"): string => (env[name] ?? "").trim();
 
-  const required = (name: string, hint: string): string => {
+  const required = (name: Name, hint: string): string => {
     const value = get(name);
     if (!value) problems.push(`${name} is required (${hint})`);
     return value;
   };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const integer = (name: Name, fallback: number, min: number, max: number): number => {
     const raw = get(name);
     if (!raw) return fallback;
     const value = Number(raw);
@@ -60,7 +79,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     }
     return value;
   };
-  const positive = (name: string, fallback: number): number => {
+  const positive = (name: Name, fallback: number): number => {
     const raw = get(name);
     if (!raw) return fallback;
     const value = Number(raw);

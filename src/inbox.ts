@@ -6,6 +6,7 @@ import type { IncomingMessage } from "./feishu/message";
 import type { FeishuApi } from "./feishu/paced";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
+import { requestContext } from "./request-context";
 import type { InboxItem, Store } from "./store/types";
 import type { WatchEngine } from "./watch/engine";
 import { backoffMs, messageUuid } from "./watch/policy";
@@ -46,13 +47,16 @@ export class InboxProcessor {
       this.again = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
-      this.draining = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    // Background work: it must not inherit the request id of whichever webhook request kicked it.
+    this.draining = requestContext
+      .exit(() => this.drain())
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   /** Resolves when nothing is being processed. */

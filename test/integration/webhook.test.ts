@@ -121,3 +121,20 @@ describe("health and metrics", () => {
     expect(text).toMatch(/feishu_events_received_total\{type="unknown",outcome="rejected"\} [1-9]/);
   });
 });
+
+describe("request logs", () => {
+  it("logs each request with its latency and a request id, echoed in X-Request-Id", async () => {
+    const res = await fetch(`${bot.url}/healthz`, { headers: { "X-Request-Id": "probe-123" } });
+    expect(res.headers.get("x-request-id")).toBe("probe-123");
+    const bad = await post("{not json");
+    expect(bad.status).toBe(400);
+    const lines = bot.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const health = lines.find((l) => l.message === "http request" && l.request_id === "probe-123");
+    expect(health).toMatchObject({ method: "GET", path: "/healthz", status: 200 });
+    expect(typeof health?.ms).toBe("number");
+    const refused = lines.filter((l) => l.message === "webhook request refused").at(-1);
+    const access = lines.filter((l) => l.message === "http request" && l.status === 400).at(-1);
+    expect(refused?.request_id).toBeTruthy();
+    expect(refused?.request_id).toBe(access?.request_id);
+  });
+});

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ENV_NAMES } from "../../src/config";
+
+const ROOT = join(__dirname, "..", "..");
+const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
+
+/** Names in the first column of the README's Configuration table. */
+function readmeVariables(): string[] {
+  const section = read("README.md").split("## Configuration")[1]?.split("\n## ")[0] ?? "";
+  return [...section.matchAll(/^\| `([A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
+}
+
+describe("the contract's variables stay in step everywhere", () => {
+  it("README documents every variable the bot reads, and no other", () => {
+    expect(readmeVariables().sort()).toEqual([...ENV_NAMES].sort());
+  });
+
+  it("the operator contract's variables are all read, when shared/CONTRACT.md is beside the repo", () => {
+    const contract = join(ROOT, "..", "shared", "CONTRACT.md");
+    const names = existsSync(contract)
+      ? [...readFileSync(contract, "utf8").matchAll(/^\| `([A-Z_]+)`\s*\|/gm)].map((m) => m[1])
+      : ["FEISHU_APP_ID"]; // CI lays shared/ beside the clone; elsewhere check the one we know
+    for (const name of names) expect(ENV_NAMES).toContain(name);
+  });
+
+  it(".env.example lists every variable with a comment line above it", () => {
+    const lines = read(".env.example").split("\n");
+    const names = lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")[0]);
+    expect(names.sort()).toEqual([...ENV_NAMES].sort());
+    for (const name of ENV_NAMES) {
+      const at = lines.findIndex((l) => l.startsWith(`${name}=`));
+      expect(lines[at - 1], name).toMatch(/^# \S/);
+    }
+  });
+
+  it("app.json declares every variable with a description, the required ones as required", () => {
+    const app = JSON.parse(read("app.json"));
+    expect(app.healthcheck).toBe("/healthz");
+    for (const name of ENV_NAMES) {
+      expect(app.env[name], name).toBeDefined();
+      expect(app.env[name].description.length, name).toBeGreaterThan(5);
+    }
+    expect(app.env.FEISHU_APP_ID.required).toBe(true);
+    expect(app.env.FEISHU_APP_SECRET.required).toBe(true);
+    for (const [name, spec] of Object.entries<{ required?: boolean }>(app.env)) {
+      if (name !== "FEISHU_APP_ID" && name !== "FEISHU_APP_SECRET")
+        expect(spec.required, name).not.toBe(true);
+    }
+  });
+});
+
+describe("Dockerfile", () => {
+  const dockerfile = read("Dockerfile");
+  const pkg = JSON.parse(read("package.json"));
+  const instructions = dockerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .filter((l) => /^[A-Z]+ /.test(l));
+
+  it("builds in one stage with the same steps CI runs, and runs with production dependencies only", () => {
+    expect(instructions.filter((l) => l.startsWith("FROM "))).toHaveLength(2);
+    expect(dockerfile).toContain("RUN npm ci");
+    expect(dockerfile).toContain("RUN npm run build");
+    expect(dockerfile).toMatch(/npm prune --omit=dev|npm ci --omit=dev/);
+  });
+
+  it("uses a current Node LTS, a non-root user, a /data volume, EXPOSE and a HEALTHCHECK on /healthz", () => {
+    for (const from of instructions.filter((l) => l.startsWith("FROM ")))
+      expect(from).toMatch(/node:(22|24)\b/);
+    const user = instructions.filter((l) => l.startsWith("USER ")).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/root|\b0\b/);
+    expect(dockerfile).toMatch(/VOLUME \["\/data"\]/);
+    expect(dockerfile).toMatch(/EXPOSE 3000/);
+    expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*\/healthz/);
+    expect(dockerfile).toContain("DATABASE_URL=sqlite:/data/bot.sqlite");
+  });
+
+  it("starts node directly (exec form, no npm as PID 1) with the same command as npm start", () => {
+    const cmd = instructions.filter((l) => l.startsWith("CMD ")).at(-1) ?? "";
+    const argv = JSON.parse(cmd.slice(4)) as string[];
+    expect(argv[0]).toBe("node");
+    expect(`node ${argv.slice(1).join(" ")}`).toBe(pkg.scripts.start);
+    expect(instructions.some((l) => l.startsWith("ENTRYPOINT "))).toBe(false);
+  });
+
+  it("copies everything the build needs", () => {
+    const build = JSON.parse(read("tsconfig.build.json")) as { include: string[] };
+    for (const dir of build.include) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
+    expect(dockerfile).toContain("COPY package.json package-lock.json ./");
+  });
+});
