@@ -143,7 +143,7 @@ export async function runCheck(
 }
 
 if (require.main === module) {
-  runCheck(process.argv.slice(2), loadEnv(), {
+  runCheck(process.argv.slice(2), loadEnv(process.cwd(), process.env), {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   }).then(
@@ -153,7 +153,7 @@ if (require.main === module) {
       setImmediate(() => process.exit(code));
     },
     (error: unknown) => {
-      const env = loadEnv();
+      const env = loadEnv(process.cwd(), process.env);
       const redact = makeRedactor(
         [env.FEISHU_APP_SECRET, env.FEISHU_ENCRYPT_KEY, env.FEISHU_VERIFICATION_TOKEN].map((s) => s ?? ""),
       );

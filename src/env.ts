@@ -4,12 +4,9 @@ import { parseEnv } from "node:util";
 
 /**
  * The variables the bot's configuration is read from: `.env` in `cwd` (when present), overridden by the
- * environment. Shared by the bot (main.ts) and the operator tools (check.ts), so they read the same settings.
+ * environment. Shared by the entry points (main.ts, check.ts), the only files that pass process.env in.
  */
-export function loadEnv(
-  cwd: string = process.cwd(),
-  environment: NodeJS.ProcessEnv = process.env,
-): Record<string, string | undefined> {
+export function loadEnv(cwd: string, environment: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const file = join(cwd, ".env");
   const fromFile = existsSync(file) ? parseEnv(readFileSync(file, "utf8")) : {};
   // Variables set in the environment win over the .env file.

@@ -4,10 +4,10 @@ import { ConfigError, readConfig } from "./config";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
 
-/** The only place that reads process.env and listens on a port. */
+/** The bot's entry point: with check.ts, the only files that read process.env; the only one that listens. */
 async function main(): Promise<void> {
   // Variables set in the environment win over the .env file.
-  const env = loadEnv();
+  const env = loadEnv(process.cwd(), process.env);
 
   let config: ReturnType<typeof readConfig>;
   try {

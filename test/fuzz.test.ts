@@ -3,9 +3,8 @@
  * with FUZZ_SEED=<seed>, change the amount with FUZZ_COUNT). Every answer must be 200/400/401/413 within 5 s,
  * the bot must keep serving, and nothing fuzzed may make it reply.
  */
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, encryptBody } from "./emulator";
+import { describe, expect, it } from "vitest";
+import { encryptBody } from "./emulator";
 import {
   bytes,
   CONTENT_TYPES,
@@ -22,7 +21,7 @@ import {
   signedHeaders,
   wrongShape,
 } from "./support/fuzz-bodies";
-import { type RunningBot, startBot, startTestEmulator, tempDir } from "./support/harness";
+import { useBot } from "./support/harness";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32));
 const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
@@ -204,26 +203,12 @@ async function send(url: string, c: FuzzCase): Promise<number | string> {
   }
 }
 
-let emu: Emulator;
-let bot: RunningBot;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  tmp = tempDir();
-  emu = await startTestEmulator();
-  bot = await startBot(emu, join(tmp.dir, "bot.sqlite"), { LOG_LEVEL: "warn" });
-});
-
-afterAll(async () => {
-  await bot?.stop();
-  await emu?.close();
-  tmp?.remove();
-});
+const t = useBot("all", { LOG_LEVEL: "warn" });
 
 describe("webhook fuzz", () => {
   it(`answers ${COUNT} hostile requests with 200/400/401/413 and keeps working (seed ${SEED})`, async () => {
     const rng = mulberry32(SEED);
-    const secrets: Secrets = { ...emu.options };
+    const secrets: Secrets = { ...t.emu.options };
     const outcomes: Outcome[] = [];
     const bad: Outcome[] = [];
     const started = performance.now();
@@ -232,7 +217,7 @@ describe("webhook fuzz", () => {
       while (next < COUNT) {
         const index = next++;
         const c = fuzzCase(rng, secrets); // generated in index order: the seed replays the same inputs
-        const status = await send(`${bot.url}${c.path}`, c);
+        const status = await send(`${t.bot.url}${c.path}`, c);
         const outcome = { index, kind: c.kind, status, body: String(c.body).slice(0, 300) };
         outcomes.push(outcome);
         if (typeof status !== "number" || !(c.expect ?? ALLOWED).includes(status)) bad.push(outcome);
@@ -245,7 +230,7 @@ describe("webhook fuzz", () => {
     for (const o of outcomes) statuses[o.status] = (statuses[o.status] ?? 0) + 1;
     const reachedParser = outcomes.filter((o) => o.kind.startsWith("mutated") && o.status === 200).length;
     const errors = new Set(
-      bot.logs
+      t.bot.logs
         .filter((l) => l.includes('"level":"error"'))
         .map((l) => l.replace(/,?"timestamp":"[^"]*"/, "")),
     );
@@ -261,23 +246,23 @@ describe("webhook fuzz", () => {
     expect(outcomes.some((o) => o.kind.startsWith("shape:") && o.status === 400)).toBe(true);
 
     // Still serving, still doing its job, and nothing above made it reply.
-    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
-    const metrics = await fetch(`${bot.url}/metrics`);
+    expect((await fetch(`${t.bot.url}/healthz`)).status).toBe(200);
+    const metrics = await fetch(`${t.bot.url}/metrics`);
     expect(metrics.status).toBe(200);
     console.log(`fuzz seed ${SEED}: /metrics is ${(await metrics.text()).length} bytes after the run`);
-    emu.setTask(TASK, ["process", "success"]);
-    const env = emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}` });
+    t.emu.setTask(TASK, ["process", "success"]);
+    const env = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}` });
     const messageId = env.event.message.message_id;
-    expect((await emu.deliver(bot.eventUrl, env)).status).toBe(200);
-    const card = await emu.waitFor(
-      () => emu.repliesTo(messageId).find((m) => m.msg_type === "interactive"),
+    expect((await t.emu.deliver(t.bot.eventUrl, env)).status).toBe(200);
+    const card = await t.emu.waitFor(
+      () => t.emu.repliesTo(messageId).find((m) => m.msg_type === "interactive"),
       10_000,
     );
     expect(card.card.header).toBeDefined();
-    await bot.app.inbox.idle();
-    const replies = emu.requestsFor("reply");
+    await t.bot.app.inbox.idle();
+    const replies = t.emu.requestsFor("reply");
     expect(replies.filter((r) => r.path !== `/open-apis/im/v1/messages/${messageId}/reply`)).toEqual([]);
     expect(replies.length).toBeGreaterThan(0);
-    expect(emu.violations()).toEqual([]);
+    expect(t.emu.violations()).toEqual([]);
   }, 60_000);
 });

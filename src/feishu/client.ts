@@ -165,18 +165,12 @@ function sdkLogger(logger: Logger): lark.Logger {
       .flat()
       .map((p) => (p instanceof Error ? p.message : typeof p === "string" ? p : safeJson(p)))
       .join(" ");
-  const to =
-    (level: "warn" | "debug") =>
-    (...parts: unknown[]) => {
-      logger.log(level, `sdk: ${flatten(parts)}`);
-    };
-  return {
-    error: to("warn"),
-    warn: to("warn"),
-    info: to("debug"),
-    debug: to("debug"),
-    trace: () => undefined,
+  // Every failure the SDK logs also reaches us as an error, logged once by us with its code and context,
+  // so the SDK's own lines are kept for debugging only.
+  const debug = (...parts: unknown[]) => {
+    logger.debug(`sdk: ${flatten(parts)}`);
   };
+  return { error: debug, warn: debug, info: debug, debug, trace: () => undefined };
 }
 
 function safeJson(value: unknown): string {

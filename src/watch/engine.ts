@@ -37,6 +37,7 @@ const LEASE_MS = 60_000;
 /** cardHash while the first card is being posted: it may exist on Feishu's side without our knowing. */
 const POSTING = "posting";
 const TASKS_PER_ROUND = 50;
+const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
 
 /**
@@ -48,7 +49,9 @@ export class WatchEngine {
 
   /** One scheduler round: claim due watches (oldest due first), check each task once, advance them. */
   async round(): Promise<number> {
-    const now = this.o.now();
+    // Due "now" includes the next half second: the once-a-second beat may fire a few ms before a watch's
+    // due time, and skipping it would stretch every interval by a whole second.
+    const now = this.o.now() + BEAT_SLACK_MS;
     const coalesceUntil = now + this.o.pollIntervalSeconds * 1000;
     const watches = await this.o.store.claimDueWatches(
       now,
@@ -189,7 +192,7 @@ export class WatchEngine {
     if (!check.ok) {
       if (check.kind === "task_not_found" || check.kind === "task_invalid") {
         const state = check.kind === "task_not_found" ? "not_found" : "invalid";
-        return this.end(w, { state, finishedAt: now, notify: false }, save);
+        return this.end(w, { state, finishedAt: now, lastCheckAt: now, notify: false }, save);
       }
       const failures = w.failures + 1;
       const nextCheckAt =

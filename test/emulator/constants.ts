@@ -17,6 +17,7 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   messageApiPerSecond: 50,
   messageApiPerMinute: 1000,
   taskCheckPerSecond: 0,
+  port: 0,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */

@@ -1,7 +1,7 @@
 /**
- * The HTTP side: a node:http server on 127.0.0.1:0 that records every request (and tells the onRequest
- * listeners), applies queued faults, checks the tenant token and the gateway rate limits, then dispatches
- * to routes.ts.
+ * The HTTP side: a node:http server on 127.0.0.1 (port `options.port`, 0 = any free port) that records every
+ * request (and tells the onRequest listeners), applies queued faults, checks the tenant token and the gateway
+ * rate limits, then dispatches to routes.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -147,7 +147,7 @@ export async function startServer(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

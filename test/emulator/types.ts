@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   messageApiPerMinute?: number;
   /** default 0 = no limit (Feishu does not publish it); > 0: task_check per sliding second → 429 / 99991400. */
   taskCheckPerSecond?: number;
+  /** TCP port on 127.0.0.1; default 0 = a free port chosen by the system (`npm run emulator` uses 9000). */
+  port?: number;
 }
 
 /** The option whose limit refused a call. */

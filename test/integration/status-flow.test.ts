@@ -1,26 +1,10 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../emulator";
-import { type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useBot } from "../support/harness";
 
 const TASK = "7360595374803812356";
 const USER = "ou_requester00000000000000000000001";
 
-let emu: Emulator;
-let bot: RunningBot;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeEach(async () => {
-  tmp = tempDir();
-  emu = await startTestEmulator();
-  bot = await startBot(emu, join(tmp.dir, "bot.sqlite"));
-});
-
-afterEach(async () => {
-  await bot.stop();
-  await emu.close();
-  tmp.remove();
-});
+const t = useBot("each");
 
 function cardText(card: unknown): string {
   return JSON.stringify(card);
@@ -28,102 +12,102 @@ function cardText(card: unknown): string {
 
 describe("/status end to end", () => {
   it("DM: card at once, refreshed in place, finished, one notification, no task_check after the end", async () => {
-    emu.setTask(TASK, ["process", "process", "process", "success"]);
-    const event = emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
-    const answer = await emu.deliver(bot.eventUrl, event);
+    t.emu.setTask(TASK, ["process", "process", "process", "success"]);
+    const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
+    const answer = await t.emu.deliver(t.bot.eventUrl, event);
     expect(answer.status).toBe(200);
     expect(answer.ms).toBeLessThan(1000);
 
     const messageId = event.event.message.message_id;
-    const card = await emu.waitFor(
-      () => emu.repliesTo(messageId).find((m) => m.msg_type === "interactive"),
+    const card = await t.emu.waitFor(
+      () => t.emu.repliesTo(messageId).find((m) => m.msg_type === "interactive"),
       3000,
     );
     expect(cardText(card.card)).toContain(TASK);
 
-    const notice = await emu.waitFor(
-      () => emu.repliesTo(messageId).find((m) => m.msg_type === "text"),
+    const notice = await t.emu.waitFor(
+      () => t.emu.repliesTo(messageId).find((m) => m.msg_type === "text"),
       10_000,
     );
     expect(notice.text).toContain(TASK);
     expect(notice.text).not.toContain("<at");
 
-    const final = emu.message(card.message_id);
+    const final = t.emu.message(card.message_id);
     expect(final?.patches.length).toBeGreaterThanOrEqual(1);
     expect(cardText(final?.card)).toContain('"template":"green"');
 
-    const checks = emu.taskCheckCount(TASK);
+    const checks = t.emu.taskCheckCount(TASK);
     await new Promise((r) => setTimeout(r, 2500));
-    expect(emu.taskCheckCount(TASK)).toBe(checks);
-    expect(emu.repliesTo(messageId).filter((m) => m.msg_type === "text")).toHaveLength(1);
-    expect(emu.repliesTo(messageId).filter((m) => m.msg_type === "interactive")).toHaveLength(1);
+    expect(t.emu.taskCheckCount(TASK)).toBe(checks);
+    expect(t.emu.repliesTo(messageId).filter((m) => m.msg_type === "text")).toHaveLength(1);
+    expect(t.emu.repliesTo(messageId).filter((m) => m.msg_type === "interactive")).toHaveLength(1);
   });
 
   it("group: acts only when mentioned, and @-mentions the requester at the end", async () => {
-    emu.setTask(TASK, ["process", "fail"]);
+    t.emu.setTask(TASK, ["process", "fail"]);
     const chatId = "oc_group0000000000000000000000001";
-    const other = emu.messageEvent({
+    const other = t.emu.messageEvent({
       chatType: "group",
       chatId,
       text: `@_user_1 /status ${TASK}`,
       senderOpenId: USER,
       mentions: [{ key: "@_user_1", openId: "ou_someoneelse000000000000000000001", name: "Someone" }],
     });
-    expect((await emu.deliver(bot.eventUrl, other)).status).toBe(200);
+    expect((await t.emu.deliver(t.bot.eventUrl, other)).status).toBe(200);
 
-    const event = emu.messageEvent({
+    const event = t.emu.messageEvent({
       chatType: "group",
       chatId,
       text: `/status ${TASK}`,
       senderOpenId: USER,
       mentionBot: true,
     });
-    expect((await emu.deliver(bot.eventUrl, event)).status).toBe(200);
+    expect((await t.emu.deliver(t.bot.eventUrl, event)).status).toBe(200);
     const messageId = event.event.message.message_id;
-    const notice = await emu.waitFor(
-      () => emu.repliesTo(messageId).find((m) => m.msg_type === "text"),
+    const notice = await t.emu.waitFor(
+      () => t.emu.repliesTo(messageId).find((m) => m.msg_type === "text"),
       10_000,
     );
     expect(notice.text).toContain(`<at user_id="${USER}"></at>`);
     expect(notice.text).toContain(TASK);
-    const card = emu.repliesTo(messageId).find((m) => m.msg_type === "interactive");
+    const card = t.emu.repliesTo(messageId).find((m) => m.msg_type === "interactive");
     expect(cardText(card?.card)).toContain('"template":"red"');
-    expect(emu.repliesTo(other.event.message.message_id)).toHaveLength(0);
+    expect(t.emu.repliesTo(other.event.message.message_id)).toHaveLength(0);
   });
 
   it("a task Feishu does not know gets a 'not found' card and no watch", async () => {
-    const event = emu.messageEvent({ chatType: "p2p", text: "/status 1234567890123", senderOpenId: USER });
-    await emu.deliver(bot.eventUrl, event);
+    const event = t.emu.messageEvent({ chatType: "p2p", text: "/status 1234567890123", senderOpenId: USER });
+    await t.emu.deliver(t.bot.eventUrl, event);
     const messageId = event.event.message.message_id;
-    const card = await emu.waitFor(() => emu.repliesTo(messageId)[0], 3000);
+    const card = await t.emu.waitFor(() => t.emu.repliesTo(messageId)[0], 3000);
     expect(cardText(card.card)).toContain("1234567890123");
     expect(cardText(card.card)).toMatch(/not found/i);
-    expect(await bot.app.store.countOpenWatches()).toBe(0);
-    const checks = emu.taskCheckCount();
+    expect(await t.bot.app.store.countOpenWatches()).toBe(0);
+    const checks = t.emu.taskCheckCount();
     await new Promise((r) => setTimeout(r, 1500));
-    expect(emu.taskCheckCount()).toBe(checks);
+    expect(t.emu.taskCheckCount()).toBe(checks);
   });
 
   it("a bad task id gets a friendly card without calling Feishu", async () => {
-    const event = emu.messageEvent({
+    const event = t.emu.messageEvent({
       chatType: "p2p",
       text: "/status <script>alert(1)</script>",
       senderOpenId: USER,
     });
-    await emu.deliver(bot.eventUrl, event);
-    const card = await emu.waitFor(() => emu.repliesTo(event.event.message.message_id)[0], 3000);
+    await t.emu.deliver(t.bot.eventUrl, event);
+    const card = await t.emu.waitFor(() => t.emu.repliesTo(event.event.message.message_id)[0], 3000);
     expect(card.msg_type).toBe("interactive");
     expect(cardText(card.card)).not.toContain("<script>");
-    expect(emu.taskCheckCount()).toBe(0);
+    expect(t.emu.taskCheckCount()).toBe(0);
   });
 
   it("answers at once even when task_check takes seconds", async () => {
-    emu.setTask(TASK, ["process"]);
-    emu.inject({ route: "task_check", delayMs: 3000, count: 5 });
+    t.emu.setTask(TASK, ["process"]);
+    t.emu.inject({ route: "task_check", delayMs: 3000, count: 5 });
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const event = emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
-      const answer = await emu.deliver(bot.eventUrl, event);
+      const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
+      const answer = await t.emu.deliver(t.bot.eventUrl, event);
       expect(answer.status).toBe(200);
       times.push(answer.ms);
     }
@@ -131,17 +115,17 @@ describe("/status end to end", () => {
   });
 
   it("a re-pushed command (same message_id, new event_id) is answered once", async () => {
-    emu.setTask(TASK, ["process"]);
-    const event = emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
+    t.emu.setTask(TASK, ["process"]);
+    const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
     const answers = await Promise.all([
-      emu.deliver(bot.eventUrl, event),
-      emu.deliver(bot.eventUrl, event),
-      emu.deliver(bot.eventUrl, event, { eventId: "e-repush-1" }),
+      t.emu.deliver(t.bot.eventUrl, event),
+      t.emu.deliver(t.bot.eventUrl, event),
+      t.emu.deliver(t.bot.eventUrl, event, { eventId: "e-repush-1" }),
     ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     const messageId = event.event.message.message_id;
-    await emu.waitFor(() => emu.repliesTo(messageId)[0], 3000);
+    await t.emu.waitFor(() => t.emu.repliesTo(messageId)[0], 3000);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(emu.repliesTo(messageId)).toHaveLength(1);
+    expect(t.emu.repliesTo(messageId)).toHaveLength(1);
   });
 });

@@ -1,26 +1,10 @@
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Emulator } from "../emulator";
-import { type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { useBot } from "../support/harness";
 
-let emu: Emulator;
-let bot: RunningBot;
-let tmp: ReturnType<typeof tempDir>;
-
-beforeAll(async () => {
-  tmp = tempDir();
-  emu = await startTestEmulator();
-  bot = await startBot(emu, join(tmp.dir, "bot.sqlite"));
-});
-
-afterAll(async () => {
-  await bot.stop();
-  await emu.close();
-  tmp.remove();
-});
+const t = useBot("all");
 
 async function post(body: string | Buffer, headers: Record<string, string> = {}) {
-  const res = await fetch(bot.eventUrl, {
+  const res = await fetch(t.bot.eventUrl, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body,
@@ -29,7 +13,7 @@ async function post(body: string | Buffer, headers: Record<string, string> = {})
 }
 
 async function inboxSize(): Promise<number> {
-  const db = (await import("better-sqlite3")).default(bot.dbPath, { readonly: true });
+  const db = (await import("better-sqlite3")).default(t.bot.dbPath, { readonly: true });
   try {
     return (db.prepare("SELECT COUNT(*) AS n FROM inbox").get() as { n: number }).n;
   } finally {
@@ -39,26 +23,26 @@ async function inboxSize(): Promise<number> {
 
 describe("POST /webhook/event", () => {
   it("answers the challenge, encrypted, and refuses one with the wrong token", async () => {
-    const good = await emu.deliver(bot.eventUrl, emu.challenge());
+    const good = await t.emu.deliver(t.bot.eventUrl, t.emu.challenge());
     expect(good.status).toBe(200);
     expect(good.body).toHaveProperty("challenge");
-    const bad = await emu.deliver(bot.eventUrl, emu.challenge("wrong-token"));
+    const bad = await t.emu.deliver(t.bot.eventUrl, t.emu.challenge("wrong-token"));
     expect(bad.status).toBe(401);
   });
 
   it("refuses forged events with 401 and records nothing", async () => {
     const before = await inboxSize();
-    const event = () => emu.messageEvent({ chatType: "p2p", text: "/status 123456789" });
-    const noSignature = await emu.deliver(bot.eventUrl, event(), { sign: false });
-    const badSignature = await emu.deliver(bot.eventUrl, event(), {
+    const event = () => t.emu.messageEvent({ chatType: "p2p", text: "/status 123456789" });
+    const noSignature = await t.emu.deliver(t.bot.eventUrl, event(), { sign: false });
+    const badSignature = await t.emu.deliver(t.bot.eventUrl, event(), {
       headers: { "X-Lark-Signature": "0".repeat(64) },
     });
-    const wrongToken = await emu.deliver(bot.eventUrl, event(), { token: "stolen" });
+    const wrongToken = await t.emu.deliver(t.bot.eventUrl, event(), { token: "stolen" });
     expect([noSignature.status, badSignature.status, wrongToken.status]).toEqual([401, 401, 401]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await inboxSize()).toBe(before);
-    expect(emu.requestsFor("reply")).toHaveLength(0);
-    for (const line of bot.logs) expect(line).not.toContain(emu.options.encryptKey);
+    expect(t.emu.requestsFor("reply")).toHaveLength(0);
+    for (const line of t.bot.logs) expect(line).not.toContain(t.emu.options.encryptKey);
   });
 
   it("answers malformed bodies with 4xx, too large ones with 413, and keeps serving", async () => {
@@ -73,7 +57,7 @@ describe("POST /webhook/event", () => {
     for (const status of statuses) expect(status).toBeGreaterThanOrEqual(400);
     for (const status of statuses) expect(status).toBeLessThan(500);
     expect(statuses[4]).toBe(413);
-    const health = await fetch(`${bot.url}/healthz`);
+    const health = await fetch(`${t.bot.url}/healthz`);
     expect(health.status).toBe(200);
   });
 
@@ -84,16 +68,16 @@ describe("POST /webhook/event", () => {
         event_id: "ev-unknown-1",
         event_type: "drive.file.title_updated_v1",
         create_time: String(Date.now()),
-        token: emu.options.verificationToken,
-        app_id: emu.options.appId,
+        token: t.emu.options.verificationToken,
+        app_id: t.emu.options.appId,
         tenant_key: "t",
       },
       event: { file_token: "x" },
     };
-    const res = await emu.deliver(bot.eventUrl, event);
+    const res = await t.emu.deliver(t.bot.eventUrl, event);
     expect(res.status).toBe(200);
     // Made-up event types share one metric label, so they cannot grow /metrics.
-    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    const metrics = await (await fetch(`${t.bot.url}/metrics`)).text();
     expect(metrics).toContain('type="other",outcome="ignored"');
     expect(metrics).not.toContain("drive.file.title_updated_v1");
   });
@@ -101,13 +85,13 @@ describe("POST /webhook/event", () => {
 
 describe("health and metrics", () => {
   it("reports ready with the store and scheduler", async () => {
-    const res = await fetch(`${bot.url}/healthz`);
+    const res = await fetch(`${t.bot.url}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ok", store: "ok", scheduler: "running" });
   });
 
   it("exports Prometheus text with the documented metrics", async () => {
-    const text = await (await fetch(`${bot.url}/metrics`)).text();
+    const text = await (await fetch(`${t.bot.url}/metrics`)).text();
     for (const name of [
       "feishu_events_received_total",
       "bot_commands_total",
@@ -124,11 +108,11 @@ describe("health and metrics", () => {
 
 describe("request logs", () => {
   it("logs each request with its latency and a request id, echoed in X-Request-Id", async () => {
-    const res = await fetch(`${bot.url}/healthz`, { headers: { "X-Request-Id": "probe-123" } });
+    const res = await fetch(`${t.bot.url}/healthz`, { headers: { "X-Request-Id": "probe-123" } });
     expect(res.headers.get("x-request-id")).toBe("probe-123");
     const bad = await post("{not json");
     expect(bad.status).toBe(400);
-    const lines = bot.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = t.bot.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
     const health = lines.find((l) => l.message === "http request" && l.request_id === "probe-123");
     expect(health).toMatchObject({ method: "GET", path: "/healthz", status: 200 });
     expect(typeof health?.ms).toBe("number");

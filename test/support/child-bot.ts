@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Emulator } from "../emulator";
+import { emulatorEnv } from "./harness";
 
 const ROOT = join(__dirname, "..", "..");
 export const MAIN = join(ROOT, "dist", "src", "main.js");
@@ -42,18 +43,9 @@ export async function spawnBot(
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
-      FEISHU_APP_ID: emu.options.appId,
-      FEISHU_APP_SECRET: emu.options.appSecret,
-      FEISHU_ENCRYPT_KEY: emu.options.encryptKey,
-      FEISHU_VERIFICATION_TOKEN: emu.options.verificationToken,
-      FEISHU_DOMAIN: emu.url,
-      DATABASE_URL: `sqlite:${dbPath}`,
+      ...emulatorEnv(emu, dbPath),
       PORT: String(port),
       HOST: "127.0.0.1",
-      POLL_INTERVAL_SECONDS: "1",
-      LOG_LEVEL: "debug",
-      LOG_FORMAT: "json",
-      BOT_LOCALE: "en_us",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { type App, createApp } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
@@ -32,13 +33,9 @@ export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulat
   return startEmulator({ encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, ...options });
 }
 
-/** The real app (real SDK, real SQLite) on a free loopback port, talking to the emulator. */
-export async function startBot(
-  emu: Emulator,
-  dbPath: string,
-  env: Record<string, string> = {},
-): Promise<RunningBot> {
-  const config = readConfig({
+/** The bot's environment for talking to this emulator, with test-friendly timing and logs. */
+export function emulatorEnv(emu: Emulator, dbPath: string): Record<string, string> {
+  return {
     FEISHU_APP_ID: emu.options.appId,
     FEISHU_APP_SECRET: emu.options.appSecret,
     FEISHU_ENCRYPT_KEY: emu.options.encryptKey,
@@ -49,8 +46,16 @@ export async function startBot(
     LOG_LEVEL: "debug",
     LOG_FORMAT: "json",
     BOT_LOCALE: "en_us",
-    ...env,
-  });
+  };
+}
+
+/** The real app (real SDK, real SQLite) on a free loopback port, talking to the emulator. */
+export async function startBot(
+  emu: Emulator,
+  dbPath: string,
+  env: Record<string, string> = {},
+): Promise<RunningBot> {
+  const config = readConfig({ ...emulatorEnv(emu, dbPath), ...env });
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on("data", (chunk: Buffer) => logs.push(...chunk.toString("utf8").split("\n").filter(Boolean)));
@@ -79,4 +84,28 @@ export async function startBot(
       await closed;
     },
   };
+}
+
+export interface BotFixture {
+  emu: Emulator;
+  bot: RunningBot;
+}
+
+/**
+ * An emulator and a bot on a fresh database for each test ("each") or for the whole file ("all"),
+ * stopped and removed afterwards. Read `emu` and `bot` from the returned object inside tests.
+ */
+export function useBot(scope: "each" | "all" = "each", env: Record<string, string> = {}): BotFixture {
+  const fixture = {} as BotFixture & { tmp: ReturnType<typeof tempDir> };
+  (scope === "each" ? beforeEach : beforeAll)(async () => {
+    fixture.tmp = tempDir();
+    fixture.emu = await startTestEmulator();
+    fixture.bot = await startBot(fixture.emu, join(fixture.tmp.dir, "bot.sqlite"), env);
+  });
+  (scope === "each" ? afterEach : afterAll)(async () => {
+    await fixture.bot.stop();
+    await fixture.emu.close();
+    fixture.tmp.remove();
+  });
+  return fixture;
 }

@@ -1,0 +1,282 @@
+/**
+ * Helpers of the demo and the emulator CLI: a transcript printer (who speaks, when, cards as boxes), a feed
+ * that prints what the bot sends to the emulator as it arrives, and the real bot started in-process.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { type App, createApp } from "../../src/app";
+import { readConfig } from "../../src/config";
+import { createLogger } from "../../src/logger";
+import type { Emulator, SentMessage } from "../emulator";
+import { renderCard, renderText } from "./render";
+
+/** Something the script expected did not happen; its message says what. */
+export class DemoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DemoError";
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** ANSI colours only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return stream.isTTY === true && !process.env.NO_COLOR;
+}
+
+export interface TranscriptOptions {
+  names: Readonly<Record<string, string>>;
+  color: boolean;
+  /** Where lines go (default: stdout). */
+  write?: (line: string) => void;
+  /** How a moment is shown; default "+03.1s" relative to the transcript's start. */
+  stamp?: (at: number) => string;
+}
+
+const INDENT = " ".repeat(8);
+
+/** Prints a chat as a person would read it: `+00.4s  Alice (DM) › /status 7360…`, cards as boxes. */
+export class Transcript {
+  t0 = Date.now();
+  readonly names: Readonly<Record<string, string>>;
+  readonly color: boolean;
+  private readonly write: (line: string) => void;
+  private readonly stampOf: (at: number) => string;
+
+  constructor(options: TranscriptOptions) {
+    this.names = options.names;
+    this.color = options.color;
+    this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    this.stampOf = options.stamp ?? ((at) => `+${((at - this.t0) / 1000).toFixed(1).padStart(4, "0")}s`);
+  }
+
+  /** Restarts the relative clock (the first message of the conversation is +00.0s). */
+  restart(at = Date.now()): void {
+    this.t0 = at;
+  }
+
+  private dim(text: string): string {
+    return this.color ? `\x1b[2m${text}\x1b[0m` : text;
+  }
+
+  /** One utterance; later lines of a multi-line text are indented under the first. */
+  say(who: string, arrow: string, text: string, at = Date.now()): void {
+    const [first = "", ...rest] = text.split("\n");
+    this.write(`${this.dim(this.stampOf(at).padEnd(6))}  ${who} ${arrow} ${first}`);
+    for (const line of rest) this.write(`${INDENT}${" ".repeat(who.length + arrow.length + 2)}${line}`);
+  }
+
+  /** A card, drawn as a box under the line that announces it. */
+  card(who: string, arrow: string, label: string, card: unknown, at = Date.now()): void {
+    this.say(who, arrow, label, at);
+    for (const line of renderCard(card, { names: this.names, color: this.color })) this.write(INDENT + line);
+  }
+
+  /** A narrator's line: what happens outside the chat. */
+  note(text: string, at = Date.now()): void {
+    this.write(this.dim(`${this.stampOf(at).padEnd(6)}  · ${text}`));
+  }
+
+  heading(text: string): void {
+    this.write("");
+    this.write(this.color ? `\x1b[1m${text}\x1b[0m` : text);
+    this.write(this.dim("─".repeat(Math.min(60, Math.max(8, text.length)))));
+  }
+
+  line(text = ""): void {
+    this.write(text);
+  }
+}
+
+/** The content a message was created with (its `content` changes with every patch). */
+function originalContent(emu: Emulator, message: SentMessage): string {
+  for (const r of emu.requests) {
+    if (r.route !== "reply" && r.route !== "create") continue;
+    const data = (r.response as { data?: { message_id?: unknown } } | undefined)?.data;
+    const content = (r.body as { content?: unknown } | undefined)?.content;
+    if (data?.message_id === message.message_id && typeof content === "string") return content;
+  }
+  return message.content;
+}
+
+function parse(content: string): unknown {
+  try {
+    return JSON.parse(content);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Prints every message the bot sends through the emulator, and every accepted patch of a card, in the order
+ * they happened. `flush()` prints what is new; call it often (until() does).
+ */
+export class MessageFeed {
+  private readonly printed = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly emu: Emulator,
+    private readonly transcript: Transcript,
+    /** "Task Bot (DM)" for a chat id. */
+    private readonly speaker: (chatId: string) => string,
+  ) {}
+
+  /** Counts of what was printed so far. */
+  get counts(): { messages: number; patches: number } {
+    let patches = 0;
+    for (const n of this.printed.values()) patches += n;
+    return { messages: this.printed.size, patches };
+  }
+
+  flush(): void {
+    const events: Array<{ at: number; print: () => void }> = [];
+    for (const m of this.emu.messages) {
+      const done = this.printed.get(m.message_id);
+      if (done === undefined) events.push({ at: m.created_at, print: () => this.printMessage(m) });
+      m.patches.slice(done ?? 0).forEach((patch) => {
+        events.push({
+          at: patch.at,
+          print: () =>
+            this.transcript.card(this.speaker(m.chat_id), "✎", "card updated", patch.card, patch.at),
+        });
+      });
+      this.printed.set(m.message_id, m.patches.length);
+    }
+    events.sort((a, b) => a.at - b.at);
+    for (const e of events) e.print();
+  }
+
+  private printMessage(m: SentMessage): void {
+    const who = this.speaker(m.chat_id);
+    if (m.msg_type === "interactive") {
+      this.transcript.card(who, "›", "[card]", parse(originalContent(this.emu, m)) ?? m.card, m.created_at);
+    } else if (m.msg_type === "text") {
+      const text = (parse(originalContent(this.emu, m)) as { text?: unknown } | undefined)?.text;
+      this.transcript.say(
+        who,
+        "›",
+        renderText(String(text ?? m.text ?? ""), this.transcript.names),
+        m.created_at,
+      );
+    } else {
+      this.transcript.say(who, "›", `[${m.msg_type} message]`, m.created_at);
+    }
+  }
+
+  /** Prints new messages and patches every `intervalMs` until stop(). */
+  start(intervalMs = 100): void {
+    this.stop();
+    this.timer = setInterval(() => this.flush(), intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Waits for `check()` to return something, printing what arrives meanwhile. Throws a DemoError saying what
+   * was expected (`what`, e.g. "a card in the DM") after `timeoutMs`.
+   */
+  async until<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.flush();
+      const value = check();
+      if (value) return value;
+      if (Date.now() >= deadline) throw new DemoError(`did not see ${what} within ${timeoutMs / 1000} s`);
+      await sleep(25);
+    }
+  }
+
+  /** Prints what arrives during `ms`. */
+  async during(ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      this.flush();
+      await sleep(25);
+    }
+    this.flush();
+  }
+}
+
+export interface DemoBot {
+  app: App;
+  url: string;
+  /** The bot's log lines (JSON), kept to explain a failure. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** The real bot (real SDK, real SQLite in a temporary folder) on a free loopback port, talking to `emu`. */
+export async function startDemoBot(emu: Emulator, env: Record<string, string> = {}): Promise<DemoBot> {
+  const dir = mkdtempSync(join(tmpdir(), "taskbot-demo-"));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const config = readConfig({
+      FEISHU_APP_ID: emu.options.appId,
+      FEISHU_APP_SECRET: emu.options.appSecret,
+      FEISHU_ENCRYPT_KEY: emu.options.encryptKey,
+      FEISHU_VERIFICATION_TOKEN: emu.options.verificationToken,
+      FEISHU_DOMAIN: emu.url,
+      DATABASE_URL: `sqlite:${join(dir, "bot.sqlite")}`,
+      POLL_INTERVAL_SECONDS: "1",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      BOT_LOCALE: "en_us",
+      ...env,
+    });
+    const logs: string[] = [];
+    const stream = new PassThrough();
+    stream.on("data", (chunk: Buffer) => {
+      logs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+      if (logs.length > 500) logs.splice(0, logs.length - 500);
+    });
+    const logger = createLogger({
+      level: config.logLevel,
+      format: "json",
+      secrets: [config.appSecret, config.encryptKey, config.verificationToken],
+      stream,
+    });
+    const app = createApp(config, { logger });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.http.listen(0, "127.0.0.1", () => resolve(s));
+      s.once("error", reject);
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const stop = async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      try {
+        await app.stop();
+        await closed;
+      } finally {
+        removeDir();
+      }
+    };
+    try {
+      await app.start();
+    } catch (error) {
+      await stop().catch(() => undefined);
+      throw error;
+    }
+    return { app, url, logs, stop };
+  } catch (error) {
+    removeDir();
+    throw error;
+  }
+}
+
+/** The bot's warn/error log lines, for a failure report. */
+export function problemLines(logs: readonly string[], max = 10): string[] {
+  return logs
+    .filter((line) => /"level":"(warn|error)"/.test(line))
+    .slice(-max)
+    .map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line));
+}

@@ -1,0 +1,209 @@
+/**
+ * `npm run demo`: the whole bot offline, no credentials. Starts the Feishu emulator and the real bot
+ * in-process, plays a short scripted conversation (a DM, then a group) and prints it as a person would see it.
+ * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
+ */
+import { type Emulator, type EventEnvelope, type MessageReceiveEvent, startEmulator } from "../emulator";
+import {
+  type DemoBot,
+  DemoError,
+  MessageFeed,
+  problemLines,
+  startDemoBot,
+  Transcript,
+  useColor,
+} from "./conversation";
+
+const ALICE = "ou_a11ce00000000000000000000000001";
+const OPS_CHAT = "oc_0b5000000000000000000000000000001";
+const DM_TASK = "7360595374803812356"; // succeeds after a few checks
+const GROUP_TASK = "7360595374803812001"; // fails, after a click on Refresh now
+const UNKNOWN_TASK = "7360595374803812999"; // Feishu does not know it
+const DEADLINE_MS = 28_000;
+
+type Envelope = EventEnvelope<MessageReceiveEvent>;
+type Card = { header?: { template?: string }; body?: { elements?: unknown[] } } | undefined;
+
+/** The value Feishu would send back when the button with this element id is pressed. */
+function buttonValue(card: unknown, elementId: string): Record<string, unknown> | undefined {
+  let found: Record<string, unknown> | undefined;
+  const visit = (node: unknown): void => {
+    if (found || typeof node !== "object" || node === null) return;
+    const n = node as Record<string, unknown>;
+    if (n.tag === "button" && n.element_id === elementId) {
+      const behaviors = Array.isArray(n.behaviors) ? n.behaviors : [];
+      found = (behaviors[0] as { value?: Record<string, unknown> } | undefined)?.value;
+      return;
+    }
+    for (const value of Object.values(n)) {
+      if (Array.isArray(value)) value.forEach(visit);
+      else visit(value);
+    }
+  };
+  visit(card);
+  return found;
+}
+
+async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFeed): Promise<void> {
+  const eventUrl = `${bot.url}/webhook/event`;
+  const botName = emu.options.botName;
+  const send = async (label: string, env: Envelope, shown: string) => {
+    t.say(label, "›", shown);
+    const answer = await emu.deliver(eventUrl, env);
+    if (answer.status !== 200) throw new DemoError(`the bot answered HTTP ${answer.status} to "${shown}"`);
+    return env;
+  };
+  const cardReply = (env: Envelope) =>
+    emu.repliesTo(env.event.message.message_id).find((m) => m.msg_type === "interactive");
+  const textReply = (env: Envelope) =>
+    emu.repliesTo(env.event.message.message_id).find((m) => m.msg_type === "text");
+  const template = (messageId: string) => (emu.message(messageId)?.card as Card)?.header?.template;
+
+  // ---- 1. A direct message: a task that succeeds after a few checks ----
+  t.heading("1. Alice asks in a direct message");
+  t.restart();
+  emu.setTask(DM_TASK, ["process", "process", "process", "success"]);
+  t.note(`Feishu Drive: task ${DM_TASK} is running (it will succeed after a few checks)`);
+  const dm = await send(
+    "Alice (DM)",
+    emu.messageEvent({ chatType: "p2p", senderOpenId: ALICE, text: `/status ${DM_TASK}` }),
+    `/status ${DM_TASK}`,
+  );
+  const dmCard = await feed.until("a card in the DM", () => cardReply(dm), 5000);
+  await feed.until(
+    "the DM card to turn green (success)",
+    () => template(dmCard.message_id) === "green",
+    15_000,
+  );
+  const dmNotice = await feed.until("a notification in the DM", () => textReply(dm), 5000);
+  if (!/success/i.test(dmNotice.text ?? ""))
+    throw new DemoError(`unexpected DM notification: ${dmNotice.text}`);
+  await feed.during(300);
+
+  // ---- 2. A group where Alice @-mentions the bot ----
+  t.heading("2. Alice @-mentions the bot in the group #ops");
+  emu.setTaskStatus(GROUP_TASK, "process");
+  t.note(`Feishu Drive: task ${GROUP_TASK} is running`);
+  const group = (text: string) =>
+    send(
+      "Alice (#ops)",
+      emu.messageEvent({ chatType: "group", chatId: OPS_CHAT, senderOpenId: ALICE, mentionBot: true, text }),
+      `@${botName} ${text}`,
+    );
+
+  const watched = await group(`/status ${GROUP_TASK}`);
+  const groupCard = await feed.until("a card in #ops", () => cardReply(watched), 5000);
+
+  const unknown = await group(`/status ${UNKNOWN_TASK}`);
+  const notFound = await feed.until("a card for the unknown task", () => cardReply(unknown), 5000);
+  if (notFound.card?.header?.template !== "grey")
+    throw new DemoError("the unknown task did not get a grey card");
+
+  const list = await group("/list");
+  await feed.until("the /list card", () => cardReply(list), 5000);
+  await feed.during(200);
+
+  // A click on "Refresh now": Feishu posts card.action.trigger and shows the answer's toast and card.
+  const value = buttonValue(emu.message(groupCard.message_id)?.card, "btn_refresh");
+  if (!value) throw new DemoError(`the card of task ${GROUP_TASK} has no "Refresh now" button`);
+  t.say("Alice (#ops)", "⎆", `clicks [ Refresh now ] on the card of task ${GROUP_TASK}`);
+  const click = emu.cardActionEvent({
+    openMessageId: groupCard.message_id,
+    chatId: OPS_CHAT,
+    operatorOpenId: ALICE,
+    value,
+  });
+  const answer = await emu.deliver(`${bot.url}/webhook/card`, click);
+  const toast = answer.body?.toast as { content?: string; i18n?: { en_us?: string } } | undefined;
+  const toastText = toast?.i18n?.en_us ?? toast?.content;
+  if (answer.status !== 200 || !toastText) {
+    throw new DemoError(
+      `the click was answered HTTP ${answer.status} without a toast: ${answer.text.slice(0, 200)}`,
+    );
+  }
+  t.say(`${botName} (#ops)`, "›", `toast: "${toastText}"  (answered in ${Math.round(answer.ms)} ms)`);
+  if (answer.body?.card?.data)
+    t.card(`${botName} (#ops)`, "✎", "card updated by the click", answer.body.card.data);
+  await feed.during(200);
+
+  // ---- 3. The remaining task ends ----
+  emu.setTaskStatus(GROUP_TASK, "fail");
+  t.note(`Feishu Drive: task ${GROUP_TASK} has failed`);
+  await feed.until(
+    "the #ops card to turn red (failed)",
+    () => template(groupCard.message_id) === "red",
+    10_000,
+  );
+  const groupNotice = await feed.until("a notification in #ops", () => textReply(watched), 5000);
+  if (!/fail/i.test(groupNotice.text ?? ""))
+    throw new DemoError(`unexpected notification: ${groupNotice.text}`);
+  await feed.during(300);
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const color = useColor();
+  let emu: Emulator | undefined;
+  let bot: DemoBot | undefined;
+  let feed: MessageFeed | undefined;
+  let failure: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    emu = await startEmulator({
+      encryptKey: "demo-encrypt-key",
+      verificationToken: "demo-verification-token",
+    });
+    const t = new Transcript({
+      color,
+      names: { [ALICE]: "Alice", [emu.options.botOpenId]: emu.options.botName },
+    });
+    t.line("Feishu task-status bot: an offline demo");
+    t.line(`The real bot runs against the Feishu emulator at ${emu.url} (no network, no credentials);`);
+    t.line("events are encrypted and signed as Feishu does. The bot checks tasks every second here.");
+    bot = await startDemoBot(emu);
+    const botName = emu.options.botName;
+    feed = new MessageFeed(emu, t, (chatId) => `${botName} (${chatId === OPS_CHAT ? "#ops" : "DM"})`);
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DemoError(`the demo did not end within ${DEADLINE_MS / 1000} s`)),
+        DEADLINE_MS,
+      );
+    });
+    const script = play(emu, bot, t, feed);
+    script.catch(() => undefined); // past the deadline its later failure is moot
+    await Promise.race([script, deadline]);
+    const { messages, patches } = feed.counts;
+    t.line("");
+    t.line(
+      `Demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s: ${messages} messages from the bot, ` +
+        `${patches} card updates, one notification per finished task.`,
+    );
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof DemoError) && error instanceof Error && error.stack) failure = error.stack;
+  } finally {
+    if (timer) clearTimeout(timer);
+    feed?.stop();
+  }
+  if (failure !== undefined) {
+    process.stderr.write(`\nDemo failed: ${failure}\n`);
+    const problems = bot ? problemLines(bot.logs) : [];
+    if (problems.length > 0)
+      process.stderr.write(`The bot's last warnings and errors:\n  ${problems.join("\n  ")}\n`);
+  }
+  // Always close the bot, then the emulator, even when the script failed.
+  const closing = (async () => {
+    await bot?.stop().catch((e: unknown) => process.stderr.write(`closing the bot: ${String(e)}\n`));
+    await emu?.close().catch((e: unknown) => process.stderr.write(`closing the emulator: ${String(e)}\n`));
+  })();
+  await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  return failure === undefined ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`Demo failed: ${String(error)}\n`);
+    process.exit(1);
+  },
+);
