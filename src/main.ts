@@ -59,10 +59,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
+    // Stop taking requests and let the ones in flight finish (each records before it answers), then stop
+    // the schedule and the inbox and close the store. A connection still open after 5 s is cut.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await app.stop();
+    const cut = setTimeout(() => server.closeAllConnections(), 5000);
     await closed;
+    clearTimeout(cut);
+    await app.stop();
     logger.info("stopped");
     process.exit(0);
   };
