@@ -1,12 +1,11 @@
-import { createHash } from "node:crypto";
-import { buildCard, notificationText } from "../../cards";
 import type { CardJson, CardView, Locale } from "../../cards/types";
-import { classify, type FailureKind, FeishuApiError } from "../feishu/errors";
+import { classify, type FailureKind, type FeishuApiError } from "../feishu/errors";
 import type { FeishuApi } from "../feishu/paced";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { Store, Watch, WatchChanges } from "../store/types";
-import { messageUuid, pollIntervalMs, retryDelayMs, stateOf } from "./policy";
+import { asFeishuError, Ended, Postpone, type Save, WatchMessages } from "./messages";
+import { pollIntervalMs, retryDelayMs, stateOf } from "./policy";
 
 export interface EngineOptions {
   store: Store;
@@ -23,19 +22,7 @@ export interface EngineOptions {
 
 type Check = { ok: true; status: string } | { ok: false; error: FeishuApiError; kind: FailureKind };
 
-/** Raised inside a step when an outbound call failed for a reason worth retrying later. */
-class Postpone extends Error {
-  constructor(readonly error: FeishuApiError) {
-    super(error.message);
-  }
-}
-
-/** Raised inside a step when the watch was ended (chat gone); the step stops there. */
-class Ended extends Error {}
-
 const LEASE_MS = 60_000;
-/** cardHash while the first card is being posted: it may exist on Feishu's side without our knowing. */
-const POSTING = "posting";
 const TASKS_PER_ROUND = 50;
 const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
@@ -45,7 +32,16 @@ const PARALLEL_TASKS = 8;
  * shared by every watch of that task; each visible change patches the card; each end is notified once.
  */
 export class WatchEngine {
-  constructor(private readonly o: EngineOptions) {}
+  private readonly messages: WatchMessages;
+
+  constructor(private readonly o: EngineOptions) {
+    this.messages = new WatchMessages(o);
+  }
+
+  /** The card a watch shows now (also the answer to a button click). */
+  cardOf(w: Watch): CardJson {
+    return this.messages.cardOf(w);
+  }
 
   /** One scheduler round: claim due watches (oldest due first), check each task once, advance them. */
   async round(): Promise<number> {
@@ -164,7 +160,7 @@ export class WatchEngine {
         await this.applyCheck(w, check, save);
       }
       if (w.phase === "finishing") await this.finish(w, save);
-      if (w.phase === "notifying") await this.notify(w, save);
+      if (w.phase === "notifying") await this.messages.notify(w, save);
       await save({}, true);
     } catch (error) {
       if (error instanceof Ended) return save({}, true);
@@ -187,7 +183,7 @@ export class WatchEngine {
     }
   }
 
-  private async applyCheck(w: Watch, check: Check, save: (c: WatchChanges) => Promise<void>): Promise<void> {
+  private async applyCheck(w: Watch, check: Check, save: Save): Promise<void> {
     const now = this.o.now();
     if (!check.ok) {
       if (check.kind === "task_not_found" || check.kind === "task_invalid") {
@@ -219,99 +215,26 @@ export class WatchEngine {
   }
 
   /** A new watch ends with its first (final) card; an active one goes on to patch its card. Both may notify. */
-  private async end(
-    w: Watch,
-    changes: WatchChanges,
-    save: (c: WatchChanges) => Promise<void>,
-  ): Promise<void> {
+  private async end(w: Watch, changes: WatchChanges, save: Save): Promise<void> {
     if (w.phase !== "new") return save({ ...changes, phase: "finishing" });
     await save(changes);
-    await this.postCard(w, save);
+    await this.messages.postCard(w, save);
     await save({ phase: w.notify ? "notifying" : "done" });
   }
 
   /** Posts the first card, or patches the existing one when what it shows has changed. */
-  private async showCard(
-    w: Watch,
-    save: (c: WatchChanges) => Promise<void>,
-    retrying?: CardView["retrying"],
-  ) {
+  private async showCard(w: Watch, save: Save, retrying?: CardView["retrying"]) {
     if (w.phase === "new") {
-      await this.postCard(w, save, retrying);
+      await this.messages.postCard(w, save, retrying);
       await save({ phase: "active" });
     } else {
-      await this.patchCard(w, save, retrying);
+      await this.messages.patchCard(w, save, retrying);
     }
   }
 
-  private async postCard(
-    w: Watch,
-    save: (c: WatchChanges) => Promise<void>,
-    retrying?: CardView["retrying"],
-  ) {
-    const card = buildCard(this.viewOf(w, retrying), this.o.now());
-    // If an earlier attempt may have reached Feishu, the uuid makes Feishu hand back that first card
-    // unchanged: it is patched right after, so it shows what this attempt meant to post.
-    const mayExist = w.cardHash === POSTING;
-    if (!mayExist) await save({ cardHash: POSTING });
-    try {
-      const id = await this.o.feishu.reply(
-        w.commandMessageId,
-        { card },
-        messageUuid("card", w.commandMessageId, w.taskId),
-        w.chatId,
-      );
-      this.o.metrics.messagesSent.inc({ kind: "card", result: "ok" });
-      await save({ cardMessageId: id, cardHash: mayExist ? null : hashOf(card) });
-    } catch (error) {
-      this.o.metrics.messagesSent.inc({ kind: "card", result: "error" });
-      await this.outboundFailed(w, error, "message.reply", save);
-    }
-    if (mayExist) await this.patchCard(w, save, retrying);
-  }
-
-  private async patchCard(
-    w: Watch,
-    save: (c: WatchChanges) => Promise<void>,
-    retrying?: CardView["retrying"],
-  ) {
-    if (!w.cardMessageId || w.cardDisabled) return;
-    const card = buildCard(this.viewOf(w, retrying), this.o.now());
-    const hash = hashOf(card);
-    if (hash === w.cardHash) return;
-    try {
-      await this.o.feishu.patchCard(w.cardMessageId, card);
-      this.o.metrics.cardPatches.inc({ result: "ok" });
-      await save({ cardHash: hash });
-    } catch (error) {
-      this.o.metrics.cardPatches.inc({ result: "error" });
-      const e = asFeishuError("message.patch", error);
-      const kind = classify(e);
-      if (kind === "card_gone" || kind === "card_too_old") {
-        // Recalled or deleted: leave it alone. Older than 14 days: forget it, the final state goes out anew.
-        this.o.logger.info("card can no longer be updated; still watching", { watch_id: w.id, code: e.code });
-        await save(kind === "card_gone" ? { cardDisabled: true } : { cardMessageId: null });
-        return;
-      }
-      await this.outboundFailed(w, e, "message.patch", save);
-    }
-  }
-
-  private async postFinalAsNewMessage(w: Watch, card: object, save: (c: WatchChanges) => Promise<void>) {
-    try {
-      await this.o.feishu.send(w.chatId, { card }, messageUuid("final", w.commandMessageId, w.taskId));
-      this.o.metrics.messagesSent.inc({ kind: "final_card", result: "ok" });
-    } catch (error) {
-      this.o.metrics.messagesSent.inc({ kind: "final_card", result: "error" });
-      await this.outboundFailed(w, error, "message.create", save);
-    }
-  }
-
-  private async finish(w: Watch, save: (c: WatchChanges) => Promise<void>): Promise<void> {
-    await this.patchCard(w, save);
-    if (!w.cardMessageId && !w.cardDisabled) {
-      await this.postFinalAsNewMessage(w, buildCard(this.viewOf(w), this.o.now()), save);
-    }
+  private async finish(w: Watch, save: Save): Promise<void> {
+    await this.messages.patchCard(w, save);
+    if (!w.cardMessageId && !w.cardDisabled) await this.messages.postFinalAsNewMessage(w, save);
     await save({ phase: w.notify ? "notifying" : "done" });
     this.o.logger.info("watch ended", {
       watch_id: w.id,
@@ -320,78 +243,4 @@ export class WatchEngine {
       checks: w.checks,
     });
   }
-
-  private async notify(w: Watch, save: (c: WatchChanges) => Promise<void>): Promise<void> {
-    const mention =
-      w.chatType === "group" && w.requesterOpenId ? `<at user_id="${w.requesterOpenId}"></at> ` : "";
-    const text = mention + notificationText(this.viewOf(w), this.o.locale);
-    const uuid = messageUuid("notify", w.commandMessageId, w.taskId);
-    try {
-      await this.o.feishu.reply(w.commandMessageId, { text }, uuid, w.chatId);
-    } catch (error) {
-      const e = asFeishuError("message.reply", error);
-      if (classify(e) !== "card_gone") {
-        this.o.metrics.notifications.inc({ result: "error" });
-        await this.outboundFailed(w, e, "message.reply", save);
-        return;
-      }
-      // The command message was recalled: say it in the chat instead.
-      await this.o.feishu
-        .send(w.chatId, { text }, uuid)
-        .catch((err) => this.outboundFailed(w, err, "message.create", save));
-    }
-    this.o.metrics.notifications.inc({ result: "ok" });
-    await save({ phase: "done" });
-  }
-
-  /** Chat gone: end quietly. Anything else: postpone the step (Postpone unwinds to advance()). */
-  private async outboundFailed(
-    w: Watch,
-    error: unknown,
-    op: string,
-    save: (c: WatchChanges) => Promise<void>,
-  ) {
-    const e = asFeishuError(op, error);
-    if (classify(e) === "chat_gone") {
-      this.o.logger.warn("chat is gone or the bot was removed; ending the watch", {
-        watch_id: w.id,
-        task_id: w.taskId,
-        code: e.code,
-      });
-      await save({ phase: "done", notify: false, finishedAt: w.finishedAt ?? this.o.now() });
-      throw new Ended();
-    }
-    throw new Postpone(e);
-  }
-
-  /** The card a watch shows now (also the answer to a button click). */
-  cardOf(w: Watch): CardJson {
-    return buildCard(this.viewOf(w), this.o.now());
-  }
-
-  private viewOf(w: Watch, retrying?: CardView["retrying"]): CardView {
-    const stopping = this.isOpen(w) && w.stopRequestedBy !== null;
-    return {
-      taskId: w.taskId,
-      state: stopping ? "stopped" : w.state,
-      rawStatus: w.rawStatus ?? undefined,
-      startedAt: w.createdAt,
-      lastCheckAt: w.lastCheckAt ?? undefined,
-      finishedAt: w.finishedAt ?? undefined,
-      retrying,
-      stoppedBy: w.stoppedBy ?? w.stopRequestedBy ?? undefined,
-      requesterOpenId: w.requesterOpenId || undefined,
-      watchId: String(w.id),
-      actions: true,
-      timeoutMinutes: this.o.watchTimeoutMinutes,
-    };
-  }
-}
-
-function hashOf(card: object): string {
-  return createHash("sha1").update(JSON.stringify(card)).digest("base64url");
-}
-
-function asFeishuError(op: string, error: unknown): FeishuApiError {
-  return error instanceof FeishuApiError ? error : new FeishuApiError(op, 0, 0, String(error));
 }
