@@ -2,16 +2,9 @@
  * Helpers of the demo and the emulator CLI: a transcript printer (who speaks, when, cards as boxes), a feed
  * that prints what the bot sends to the emulator as it arrives, and the real bot started in-process.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { type App, createApp } from "../../src/app";
-import { readConfig } from "../../src/config";
-import { createLogger } from "../../src/logger";
 import type { Emulator, SentMessage } from "../emulator";
+import { type RunningBot, startBot, tempDir } from "../support/bot";
 import { renderCard, renderText } from "./render";
 
 /** Something the script expected did not happen; its message says what. */
@@ -206,69 +199,25 @@ export class MessageFeed {
   }
 }
 
-export interface DemoBot {
-  app: App;
-  url: string;
-  /** The bot's log lines (JSON), kept to explain a failure. */
-  logs: string[];
-  stop(): Promise<void>;
-}
+export type DemoBot = RunningBot;
 
 /** The real bot (real SDK, real SQLite in a temporary folder) on a free loopback port, talking to `emu`. */
 export async function startDemoBot(emu: Emulator, env: Record<string, string> = {}): Promise<DemoBot> {
-  const dir = mkdtempSync(join(tmpdir(), "taskbot-demo-"));
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const tmp = tempDir();
   try {
-    const config = readConfig({
-      FEISHU_APP_ID: emu.options.appId,
-      FEISHU_APP_SECRET: emu.options.appSecret,
-      FEISHU_ENCRYPT_KEY: emu.options.encryptKey,
-      FEISHU_VERIFICATION_TOKEN: emu.options.verificationToken,
-      FEISHU_DOMAIN: emu.url,
-      DATABASE_URL: `sqlite:${join(dir, "bot.sqlite")}`,
-      POLL_INTERVAL_SECONDS: "1",
-      LOG_LEVEL: "info",
-      LOG_FORMAT: "json",
-      BOT_LOCALE: "en_us",
-      ...env,
-    });
-    const logs: string[] = [];
-    const stream = new PassThrough();
-    stream.on("data", (chunk: Buffer) => {
-      logs.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-      if (logs.length > 500) logs.splice(0, logs.length - 500);
-    });
-    const logger = createLogger({
-      level: config.logLevel,
-      format: "json",
-      secrets: [config.appSecret, config.encryptKey, config.verificationToken],
-      stream,
-    });
-    const app = createApp(config, { logger });
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = app.http.listen(0, "127.0.0.1", () => resolve(s));
-      s.once("error", reject);
-    });
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const stop = async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      try {
-        await app.stop();
-        await closed;
-      } finally {
-        removeDir();
-      }
+    const bot = await startBot(emu, join(tmp.dir, "bot.sqlite"), { LOG_LEVEL: "info", ...env });
+    return {
+      ...bot,
+      stop: async () => {
+        try {
+          await bot.stop();
+        } finally {
+          tmp.remove();
+        }
+      },
     };
-    try {
-      await app.start();
-    } catch (error) {
-      await stop().catch(() => undefined);
-      throw error;
-    }
-    return { app, url, logs, stop };
   } catch (error) {
-    removeDir();
+    tmp.remove();
     throw error;
   }
 }
