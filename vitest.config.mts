@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Integration tests start real servers on free ports; files run in parallel workers.
     pool: "forks",
+    // An unhandled promise rejection anywhere (bot, emulator, test) fails the run, even if every test passed.
+    dangerouslyIgnoreUnhandledErrors: false,
   },
 });
