@@ -111,7 +111,8 @@ describe("/status end to end", () => {
       expect(answer.status).toBe(200);
       times.push(answer.ms);
     }
-    expect(Math.max(...times)).toBeLessThan(500);
+    // Each answer came long before the 3 s task_check it triggered could have finished.
+    expect(Math.max(...times)).toBeLessThan(1500);
   });
 
   it("a re-pushed command (same message_id, new event_id) is answered once", async () => {
