@@ -47,9 +47,11 @@ export class InboxProcessor {
       this.again = true;
       return;
     }
-    // Background work: it must not inherit the request id of whichever webhook request kicked it.
+    // On the next turn of the event loop, so a burst of events is claimed in one batch; and outside the
+    // request context, so background lines do not carry the id of whichever request kicked it.
+    const nextTurn = new Promise<void>((resolve) => setImmediate(resolve));
     this.draining = requestContext
-      .exit(() => this.drain())
+      .exit(() => nextTurn.then(() => this.drain()))
       .finally(() => {
         this.draining = undefined;
         if (this.again) {

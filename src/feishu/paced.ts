@@ -26,7 +26,8 @@ export class PacedFeishu implements FeishuApi {
     private readonly client: FeishuClient,
     taskCheckRps: number,
   ) {
-    this.taskChecks = new RateLimiter(taskCheckRps, Math.max(1, Math.ceil(taskCheckRps)));
+    // A burst of 1: at most rps + 1 calls in any one second, not 2 × rps (task_check's limit is unpublished).
+    this.taskChecks = new RateLimiter(taskCheckRps, 1);
   }
 
   botOpenId(): Promise<string> {

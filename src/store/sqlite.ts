@@ -25,6 +25,14 @@ const COLUMNS: Record<keyof WatchChanges, string> = {
 /** The embedded default store: one SQLite file in WAL mode. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Compiled statements by SQL text: better-sqlite3 statements are reusable, compiling is not free. */
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Inbox records waiting for the group commit at the end of this event-loop turn. */
+  private pendingRecords: Array<{
+    args: [string, string, InboxPayload, number];
+    resolve: (result: "new" | "duplicate") => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -37,6 +45,15 @@ export class SqliteStore implements Store {
     // at once instead of waiting for them to expire. (A store shared by replicas relies on expiry instead.)
     this.db.exec("UPDATE inbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL");
     this.db.exec("UPDATE watches SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL");
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private migrate(): void {
@@ -54,26 +71,53 @@ export class SqliteStore implements Store {
     });
   }
 
-  async recordInbox(
+  /**
+   * Records arriving in the same event-loop turn share one transaction (group commit); each promise resolves
+   * only after that commit, so Feishu still gets its 200 only once its event is durable.
+   */
+  recordInbox(
     key: string,
     eventId: string,
     payload: InboxPayload,
     now: number,
   ): Promise<"new" | "duplicate"> {
-    const insert = this.db.transaction(() => {
-      const seen = this.db
-        .prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)")
-        .run(eventId, now);
-      if (seen.changes === 0) return "duplicate";
-      const row = this.db
-        .prepare(
-          `INSERT OR IGNORE INTO inbox (message_id, event_id, payload, next_attempt_at, received_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(key, eventId, JSON.stringify(payload), now, now, now);
-      return row.changes > 0 ? "new" : "duplicate";
+    return new Promise((resolve, reject) => {
+      if (this.pendingRecords.length === 0) setImmediate(() => this.commitRecords());
+      this.pendingRecords.push({ args: [key, eventId, payload, now], resolve, reject });
     });
-    return insert();
+  }
+
+  private commitRecords(): void {
+    const batch = this.pendingRecords;
+    this.pendingRecords = [];
+    try {
+      const results = this.db.transaction(() => batch.map((r) => this.insertRecord(...r.args)))();
+      for (const [i, r] of batch.entries()) r.resolve(results[i]);
+    } catch {
+      // One bad record must not fail the others: each on its own.
+      for (const r of batch) {
+        try {
+          r.resolve(this.db.transaction(() => this.insertRecord(...r.args))());
+        } catch (error) {
+          r.reject(error);
+        }
+      }
+    }
+  }
+
+  private insertRecord(
+    key: string,
+    eventId: string,
+    payload: InboxPayload,
+    now: number,
+  ): "new" | "duplicate" {
+    const seen = this.prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)");
+    if (seen.run(eventId, now).changes === 0) return "duplicate";
+    const inbox = this.prepare(
+      `INSERT OR IGNORE INTO inbox (message_id, event_id, payload, next_attempt_at, received_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    return inbox.run(key, eventId, JSON.stringify(payload), now, now, now).changes > 0 ? "new" : "duplicate";
   }
 
   async recordEvent(eventId: string, now: number): Promise<boolean> {
@@ -106,12 +150,12 @@ export class SqliteStore implements Store {
 
   async completeInbox(key: string, watches: NewWatch[], now: number): Promise<Watch[]> {
     const run = this.db.transaction(() => {
-      const insert = this.db.prepare(
+      const insert = this.prepare(
         `INSERT OR IGNORE INTO watches
            (task_id, chat_id, chat_type, requester_open_id, command_message_id, next_check_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const select = this.db.prepare("SELECT * FROM watches WHERE command_message_id = ? AND task_id = ?");
+      const select = this.prepare("SELECT * FROM watches WHERE command_message_id = ? AND task_id = ?");
       const result: Watch[] = [];
       for (const w of watches) {
         insert.run(w.taskId, w.chatId, w.chatType, w.requesterOpenId, w.commandMessageId, now, now, now);
@@ -196,7 +240,7 @@ export class SqliteStore implements Store {
   }
 
   async getWatch(id: number): Promise<Watch | undefined> {
-    const row = this.db.prepare("SELECT * FROM watches WHERE id = ?").get(id) as Row | undefined;
+    const row = this.prepare("SELECT * FROM watches WHERE id = ?").get(id) as Row | undefined;
     return row ? toWatch(row) : undefined;
   }
 
@@ -229,13 +273,13 @@ export class SqliteStore implements Store {
   }
 
   async countOpenWatches(): Promise<number> {
-    const row = this.db.prepare("SELECT COUNT(*) AS n FROM watches WHERE phase <> 'done'").get() as Row;
+    const row = this.prepare("SELECT COUNT(*) AS n FROM watches WHERE phase <> 'done'").get() as Row;
     return Number(row.n);
   }
 
   async purge(olderThan: number): Promise<number> {
     const run = this.db.transaction(() => {
-      const a = this.db.prepare("DELETE FROM seen_events WHERE seen_at < ?").run(olderThan).changes;
+      const a = this.prepare("DELETE FROM seen_events WHERE seen_at < ?").run(olderThan).changes;
       const b = this.db
         .prepare("DELETE FROM inbox WHERE state <> 'pending' AND received_at < ?")
         .run(olderThan).changes;
@@ -245,10 +289,11 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<boolean> {
-    return this.db.open && (this.db.prepare("SELECT 1 AS ok").get() as Row).ok === 1;
+    return this.db.open && (this.prepare("SELECT 1 AS ok").get() as Row).ok === 1;
   }
 
   async close(): Promise<void> {
+    if (this.pendingRecords.length > 0) this.commitRecords();
     if (this.db.open) this.db.close();
   }
 }

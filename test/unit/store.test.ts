@@ -124,3 +124,53 @@ describe("SqliteStore", () => {
     expect(() => new SqliteStore(path)).toThrow(/newer than this bot/);
   });
 });
+
+describe("group commit of inbox records", () => {
+  it("records a burst in one transaction, each caller told its own result, duplicates inside the burst too", async () => {
+    const store = new SqliteStore(":memory:");
+    const payload = (id: string) => ({ kind: "message" as const, message: message(id) });
+    const results = await Promise.all([
+      store.recordInbox("om_1", "e1", payload("om_1"), T0),
+      store.recordInbox("om_2", "e2", payload("om_2"), T0),
+      store.recordInbox("om_1", "e3", payload("om_1"), T0), // re-push with a new event_id, same turn
+      store.recordInbox("om_3", "e2", payload("om_3"), T0), // same event_id, same turn
+    ]);
+    expect(results).toEqual(["new", "new", "duplicate", "duplicate"]);
+    expect((await store.claimInbox(T0, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_1", "om_2"]);
+  });
+
+  it("commits what is pending when the store closes", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const path = join(dir.dir, "bot.sqlite");
+    const store = new SqliteStore(path);
+    const recorded = store.recordInbox("om_c", "ec", { kind: "message", message: message("om_c") }, T0);
+    await store.close();
+    expect(await recorded).toBe("new");
+    const reopened = new SqliteStore(path);
+    expect((await reopened.claimInbox(T0, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_c"]);
+    await reopened.close();
+  });
+});
+
+describe("query plans", () => {
+  it("claims the inbox through the pending-only index, not by walking the day of handled rows", () => {
+    const raw = new Database(":memory:");
+    for (const sql of MIGRATIONS) raw.exec(sql);
+    // The claim exactly as SqliteStore.claimInbox runs it, bound parameters included (they change the plan).
+    const plan = raw
+      .prepare(
+        `EXPLAIN QUERY PLAN UPDATE inbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+         WHERE message_id IN (
+           SELECT message_id FROM inbox
+           WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+           ORDER BY received_at LIMIT ?)
+         RETURNING message_id, payload, received_at, attempts`,
+      )
+      .all("me", 1, 1, 1, 1, 50) as Array<{ detail: string }>;
+    const details = plan.map((p) => p.detail).join("; ");
+    expect(details).toContain("inbox_pending");
+    expect(details).not.toContain("inbox_received");
+    raw.close();
+  });
+});
