@@ -69,11 +69,11 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   const http = express();
   http.disable("x-powered-by");
   http.use(requestLogging(logger));
-  const onCardAction = (action: CardAction) =>
+  const onCardAction = (action: CardAction, requestLogger: Logger) =>
     handleCardAction(
       {
         store,
-        logger: logger.child({ event_id: action.eventId, message_id: action.openMessageId }),
+        logger: requestLogger,
         locale: config.locale,
         refresh: (id) => engine.refresh(id),
         stopWatch: (id, by) => engine.requestStop(id, by),
@@ -81,7 +81,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       },
       action,
     );
-  http.use(createReceiver({ secrets: config, store, inbox, metrics, logger, now, onCardAction }));
+  http.use(createReceiver({ secrets: config, store, inbox, metrics, logger, now, owner, onCardAction }));
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
     const ok = state === "ready" && storeOk && scheduler.running;
@@ -110,7 +110,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       botOpenId = await learnBotOpenId(feishu, logger);
       logger.info("bot identity known", { bot_open_id: botOpenId });
       scheduler.start();
-      inbox.kick(); // commands left unfinished by a crash
+      inbox.start(); // what arrived while starting, and what a crash left unfinished
       state = "ready";
     },
     async stop() {

@@ -6,7 +6,6 @@ import type { IncomingMessage } from "./feishu/message";
 import type { FeishuApi } from "./feishu/paced";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import { requestContext } from "./request-context";
 import type { InboxItem, Store } from "./store/types";
 import type { WatchEngine } from "./watch/engine";
 import { backoffMs, messageUuid } from "./watch/policy";
@@ -24,41 +23,67 @@ export interface InboxOptions {
 }
 
 const BATCH = 50;
-const LEASE_MS = 60_000;
+/** How long an item stays with the process that leased it before another may claim it. */
+export const LEASE_MS = 60_000;
 /** About an hour of retries (backoff capped at 5 min) before an item is given up, loudly. */
 const MAX_ATTEMPTS = 20;
 
 /**
- * Works through recorded work after Feishu has had its answer. An item leaves the inbox only in the
- * transaction that creates its watches, so a crash at any point means it is handled again on start-up;
- * replies carry uuids derived from the item, so handling it again never replies twice.
- * Items of one chat are handled in order, one at a time; chats proceed in parallel.
+ * Works through recorded work after Feishu has had its answer. The receiver records each item already leased
+ * to this process and hands it over in memory (accept); the database is for durability: an item leaves the
+ * inbox only in the transaction that creates its watches, and what a crash or a failure leaves behind is
+ * claimed from the database (kick, every second). Replies carry uuids derived from the item, so handling it
+ * again never replies twice. Items of one chat are handled in order, one at a time; chats run in parallel.
  */
 export class InboxProcessor {
   private draining: Promise<void> | undefined;
   private again = false;
+  /** The tail of each chat's queue. */
+  private readonly chats = new Map<string, Promise<void>>();
   private readonly background = new Set<Promise<void>>();
+  /** Items accepted before start(): commands wait until the bot knows its own open_id. */
+  private waiting: InboxItem[] | undefined = [];
 
   constructor(private readonly o: InboxOptions) {}
 
-  /** Starts a drain unless one is running (then it runs once more when done). */
+  /** Handles what was accepted while starting, then what the database holds. */
+  start(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const item of waiting) void this.accept(item);
+    this.kick();
+  }
+
+  /** Handles an item just recorded (and leased to us) by the receiver, after the chat's earlier items. */
+  accept(item: InboxItem): Promise<void> {
+    if (this.waiting) {
+      this.waiting.push(item);
+      return Promise.resolve();
+    }
+    const chat = item.payload.kind === "message" ? item.payload.message.chatId : item.payload.chatId;
+    const tail = (this.chats.get(chat) ?? Promise.resolve()).then(() => this.handle(item));
+    this.chats.set(chat, tail);
+    const done = tail.finally(() => {
+      if (this.chats.get(chat) === tail) this.chats.delete(chat);
+    });
+    this.track(done);
+    return done;
+  }
+
+  /** Claims what is due in the database (retries, a predecessor's leftovers) unless a claim is running. */
   kick(): void {
+    if (this.waiting) return;
     if (this.draining) {
       this.again = true;
       return;
     }
-    // On the next turn of the event loop, so a burst of events is claimed in one batch; and outside the
-    // request context, so background lines do not carry the id of whichever request kicked it.
-    const nextTurn = new Promise<void>((resolve) => setImmediate(resolve));
-    this.draining = requestContext
-      .exit(() => nextTurn.then(() => this.drain()))
-      .finally(() => {
-        this.draining = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
   }
 
   /** Resolves when nothing is being processed. */
@@ -72,17 +97,8 @@ export class InboxProcessor {
     try {
       for (;;) {
         const items = await this.o.store.claimInbox(this.o.now(), BATCH, this.o.owner, LEASE_MS);
-        if (items.length === 0) return;
-        const byChat = new Map<string, InboxItem[]>();
-        for (const item of items) {
-          const chat = item.payload.kind === "message" ? item.payload.message.chatId : item.payload.chatId;
-          byChat.set(chat, [...(byChat.get(chat) ?? []), item]);
-        }
-        await Promise.all(
-          [...byChat.values()].map(async (chatItems) => {
-            for (const item of chatItems) await this.handle(item);
-          }),
-        );
+        await Promise.all(items.map((item) => this.accept(item)));
+        if (items.length < BATCH) return;
       }
     } catch (error) {
       this.o.logger.error("inbox drain failed", { error: String(error) });
@@ -172,7 +188,7 @@ export class InboxProcessor {
 
   private track(work: Promise<void>): void {
     const p = work.catch((error) => {
-      this.o.logger.error("watch run failed", { error: String(error) });
+      this.o.logger.error("background work failed", { error: String(error) });
     });
     this.background.add(p);
     void p.finally(() => this.background.delete(p));

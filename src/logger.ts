@@ -1,6 +1,5 @@
 import winston from "winston";
 import type { LogLevel } from "./config";
-import { currentRequestId } from "./request-context";
 
 export type Logger = winston.Logger;
 
@@ -54,8 +53,6 @@ export function createLogger(options: LoggerOptions): Logger {
     for (const key of Object.keys(info)) {
       info[key] = redactDeep(info[key], redact);
     }
-    const requestId = currentRequestId();
-    if (requestId && info.request_id === undefined) info.request_id = requestId;
     return info;
   });
   const format =

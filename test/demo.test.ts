@@ -154,19 +154,23 @@ describe("npm run demo", () => {
 
 describe("npm run emulator", () => {
   it("listens on EMULATOR_PORT, answers unknown routes with 404 JSON, and quits on end of input", async () => {
-    const port = await freePort();
+    // Port 0: the CLI takes a free port and says which (a port picked here could be taken meanwhile).
     child = spawn(TSX, [join(ROOT, "test", "emulator", "cli.ts")], {
       cwd: ROOT,
-      env: { ...process.env, EMULATOR_PORT: String(port), BOT_URL: `http://127.0.0.1:${await freePort()}/x` },
+      env: { ...process.env, EMULATOR_PORT: "0", BOT_URL: `http://127.0.0.1:${await freePort()}/x` },
       stdio: ["pipe", "pipe", "pipe"],
     });
     const run = collect(child);
     const deadline = Date.now() + 20_000;
-    while (!run.output().includes(`listening on http://127.0.0.1:${port}`)) {
+    let port = "";
+    while (!port) {
+      port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())?.[1] ?? "";
+      if (port) break;
       if (Date.now() > deadline || child.exitCode !== null)
         throw new Error(`no "listening" line:\n${run.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    expect(Number(port)).toBeGreaterThan(0);
     expect(run.output()).toContain(`FEISHU_DOMAIN=http://127.0.0.1:${port}`);
     expect(run.output()).toContain("FEISHU_ENCRYPT_KEY=emulator-encrypt-key");
 

@@ -1,9 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { CallbackAnswer, CardAction } from "../../handlers/card-action";
-import type { InboxProcessor } from "../inbox";
+import { LEASE_MS as INBOX_LEASE_MS, type InboxProcessor } from "../inbox";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import type { Store } from "../store/types";
+import { requestIdOf } from "../request-context";
+import type { InboxPayload, Store } from "../store/types";
 import { type Envelope, openEnvelope, type WebhookSecrets } from "./envelope";
 import { readBotAdded, readCardAction, readMessageEvent } from "./message";
 import { WebhookError } from "./verify";
@@ -15,8 +16,10 @@ export interface ReceiverOptions {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** Lease owner name of this process (its inbox handles what it records). */
+  owner: string;
   /** Answers a card button click; must resolve well within Feishu's 3 s. */
-  onCardAction: (action: CardAction) => Promise<CallbackAnswer>;
+  onCardAction: (action: CardAction, logger: Logger) => Promise<CallbackAnswer>;
 }
 
 /** Metric labels: anything else is "other", so a signed stream of made-up types cannot grow /metrics. */
@@ -38,6 +41,7 @@ export function createReceiver(o: ReceiverOptions): Router {
 
   const receive = async (req: Request, res: Response) => {
     const started = performance.now();
+    const request_id = requestIdOf(res);
     let type = "unknown";
     let outcome = "rejected";
     try {
@@ -52,12 +56,13 @@ export function createReceiver(o: ReceiverOptions): Router {
         return;
       }
       type = KNOWN_TYPES.has(envelope.eventType) ? envelope.eventType : "other";
-      const result = await accept(envelope);
+      const result = await accept(envelope, request_id);
       outcome = result.outcome;
       res.status(200).json(result.body ?? {});
     } catch (error) {
       if (!(error instanceof WebhookError)) throw error;
       o.logger.warn("webhook request refused", {
+        request_id,
         status: error.status,
         reason: error.message,
         path: req.path,
@@ -66,25 +71,43 @@ export function createReceiver(o: ReceiverOptions): Router {
     } finally {
       o.metrics.eventsReceived.inc({ type, outcome });
       o.metrics.eventAnswerSeconds.observe((performance.now() - started) / 1000);
-      o.logger.debug("webhook answered", { type, outcome, ms: Math.round(performance.now() - started) });
+      o.logger.debug("webhook answered", {
+        request_id,
+        type,
+        outcome,
+        ms: Math.round(performance.now() - started),
+      });
     }
+  };
+
+  /** Records work durably (leased to this process), then hands it to the inbox in memory. */
+  const record = async (key: string, eventId: string, payload: InboxPayload) => {
+    const now = o.now();
+    const result = await o.store.recordInbox(key, eventId, payload, now, o.owner, INBOX_LEASE_MS);
+    if (result === "new") void o.inbox.accept({ key, payload, receivedAt: now, attempts: 1 });
+    return result;
   };
 
   /** Records an event before its 200; a duplicate is answered 200 too, so Feishu stops re-pushing it. */
   const accept = async (
     envelope: Extract<Envelope, { kind: "event" }>,
+    request_id: string,
   ): Promise<{ outcome: string; body?: Record<string, unknown> }> => {
     switch (envelope.eventType) {
       case "im.message.receive_v1": {
         const message = readMessageEvent(envelope.event, envelope.eventId);
         const payload = { kind: "message" as const, message };
-        const result = await o.store.recordInbox(message.messageId, message.eventId, payload, o.now());
+        const result = await record(message.messageId, message.eventId, payload);
         if (result === "new") {
-          o.logger.info("message accepted", { message_id: message.messageId, event_id: message.eventId });
-          o.inbox.kick();
+          o.logger.info("message accepted", {
+            request_id,
+            message_id: message.messageId,
+            event_id: message.eventId,
+          });
           return { outcome: "accepted" };
         }
         o.logger.info("duplicate delivery ignored", {
+          request_id,
           message_id: message.messageId,
           event_id: message.eventId,
         });
@@ -93,20 +116,19 @@ export function createReceiver(o: ReceiverOptions): Router {
       case "im.chat.member.bot.added_v1": {
         const { chatId, operatorOpenId } = readBotAdded(envelope.event);
         const payload = { kind: "bot_added" as const, chatId, operatorOpenId, eventId: envelope.eventId };
-        const result = await o.store.recordInbox(
-          `bot_added:${envelope.eventId}`,
-          envelope.eventId,
-          payload,
-          o.now(),
-        );
-        if (result === "new") o.inbox.kick();
+        const result = await record(`bot_added:${envelope.eventId}`, envelope.eventId, payload);
         return { outcome: result === "new" ? "accepted" : "duplicate" };
       }
       case "card.action.trigger": {
         const action = readCardAction(envelope.event, envelope.eventId);
         // Callbacks are never re-pushed, but a replayed request must not act twice.
         if (!(await o.store.recordEvent(envelope.eventId, o.now()))) return { outcome: "duplicate" };
-        const answer = await withinBudget(o.onCardAction(action), o.logger);
+        const logger = o.logger.child({
+          request_id,
+          event_id: action.eventId,
+          message_id: action.openMessageId,
+        });
+        const answer = await withinBudget(o.onCardAction(action, logger), logger);
         return { outcome: "accepted", body: answer as unknown as Record<string, unknown> };
       }
       default:

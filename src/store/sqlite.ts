@@ -27,10 +27,10 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /** Compiled statements by SQL text: better-sqlite3 statements are reusable, compiling is not free. */
   private readonly statements = new Map<string, Database.Statement>();
-  /** Inbox records waiting for the group commit at the end of this event-loop turn. */
-  private pendingRecords: Array<{
-    args: [string, string, InboxPayload, number];
-    resolve: (result: "new" | "duplicate") => void;
+  /** Writes waiting for the group commit at the end of this event-loop turn. */
+  private queued: Array<{
+    work: () => unknown;
+    resolve: (value: never) => void;
     reject: (error: unknown) => void;
   }> = [];
 
@@ -72,72 +72,73 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Records arriving in the same event-loop turn share one transaction (group commit); each promise resolves
-   * only after that commit, so Feishu still gets its 200 only once its event is durable.
+   * Runs `work` in one transaction shared with every write queued in this event-loop turn (group commit), and
+   * resolves only after that commit. Feishu gets its 200 only once its event is durable; a burst of events
+   * costs one commit instead of one each.
    */
-  recordInbox(
-    key: string,
-    eventId: string,
-    payload: InboxPayload,
-    now: number,
-  ): Promise<"new" | "duplicate"> {
-    return new Promise((resolve, reject) => {
-      if (this.pendingRecords.length === 0) setImmediate(() => this.commitRecords());
-      this.pendingRecords.push({ args: [key, eventId, payload, now], resolve, reject });
+  private grouped<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.commitQueued());
+      this.queued.push({ work, resolve: resolve as (value: never) => void, reject });
     });
   }
 
-  private commitRecords(): void {
-    const batch = this.pendingRecords;
-    this.pendingRecords = [];
+  private commitQueued(): void {
+    const batch = this.queued;
+    this.queued = [];
     try {
-      const results = this.db.transaction(() => batch.map((r) => this.insertRecord(...r.args)))();
-      for (const [i, r] of batch.entries()) r.resolve(results[i]);
+      const results = this.db.transaction(() => batch.map((q) => q.work()))();
+      for (const [i, q] of batch.entries()) q.resolve(results[i] as never);
     } catch {
-      // One bad record must not fail the others: each on its own.
-      for (const r of batch) {
+      // One bad write must not fail the others: each on its own.
+      for (const q of batch) {
         try {
-          r.resolve(this.db.transaction(() => this.insertRecord(...r.args))());
+          q.resolve(this.db.transaction(q.work)() as never);
         } catch (error) {
-          r.reject(error);
+          q.reject(error);
         }
       }
     }
   }
 
-  private insertRecord(
+  recordInbox(
     key: string,
     eventId: string,
     payload: InboxPayload,
     now: number,
-  ): "new" | "duplicate" {
-    const seen = this.prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)");
-    if (seen.run(eventId, now).changes === 0) return "duplicate";
-    const inbox = this.prepare(
-      `INSERT OR IGNORE INTO inbox (message_id, event_id, payload, next_attempt_at, received_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    return inbox.run(key, eventId, JSON.stringify(payload), now, now, now).changes > 0 ? "new" : "duplicate";
+    owner: string,
+    leaseMs: number,
+  ): Promise<"new" | "duplicate"> {
+    return this.grouped(() => {
+      const seen = this.prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)");
+      if (seen.run(eventId, now).changes === 0) return "duplicate";
+      const inbox = this.prepare(
+        `INSERT OR IGNORE INTO inbox (message_id, event_id, payload, attempts, next_attempt_at, lease_owner,
+           lease_until, received_at, updated_at)
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
+      );
+      const row = inbox.run(key, eventId, JSON.stringify(payload), now, owner, now + leaseMs, now, now);
+      return row.changes > 0 ? "new" : "duplicate";
+    });
   }
 
   async recordEvent(eventId: string, now: number): Promise<boolean> {
-    const res = this.db
-      .prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)")
-      .run(eventId, now);
+    const res = this.prepare("INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)").run(
+      eventId,
+      now,
+    );
     return res.changes > 0;
   }
 
   async claimInbox(now: number, limit: number, owner: string, leaseMs: number): Promise<InboxItem[]> {
-    const rows = this.db
-      .prepare(
-        `UPDATE inbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+    const rows = this.prepare(
+      `UPDATE inbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
          WHERE message_id IN (
            SELECT message_id FROM inbox
            WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)
            ORDER BY received_at LIMIT ?)
          RETURNING message_id, payload, received_at, attempts`,
-      )
-      .all(owner, now + leaseMs, now, now, now, limit) as Row[];
+    ).all(owner, now + leaseMs, now, now, now, limit) as Row[];
     return rows
       .map((r) => ({
         key: String(r.message_id),
@@ -148,8 +149,8 @@ export class SqliteStore implements Store {
       .sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
-  async completeInbox(key: string, watches: NewWatch[], now: number): Promise<Watch[]> {
-    const run = this.db.transaction(() => {
+  completeInbox(key: string, watches: NewWatch[], now: number): Promise<Watch[]> {
+    return this.grouped(() => {
       const insert = this.prepare(
         `INSERT OR IGNORE INTO watches
            (task_id, chat_id, chat_type, requester_open_id, command_message_id, next_check_at, created_at, updated_at)
@@ -161,23 +162,18 @@ export class SqliteStore implements Store {
         insert.run(w.taskId, w.chatId, w.chatType, w.requesterOpenId, w.commandMessageId, now, now, now);
         result.push(toWatch(select.get(w.commandMessageId, w.taskId) as Row));
       }
-      this.db
-        .prepare(
-          "UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE message_id = ?",
-        )
-        .run(now, key);
+      this.prepare(
+        "UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE message_id = ?",
+      ).run(now, key);
       return result;
     });
-    return run();
   }
 
   async retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE inbox SET state = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+    this.prepare(
+      `UPDATE inbox SET state = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
          WHERE message_id = ?`,
-      )
-      .run(failed ? "failed" : "pending", nextAttemptAt, now, key);
+    ).run(failed ? "failed" : "pending", nextAttemptAt, now, key);
   }
 
   async claimDueWatches(
@@ -187,36 +183,32 @@ export class SqliteStore implements Store {
     leaseMs: number,
     coalesceUntil: number,
   ): Promise<Watch[]> {
-    const rows = this.db
-      .prepare(
-        `UPDATE watches SET lease_owner = @owner, lease_until = @until
+    const rows = this.prepare(
+      `UPDATE watches SET lease_owner = @owner, lease_until = @until
          WHERE phase <> 'done' AND next_check_at <= @coalesce AND (lease_until IS NULL OR lease_until < @now)
            AND task_id IN (
              SELECT task_id FROM watches
              WHERE phase <> 'done' AND next_check_at <= @now AND (lease_until IS NULL OR lease_until < @now)
              GROUP BY task_id ORDER BY MIN(next_check_at) LIMIT @limit)
          RETURNING *`,
-      )
-      .all({
-        owner,
-        until: now + leaseMs,
-        now,
-        coalesce: Math.max(now, coalesceUntil),
-        limit: taskLimit,
-      }) as Row[];
+    ).all({
+      owner,
+      until: now + leaseMs,
+      now,
+      coalesce: Math.max(now, coalesceUntil),
+      limit: taskLimit,
+    }) as Row[];
     return rows.map(toWatch).sort((a, b) => a.nextCheckAt - b.nextCheckAt || a.id - b.id);
   }
 
   async claimWatches(ids: number[], now: number, owner: string, leaseMs: number): Promise<Watch[]> {
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `UPDATE watches SET lease_owner = ?, lease_until = ?
+    const rows = this.prepare(
+      `UPDATE watches SET lease_owner = ?, lease_until = ?
          WHERE id IN (SELECT value FROM json_each(?)) AND phase <> 'done'
            AND (lease_until IS NULL OR lease_until < ?)
          RETURNING *`,
-      )
-      .all(owner, now + leaseMs, JSON.stringify(ids), now) as Row[];
+    ).all(owner, now + leaseMs, JSON.stringify(ids), now) as Row[];
     return rows.map(toWatch).sort((a, b) => a.id - b.id);
   }
 
@@ -234,9 +226,7 @@ export class SqliteStore implements Store {
       params[key] = typeof value === "boolean" ? Number(value) : value;
     }
     if (release) sets.push("lease_owner = NULL, lease_until = NULL");
-    this.db
-      .prepare(`UPDATE watches SET ${sets.join(", ")} WHERE id = @id AND lease_owner = @owner`)
-      .run(params);
+    this.prepare(`UPDATE watches SET ${sets.join(", ")} WHERE id = @id AND lease_owner = @owner`).run(params);
   }
 
   async getWatch(id: number): Promise<Watch | undefined> {
@@ -245,30 +235,24 @@ export class SqliteStore implements Store {
   }
 
   async requestStop(id: number, by: string, now: number): Promise<boolean> {
-    const res = this.db
-      .prepare(
-        `UPDATE watches SET stop_requested_by = ?, next_check_at = MIN(next_check_at, ?), updated_at = ?
+    const res = this.prepare(
+      `UPDATE watches SET stop_requested_by = ?, next_check_at = MIN(next_check_at, ?), updated_at = ?
          WHERE id = ? AND phase <> 'done'`,
-      )
-      .run(by, now, now, id);
+    ).run(by, now, now, id);
     return res.changes > 0;
   }
 
   async findOpenWatch(chatId: string, taskId: string): Promise<Watch | undefined> {
-    const row = this.db
-      .prepare(
-        "SELECT * FROM watches WHERE chat_id = ? AND task_id = ? AND phase <> 'done' ORDER BY id LIMIT 1",
-      )
-      .get(chatId, taskId) as Row | undefined;
+    const row = this.prepare(
+      "SELECT * FROM watches WHERE chat_id = ? AND task_id = ? AND phase <> 'done' ORDER BY id LIMIT 1",
+    ).get(chatId, taskId) as Row | undefined;
     return row ? toWatch(row) : undefined;
   }
 
   async listOpenWatches(chatId: string): Promise<Watch[]> {
-    const rows = this.db
-      .prepare(
-        "SELECT * FROM watches WHERE chat_id = ? AND phase <> 'done' ORDER BY created_at, id LIMIT 100",
-      )
-      .all(chatId) as Row[];
+    const rows = this.prepare(
+      "SELECT * FROM watches WHERE chat_id = ? AND phase <> 'done' ORDER BY created_at, id LIMIT 100",
+    ).all(chatId) as Row[];
     return rows.map(toWatch);
   }
 
@@ -280,9 +264,9 @@ export class SqliteStore implements Store {
   async purge(olderThan: number): Promise<number> {
     const run = this.db.transaction(() => {
       const a = this.prepare("DELETE FROM seen_events WHERE seen_at < ?").run(olderThan).changes;
-      const b = this.db
-        .prepare("DELETE FROM inbox WHERE state <> 'pending' AND received_at < ?")
-        .run(olderThan).changes;
+      const b = this.prepare("DELETE FROM inbox WHERE state <> 'pending' AND received_at < ?").run(
+        olderThan,
+      ).changes;
       return a + b;
     });
     return run();
@@ -293,7 +277,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.pendingRecords.length > 0) this.commitRecords();
+    if (this.queued.length > 0) this.commitQueued();
     if (this.db.open) this.db.close();
   }
 }

@@ -84,10 +84,18 @@ export interface InboxItem {
  */
 export interface Store {
   /**
-   * Records accepted work durably, before Feishu is answered. "duplicate" when its key (a message_id) or its
-   * event_id was recorded before: Feishu re-pushes the same message, sometimes with a new event_id.
+   * Records accepted work durably, before Feishu is answered, leased to `owner` for `leaseMs` (the receiver
+   * hands it to its own inbox in memory). "duplicate" when its key (a message_id) or its event_id was
+   * recorded before: Feishu re-pushes the same message, sometimes with a new event_id.
    */
-  recordInbox(key: string, eventId: string, payload: InboxPayload, now: number): Promise<"new" | "duplicate">;
+  recordInbox(
+    key: string,
+    eventId: string,
+    payload: InboxPayload,
+    now: number,
+    owner: string,
+    leaseMs: number,
+  ): Promise<"new" | "duplicate">;
   /** Records an event id on its own (card callbacks); false when it was seen before. */
   recordEvent(eventId: string, now: number): Promise<boolean>;
   claimInbox(now: number, limit: number, owner: string, leaseMs: number): Promise<InboxItem[]>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SentMessage } from "../emulator";
-import { useBot } from "../support/harness";
+import { eventually, useBot } from "../support/harness";
 
 const TASK = "7360595374803812399";
 const ALICE = "ou_alice000000000000000000000000001";
@@ -67,7 +67,7 @@ describe("commands", () => {
     const stopped = await firstReply(await say(`/stop ${TASK}`));
     expect(stopped.text).toContain(TASK);
     await t.emu.waitFor(() => text(t.emu.message(card.message_id)).includes('"template":"grey"'), 4000);
-    expect(await t.bot.app.store.countOpenWatches()).toBe(0);
+    await eventually(async () => (await t.bot.app.store.countOpenWatches()) === 0);
     const checks = t.emu.taskCheckCount(TASK);
     await new Promise((r) => setTimeout(r, 1500));
     expect(t.emu.taskCheckCount(TASK)).toBe(checks);
@@ -177,12 +177,4 @@ function watchIdOf(card: SentMessage): string {
   const match = /"watch_id":"(\d+)"/.exec(JSON.stringify(card.card));
   if (!match) throw new Error("card has no watch_id");
   return match[1];
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator";
-import { type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
 
 const TASK = "7360595374803812357";
 let emu: Emulator;
@@ -39,7 +39,7 @@ describe("restart on the same database", () => {
     expect(emu.taskCheckCount(TASK)).toBeGreaterThan(checksBefore);
     expect(JSON.stringify(emu.message(card.message_id)?.card)).toContain('"template":"green"');
     expect(emu.repliesTo(messageId).filter((m) => m.msg_type === "interactive")).toHaveLength(1);
-    expect(await second.app.store.countOpenWatches()).toBe(0);
+    await eventually(async () => (await second.app.store.countOpenWatches()) === 0);
   });
 
   it("handles a command recorded but not yet processed before the stop", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { useBot } from "../support/harness";
+import { eventually, useBot } from "../support/harness";
 
 const TASK = "7360595374803812356";
 const USER = "ou_requester00000000000000000000001";
@@ -82,7 +82,7 @@ describe("/status end to end", () => {
     const card = await t.emu.waitFor(() => t.emu.repliesTo(messageId)[0], 3000);
     expect(cardText(card.card)).toContain("1234567890123");
     expect(cardText(card.card)).toMatch(/not found/i);
-    expect(await t.bot.app.store.countOpenWatches()).toBe(0);
+    await eventually(async () => (await t.bot.app.store.countOpenWatches()) === 0);
     const checks = t.emu.taskCheckCount();
     await new Promise((r) => setTimeout(r, 1500));
     expect(t.emu.taskCheckCount()).toBe(checks);

@@ -92,3 +92,13 @@ export async function startBot(
     },
   };
 }
+
+/** Polls an async condition (a store query, say) until it holds; `emu.waitFor` is for synchronous ones. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -40,12 +40,14 @@ describe("SqliteStore", () => {
     const store = new SqliteStore(":memory:");
     const payload = (m: IncomingMessage) => ({ kind: "message" as const, message: m });
     const m = message("om_a");
-    expect(await store.recordInbox("om_a", "ev1", payload(m), T0)).toBe("new");
-    expect(await store.recordInbox("om_a", "ev2", payload(m), T0)).toBe("duplicate"); // re-push, new event_id
-    expect(await store.recordInbox("om_b", "ev1", payload(m), T0)).toBe("duplicate"); // same event_id
-    const items = await store.claimInbox(T0, 10, "me", 60_000);
-    expect(items.map((i) => i.key)).toEqual(["om_a"]);
-    expect(await store.claimInbox(T0, 10, "other", 60_000)).toEqual([]); // leased
+    expect(await store.recordInbox("om_a", "ev1", payload(m), T0, "me", 60_000)).toBe("new");
+    expect(await store.recordInbox("om_a", "ev2", payload(m), T0, "me", 60_000)).toBe("duplicate"); // re-push
+    expect(await store.recordInbox("om_b", "ev1", payload(m), T0, "me", 60_000)).toBe("duplicate"); // same event
+    // Recorded already leased to its recorder, who handles it from memory; others only after the lease.
+    expect(await store.claimInbox(T0 + 1000, 10, "other", 60_000)).toEqual([]);
+    const items = await store.claimInbox(T0 + 60_001, 10, "other", 60_000);
+    expect(items.map((i) => [i.key, i.attempts])).toEqual([["om_a", 2]]);
+    expect(await store.claimInbox(T0 + 60_002, 10, "third", 60_000)).toEqual([]); // leased again
   });
 
   it("creates watches idempotently with the command's completion", async () => {
@@ -96,11 +98,11 @@ describe("SqliteStore", () => {
   it("keeps delivery records for the retention window, then purges them", async () => {
     const store = new SqliteStore(":memory:");
     const payload = { kind: "message" as const, message: message("om_p") };
-    await store.recordInbox("om_p", "ev_p", payload, T0);
+    await store.recordInbox("om_p", "ev_p", payload, T0, "me", 0);
     await store.completeInbox("om_p", [], T0);
     expect(await store.purge(T0 - 1)).toBe(0);
     expect(await store.purge(T0 + 1)).toBe(2); // the seen event and the handled inbox row
-    expect(await store.recordInbox("om_p", "ev_p", payload, T0 + 2)).toBe("new");
+    expect(await store.recordInbox("om_p", "ev_p", payload, T0 + 2, "me", 0)).toBe("new");
   });
 
   it("migrates a file once, reopens it, voids a dead owner's leases, and refuses a newer schema", async () => {
@@ -130,13 +132,13 @@ describe("group commit of inbox records", () => {
     const store = new SqliteStore(":memory:");
     const payload = (id: string) => ({ kind: "message" as const, message: message(id) });
     const results = await Promise.all([
-      store.recordInbox("om_1", "e1", payload("om_1"), T0),
-      store.recordInbox("om_2", "e2", payload("om_2"), T0),
-      store.recordInbox("om_1", "e3", payload("om_1"), T0), // re-push with a new event_id, same turn
-      store.recordInbox("om_3", "e2", payload("om_3"), T0), // same event_id, same turn
+      store.recordInbox("om_1", "e1", payload("om_1"), T0, "me", 0),
+      store.recordInbox("om_2", "e2", payload("om_2"), T0, "me", 0),
+      store.recordInbox("om_1", "e3", payload("om_1"), T0, "me", 0), // re-push with a new event_id, same turn
+      store.recordInbox("om_3", "e2", payload("om_3"), T0, "me", 0), // same event_id, same turn
     ]);
     expect(results).toEqual(["new", "new", "duplicate", "duplicate"]);
-    expect((await store.claimInbox(T0, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_1", "om_2"]);
+    expect((await store.claimInbox(T0 + 1, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_1", "om_2"]);
   });
 
   it("commits what is pending when the store closes", async () => {
@@ -144,11 +146,13 @@ describe("group commit of inbox records", () => {
     dirs.push(dir);
     const path = join(dir.dir, "bot.sqlite");
     const store = new SqliteStore(path);
-    const recorded = store.recordInbox("om_c", "ec", { kind: "message", message: message("om_c") }, T0);
+    const payload = { kind: "message" as const, message: message("om_c") };
+    const recorded = store.recordInbox("om_c", "ec", payload, T0, "dying-process", 60_000);
     await store.close();
     expect(await recorded).toBe("new");
+    // Reopened by its successor: the dead recorder's lease is void, so the item is claimed at once.
     const reopened = new SqliteStore(path);
-    expect((await reopened.claimInbox(T0, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_c"]);
+    expect((await reopened.claimInbox(T0 + 1, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_c"]);
     await reopened.close();
   });
 });
