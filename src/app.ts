@@ -60,6 +60,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   const engine = new WatchEngine({
     ...common,
     pollIntervalSeconds: config.pollIntervalSeconds,
+    taskCheckRps: config.taskCheckRps,
     watchTimeoutMinutes: config.watchTimeoutMinutes,
   });
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.

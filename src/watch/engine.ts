@@ -17,13 +17,22 @@ export interface EngineOptions {
   owner: string;
   pollIntervalSeconds: number;
   watchTimeoutMinutes: number;
+  /** The task_check budget (TASK_CHECK_RPS); sizes each round. */
+  taskCheckRps: number;
   locale: Locale;
 }
 
 type Check = { ok: true; status: string } | { ok: false; error: FeishuApiError; kind: FailureKind };
 
 const LEASE_MS = 60_000;
-const TASKS_PER_ROUND = 50;
+/**
+ * Tasks claimed per round: about two seconds of the task_check budget (at least 1, at most 50). A round
+ * claims no more than it can check soon, so a task that falls due meanwhile is not queued behind a long
+ * claimed batch: oldest-due-first holds at the scale of one beat.
+ */
+function tasksPerRound(taskCheckRps: number): number {
+  return Math.max(1, Math.min(50, Math.ceil(taskCheckRps * 2)));
+}
 const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
 
@@ -51,7 +60,7 @@ export class WatchEngine {
     const coalesceUntil = now + this.o.pollIntervalSeconds * 1000;
     const watches = await this.o.store.claimDueWatches(
       now,
-      TASKS_PER_ROUND,
+      tasksPerRound(this.o.taskCheckRps),
       this.o.owner,
       LEASE_MS,
       coalesceUntil,

@@ -37,6 +37,7 @@ export function engineRig(
     now,
     owner: "test-owner",
     pollIntervalSeconds: options.pollIntervalSeconds ?? 5,
+    taskCheckRps: 50,
     watchTimeoutMinutes: options.watchTimeoutMinutes ?? 60,
     locale: "en_us",
   });
