@@ -7,10 +7,10 @@
  */
 import { spawn } from "node:child_process";
 import { copyFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { startEmulator } from "../test/emulator";
+import { freePort } from "../test/support/child-bot";
 import { botEnv, ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist, MAIN } from "./lib/build";
 import { fillStore } from "./lib/fill";
@@ -21,18 +21,6 @@ import { fmt, max, median } from "./lib/stats";
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 7);
 const WATCHES = 10_000;
 const TARGET_MS = 2000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Spawns the bot and polls /healthz every 5 ms; returns ms from spawn to the first 200. */
 async function bootOnce(emulatorUrl: string, dbPath: string, cwd: string): Promise<number> {
