@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import type { Emulator } from "../emulator";
-import { emulatorEnv } from "./harness";
+import { emulatorEnv } from "./bot";
 
 const ROOT = join(__dirname, "..", "..");
 export const MAIN = join(ROOT, "dist", "src", "main.js");
