@@ -61,7 +61,9 @@ export class InboxProcessor {
       return Promise.resolve();
     }
     const chat = item.payload.kind === "message" ? item.payload.message.chatId : item.payload.chatId;
-    const tail = (this.chats.get(chat) ?? Promise.resolve()).then(() => this.handle(item));
+    // A failure of the previous item (logged where it happened) must not skip this one.
+    const previous = (this.chats.get(chat) ?? Promise.resolve()).catch(() => undefined);
+    const tail = previous.then(() => this.handle(item));
     this.chats.set(chat, tail);
     const done = tail.finally(() => {
       if (this.chats.get(chat) === tail) this.chats.delete(chat);
