@@ -16,40 +16,17 @@ import {
   stateTagColor,
   welcomeCard,
 } from "../cards";
-import type { CardJson, CardState, ListEntry, Locale } from "../cards/types";
+import type { CardJson, ListEntry, Locale } from "../cards/types";
 import { MAX_IDS_PER_COMMAND } from "../handlers/parse";
+import { ALL_STATES, ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
 import { MAX_CARD_BYTES, MAX_COMPONENTS, validateCard } from "./support/validate-card";
 
-type Json = Record<string, unknown>;
-
-const NOW = Date.UTC(2025, 0, 15, 10, 42, 30); // 10:42:30 UTC
-const MIN = 60_000;
-const ID = "7360595374803812356";
 const OPEN_ID = "ou_84aa1f2e5c9d4b7a8e6f0c1d2b3a4f5e"; // the real shape: ou_ + 32 hex digits
-const LOCALES: Locale[] = ["zh_cn", "en_us"];
-const STATES: CardState[] = [
-  "running",
-  "success",
-  "fail",
-  "unknown",
-  "not_found",
-  "invalid",
-  "stopped",
-  "timed_out",
-];
+const STATES = ALL_STATES;
 const INJECTION = "<at id=all></at> **b** [x](https://evil.example) `t` <font color=red>r</font>\n# h | a |";
 /** A 64-character id made only of the marks that cost most to escape (`~` is `&#126;`). */
 const WORST_ID = "~".repeat(64);
 
-/** Every object in the card, depth first. */
-function walk(node: unknown, out: Json[] = []): Json[] {
-  if (Array.isArray(node)) for (const item of node) walk(item, out);
-  else if (typeof node === "object" && node !== null) {
-    out.push(node as Json);
-    for (const value of Object.values(node)) walk(value, out);
-  }
-  return out;
-}
 const elements = (card: CardJson): Json[] => (card.body as { elements: Json[] }).elements;
 const byId = (card: CardJson, id: string): Json => {
   const found = walk(card).find((o) => o.element_id === id);

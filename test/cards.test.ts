@@ -9,13 +9,9 @@ import {
   truncate,
 } from "../cards";
 import type { CardJson, CardState, CardView, Locale } from "../cards/types";
+import { ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
 import { validateCard } from "./support/validate-card";
 
-type Json = Record<string, unknown>;
-
-const NOW = Date.UTC(2025, 0, 15, 10, 42, 30); // 10:42:30 UTC
-const MIN = 60_000;
-const ID = "7360595374803812356";
 const BASE: CardView = {
   taskId: ID,
   state: "running",
@@ -35,17 +31,7 @@ const VIEWS: Record<CardState, CardView> = {
   timed_out: { ...BASE, ...ENDED, state: "timed_out", timeoutMinutes: 120 },
 };
 const STATES = Object.keys(VIEWS) as CardState[];
-const LOCALES: Locale[] = ["zh_cn", "en_us"];
 
-/** Every object in the card, depth first. */
-function walk(node: unknown, out: Json[] = []): Json[] {
-  if (Array.isArray(node)) for (const item of node) walk(item, out);
-  else if (typeof node === "object" && node !== null) {
-    out.push(node as Json);
-    for (const value of Object.values(node)) walk(value, out);
-  }
-  return out;
-}
 const byId = (card: CardJson, id: string): Json => {
   const found = walk(card).find((o) => o.element_id === id);
   if (!found) throw new Error(`no element ${id}`);
