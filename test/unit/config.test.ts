@@ -1,5 +1,9 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config";
+import { loadEnv } from "../../src/env";
+import { tempDir } from "../support/bot";
 
 const minimal = { FEISHU_APP_ID: "cli_a1b2c3d4e5f60718", FEISHU_APP_SECRET: "s3cret" };
 
@@ -98,6 +102,28 @@ describe("readConfig", () => {
       expect.unreachable();
     } catch (error) {
       expect(String(error)).not.toContain("very-secret-value");
+    }
+  });
+});
+
+describe("loadEnv", () => {
+  it("reads .env from the folder, and the environment wins over it", () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(
+        join(dir.dir, ".env"),
+        "# comment\nFEISHU_APP_ID=cli_from_file\nFEISHU_APP_SECRET='quoted secret'\nPORT=4000\n",
+      );
+      const env = loadEnv(dir.dir, { PORT: "5000" });
+      expect(env).toMatchObject({
+        FEISHU_APP_ID: "cli_from_file",
+        FEISHU_APP_SECRET: "quoted secret",
+        PORT: "5000",
+      });
+      expect(readConfig(env).port).toBe(5000);
+      expect(loadEnv(join(dir.dir, "nowhere"), { A: "1" })).toEqual({ A: "1" });
+    } finally {
+      dir.remove();
     }
   });
 });
