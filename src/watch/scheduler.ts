@@ -15,6 +15,7 @@ export interface SchedulerOptions {
 /** Delivery records are kept 24 h: longer than Feishu's ~7.1 h re-push window, so dedupe always sees them. */
 export const DEDUPE_RETENTION_MS = 24 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
+const MAX_BEAT_MS = 10_000;
 
 /**
  * Once a second (node-cron, seconds resolution, no overlapping runs): pick up commands due for a retry and
@@ -57,8 +58,12 @@ export class Scheduler {
     const now = this.o.now();
     try {
       this.o.inbox.kick();
-      await this.o.engine.round();
-      this.lastRoundAt = now;
+      // While rounds find due work, the next one starts at once instead of on the next beat, so a round that
+      // spent seconds within the task_check budget is not followed by an idle second (bounded, and stopped
+      // as soon as stop() is called).
+      const until = this.o.now() + MAX_BEAT_MS;
+      while ((await this.o.engine.round()) > 0 && this.task && this.o.now() < until) {}
+      this.lastRoundAt = this.o.now();
       if (now - this.lastPurge >= PURGE_EVERY_MS) {
         this.lastPurge = now;
         const removed = await this.o.store.purge(now - DEDUPE_RETENTION_MS);
