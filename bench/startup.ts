@@ -14,7 +14,7 @@ import { freePort } from "../test/support/child-bot";
 import { botEnv, ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist, MAIN } from "./lib/build";
 import { fillStore } from "./lib/fill";
-import { fleet } from "./lib/fleet";
+import { fleet, introduce } from "./lib/fleet";
 import { heading, printVerdicts, runMain, table, type Verdict } from "./lib/report";
 import { fmt, max, median } from "./lib/stats";
 
@@ -74,15 +74,7 @@ async function main(): Promise<void> {
     // 10k open watches, due now, whose command messages the emulator knows (the first rounds after start
     // are real work, as after a restart).
     const spec = { prefix: "boot", count: WATCHES, chats: 20 };
-    for (const w of fleet(spec, 31)) {
-      emu.messageEvent({
-        chatType: w.chatType,
-        chatId: w.chatId,
-        senderOpenId: w.senderOpenId,
-        messageId: w.messageId,
-      });
-      emu.setTaskStatus(w.taskId, "process");
-    }
+    introduce(emu, fleet(spec, 31));
     const template = join(tmp.dir, "template.sqlite");
     await fillStore(template, { spec, scenario: 31 });
 

@@ -17,7 +17,7 @@ import { type Emulator, type RecordedRequest, startEmulator } from "../test/emul
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { forkChild } from "./lib/child";
 import { fillStore } from "./lib/fill";
-import { type FleetSpec, fleet } from "./lib/fleet";
+import { type FleetSpec, fleet, introduce } from "./lib/fleet";
 import { heading, printVerdicts, runMain, table, type Verdict } from "./lib/report";
 import { fmt, max, maxInWindow, median, percentile, sum } from "./lib/stats";
 import type { ChildReport, ChildSpec, RoundFigures } from "./lib/watch-child";
@@ -56,15 +56,7 @@ async function phase(
   seconds: number,
 ): Promise<Phase> {
   emu.reset();
-  for (const w of fleet(child.spec, child.scenario)) {
-    emu.messageEvent({
-      chatType: w.chatType,
-      chatId: w.chatId,
-      senderOpenId: w.senderOpenId,
-      messageId: w.messageId,
-    });
-    emu.setTaskStatus(w.taskId, "process");
-  }
+  introduce(emu, fleet(child.spec, child.scenario));
   const tmp = tempDir();
   const db = join(tmp.dir, "bot.sqlite");
   if (child.mode === "bot") await fillStore(db, child);

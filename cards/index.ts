@@ -3,7 +3,7 @@ export { buildCard, isFinalState, stateTagColor } from "./build-card";
 export { escapeMarkdown, MAX_SHOWN_CHARS, markdownValue, plainValue, safeOpenId, truncate } from "./escape";
 export { helpCard, MAX_IDS_PER_STATUS, welcomeCard } from "./help-card";
 export { LIST_BYTES, LIST_ESCAPED_ID_CHARS, listCard, MAX_LIST_ENTRIES } from "./list-card";
-export { helpText, notificationText } from "./notification";
+export { notificationText } from "./notification";
 export { replyText } from "./replies";
 export {
   DEFAULT_LOCALE,

@@ -1,5 +1,5 @@
 /**
- * Plain-text messages: the completion notice and the help text. They go out as `text` messages, so
+ * Plain-text messages: the completion notice. It goes out as a `text` message, so
  * nothing here is markdown; the caller prepends any @-mention itself.
  */
 import { timedOutMinutes } from "./build-card";
@@ -20,9 +20,4 @@ export function notificationText(view: CardView, locale: Locale): string {
     status: plainValue(view.rawStatus ?? "") || t.empty,
     duration: formatDuration(minutes, t.duration),
   });
-}
-
-/** The commands the bot understands, one per line. */
-export function helpText(locale: Locale): string {
-  return STRINGS[locale].help;
 }

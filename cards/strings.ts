@@ -138,7 +138,6 @@ export interface Strings {
   refreshButton: string;
   stopButton: string;
   notice: Record<CardState, (args: NoticeArgs) => string>;
-  help: string;
   list: ListWords;
   helpCard: HelpWords;
   welcome: WelcomeWords;
@@ -213,14 +212,6 @@ const EN_US: Strings = {
     timed_out: ({ id, duration }) =>
       `Task ${id} is still running after ${duration}; stopped watching. Check it in Drive.`,
   },
-  help: [
-    "Commands:",
-    "/status <taskId> [<taskId> ...]  watch one or more Drive folder tasks until they end",
-    "/stop <taskId>  stop watching a task",
-    "/list  list the tasks watched in this chat",
-    "/help  show this help",
-    `A task id is a string of digits, such as ${EXAMPLE_ID}.`,
-  ].join("\n"),
   list: {
     title: "Tasks watched in this chat",
     count: (n) => (n === 0 ? "No tasks" : n === 1 ? "1 task" : `${n} tasks`),
@@ -341,14 +332,6 @@ const ZH_CN: Strings = {
     stopped: ({ id }) => `已停止关注任务 ${id}。`,
     timed_out: ({ id, duration }) => `任务 ${id} 运行 ${duration} 后仍未结束，已停止关注，请到云空间查看。`,
   },
-  help: [
-    "命令：",
-    "/status <taskId> [<taskId> ...]  关注一个或多个云空间文件夹任务，直到结束",
-    "/stop <taskId>  停止关注某个任务",
-    "/list  列出本会话正在关注的任务",
-    "/help  显示本帮助",
-    `任务 ID 是一串数字，例如 ${EXAMPLE_ID}。`,
-  ].join("\n"),
   list: {
     title: "本会话正在关注的任务",
     count: (n) => (n === 0 ? "没有任务" : `${n} 个任务`),

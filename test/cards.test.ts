@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildCard,
-  escapeMarkdown,
-  formatDuration,
-  helpText,
-  notificationText,
-  STRINGS,
-  truncate,
-} from "../cards";
+import { buildCard, escapeMarkdown, formatDuration, notificationText, STRINGS, truncate } from "../cards";
 import type { CardJson, CardState, CardView, Locale } from "../cards/types";
 import { ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
 import { validateCard } from "./support/validate-card";
@@ -217,14 +209,6 @@ describe("plain-text messages", () => {
     );
     expect(hostile).not.toMatch(/[<>]/);
     expect(hostile.length).toBeLessThan(120);
-  });
-
-  it("list every command in the help", () => {
-    for (const locale of LOCALES) {
-      for (const command of ["/status <taskId> [<taskId> ...]", "/stop <taskId>", "/list", "/help"]) {
-        expect(helpText(locale)).toContain(command);
-      }
-    }
   });
 });
 

@@ -1,3 +1,5 @@
+import type { Emulator } from "../../test/emulator";
+
 /** Deterministic sets of watches, generated the same way in a benchmark and in its child processes. */
 export interface FleetWatch {
   taskId: string;
@@ -35,4 +37,20 @@ export function fleet(spec: FleetSpec, scenario: number): FleetWatch[] {
       messageId: `om_${spec.prefix}_${i}`,
     };
   });
+}
+
+/** Makes the emulator know each watch's command message (so replies to it are accepted) and run its task. */
+export function introduce(
+  emu: Pick<Emulator, "messageEvent" | "setTaskStatus">,
+  watches: FleetWatch[],
+): void {
+  for (const w of watches) {
+    emu.messageEvent({
+      chatType: w.chatType,
+      chatId: w.chatId,
+      senderOpenId: w.senderOpenId,
+      messageId: w.messageId,
+    });
+    emu.setTaskStatus(w.taskId, "process");
+  }
 }

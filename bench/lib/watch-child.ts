@@ -59,6 +59,20 @@ export type ChildReport = {
 
 const mb = (bytes: number) => bytes / 2 ** 20;
 
+function reportOf(
+  rounds: ChildReport["rounds"],
+  rssIdle: number,
+  sampler: ReturnType<typeof memorySampler> | undefined,
+): ChildReport {
+  return {
+    type: "report",
+    rounds,
+    rssIdleMb: mb(rssIdle),
+    rssMaxMb: sampler?.rssMaxMb() ?? 0,
+    heapMaxMb: sampler?.heapMaxMb() ?? 0,
+  };
+}
+
 /** CPU time of the main thread so far, in ms (utime + stime of /proc/self/task/<pid>/stat). */
 function mainThreadMs(): number {
   try {
@@ -164,14 +178,7 @@ async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Prom
       report: async () => {
         await bot?.app.scheduler.stop();
         sampler?.stop();
-        const report: ChildReport = {
-          type: "report",
-          rounds,
-          rssIdleMb: mb(rssIdle),
-          rssMaxMb: sampler?.rssMaxMb() ?? 0,
-          heapMaxMb: sampler?.heapMaxMb() ?? 0,
-        };
-        tell(report);
+        tell(reportOf(rounds, rssIdle, sampler));
       },
     },
     async () => {
@@ -256,14 +263,7 @@ async function naiveChild(c: ChildSpec, emulatorUrl: string): Promise<void> {
         clearInterval(timer);
         await busy;
         sampler?.stop();
-        const report: ChildReport = {
-          type: "report",
-          rounds,
-          rssIdleMb: mb(rssIdle),
-          rssMaxMb: sampler?.rssMaxMb() ?? 0,
-          heapMaxMb: sampler?.heapMaxMb() ?? 0,
-        };
-        tell(report);
+        tell(reportOf(rounds, rssIdle, sampler));
       },
     },
     async () => undefined,
