@@ -8,7 +8,7 @@ import { escapeMarkdown } from "./escape";
 import { EXAMPLE_ID, type Strings } from "./strings";
 import type { CardJson } from "./types";
 
-/** Most task ids one `/status` watches; must equal MAX_IDS_PER_COMMAND in handlers/parse.ts (tested). */
+/** Most task ids one `/status` watches (the parser keeps the first this many; the help card says so). */
 export const MAX_IDS_PER_STATUS = 10;
 
 const SECOND_EXAMPLE_ID = "7360595374803812357";
@@ -58,7 +58,7 @@ function helpBody(): Json[] {
 }
 
 /** The `/help` answer. `_now` is accepted for symmetry with the other builders; the card never changes. */
-export function helpCard(_now?: number): CardJson {
+export function helpCard(): CardJson {
   return simpleCard({
     title: translate((t) => t.helpCard.title),
     subtitle: translate((t) => t.helpCard.subtitle),

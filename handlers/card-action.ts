@@ -1,16 +1,8 @@
 import { replyText, STRINGS } from "../cards";
 import type { CardJson, Locale } from "../cards/types";
+import type { CardAction } from "../src/feishu/incoming";
 import type { Logger } from "../src/logger";
 import type { Store, Watch } from "../src/store/types";
-
-/** A verified card.action.trigger, as the receiver hands it over. */
-export interface CardAction {
-  eventId: string;
-  operatorOpenId: string;
-  openMessageId: string;
-  chatId: string;
-  value: Record<string, unknown>;
-}
 
 export interface CardActionContext {
   store: Store;
@@ -22,14 +14,16 @@ export interface CardActionContext {
 }
 
 type ToastType = "info" | "success" | "warning" | "error";
+/** The answer to a click: a toast and the card to show instead; `{}` changes nothing on screen. */
 export interface CallbackAnswer {
-  toast: { type: ToastType; content: string; i18n: Record<Locale, string> };
+  toast?: { type: ToastType; content: string; i18n: Record<Locale, string> };
   card?: { type: "raw"; data: CardJson };
 }
 
 /**
  * The card's buttons. The answer (toast and updated card) must reach Feishu within 3 s. A click is honoured
- * only from the card the watch owns, so a forged or copied button value cannot touch another chat's watch.
+ * only from the card the watch owns, in the tenant the watch belongs to, so a forged or copied button value
+ * cannot touch another chat's (or another company's) watch.
  */
 export async function handleCardAction(ctx: CardActionContext, action: CardAction): Promise<CallbackAnswer> {
   const toast = (type: ToastType, pick: (t: ReturnType<typeof replyText>) => string, card?: CardJson) => ({
@@ -45,7 +39,11 @@ export async function handleCardAction(ctx: CardActionContext, action: CardActio
   const rawId = action.value.watch_id;
   const watchId = typeof rawId === "string" && /^\d{1,15}$/.test(rawId) ? Number(rawId) : Number.NaN;
   const watch = Number.isSafeInteger(watchId) ? await ctx.store.getWatch(watchId) : undefined;
-  if (!watch || watch.cardMessageId !== action.openMessageId || (verb !== "refresh" && verb !== "stop")) {
+  const owned =
+    watch !== undefined &&
+    watch.tenantKey === action.tenantKey &&
+    watch.cardMessageId === action.openMessageId;
+  if (!watch || !owned || (verb !== "refresh" && verb !== "stop")) {
     ctx.logger.info("card action refused", {
       watch_id: Number.isSafeInteger(watchId) ? watchId : null,
       action: verb,

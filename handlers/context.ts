@@ -6,16 +6,18 @@ import type { Store } from "../src/store/types";
 
 /** Everything a command handler may use. Handlers never see HTTP, headers or the SDK. */
 export interface HandlerContext {
+  /** The tenant the message came from ("" for a self-built app): every lookup is scoped to it. */
+  tenantKey: string;
   message: IncomingMessage;
   store: Store;
   logger: Logger;
   locale: Locale;
   now: () => number;
   /**
-   * Replies to the command message. `purpose` names the reply within this command ("help", "invalid:abc"):
+   * Replies to the command message. `name` names the reply within this command ("help", "invalid:abc"):
    * together with the message id it makes the Feishu uuid, so a retried command never replies twice.
    */
-  reply(message: OutgoingMessage, purpose: string): Promise<void>;
+  reply(message: OutgoingMessage, name: string): Promise<void>;
   /**
    * Asks for these tasks to be watched. The watches are created in the same transaction that marks the
    * command handled, once the handler has returned; their first check starts at once.

@@ -1,11 +1,11 @@
-import { helpCard, replyText, welcomeCard } from "../cards";
+import { helpCard, replyText } from "../cards";
 import type { HandlerContext } from "./context";
 import { list } from "./list";
 import type { Command } from "./parse";
 import { status } from "./status";
 import { stop } from "./stop";
 
-export { type CardAction, type CardActionContext, handleCardAction } from "./card-action";
+export { type CallbackAnswer, type CardActionContext, handleCardAction } from "./card-action";
 export type { HandlerContext } from "./context";
 export { type Command, parseCommand } from "./parse";
 
@@ -26,9 +26,4 @@ export async function handleCommand(ctx: HandlerContext, command: Command): Prom
       ctx.logger.debug("message ignored", { reason: command.reason });
       return;
   }
-}
-
-/** The card posted when the bot is added to a group. */
-export function welcome() {
-  return welcomeCard();
 }

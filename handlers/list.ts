@@ -3,7 +3,12 @@ import type { HandlerContext } from "./context";
 
 /** `/list`: the tasks watched in this chat, with their state and who asked. */
 export async function list(ctx: HandlerContext): Promise<void> {
-  const watches = await ctx.store.listOpenWatches(ctx.message.chatId);
+  const watches = await ctx.store.listWatches({
+    tenantKey: ctx.tenantKey,
+    chatId: ctx.message.chatId,
+    openOnly: true,
+    limit: 100,
+  });
   const entries = watches.map((w) => ({
     taskId: w.taskId,
     state: w.state,

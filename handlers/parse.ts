@@ -1,6 +1,8 @@
+import { MAX_IDS_PER_STATUS } from "../cards";
 import type { IncomingMessage } from "../src/feishu/message";
 
-export const MAX_IDS_PER_COMMAND = 10;
+/** Most task ids one command takes (`/status`, `/stop`): the help card states the same limit. */
+export const MAX_IDS_PER_COMMAND = MAX_IDS_PER_STATUS;
 
 /** What a chat message asks of the bot. */
 export type Command =
@@ -19,12 +21,16 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A bare number in a DM is taken as `/status <number>`. */
 const BARE_TASK_ID = /^\d{6,32}$/;
 
-/** Reads a message into a command. Pure: the bot's own open_id is passed in. */
+/**
+ * Reads a message into a command, from a text or a rich-text (`post`) message alike (message.ts gives both as
+ * plain text). Pure: the bot's own open_id is passed in. Outside a DM (a group, a topic group, a chat type
+ * Feishu adds later) the bot acts only when it is mentioned.
+ */
 export function parseCommand(message: IncomingMessage, botOpenId: string): Command {
   if (message.senderType !== "user") return { kind: "ignore", reason: "not sent by a user" };
-  if (message.messageType !== "text")
+  if (message.messageType !== "text" && message.messageType !== "post")
     return { kind: "ignore", reason: `message type ${message.messageType}` };
-  if (message.chatType === "group" && !message.mentions.some((m) => m.openId === botOpenId)) {
+  if (message.chatType !== "p2p" && !message.mentions.some((m) => m.openId === botOpenId)) {
     return { kind: "ignore", reason: "group message that does not mention the bot" };
   }
   const text = normalizeText(

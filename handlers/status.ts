@@ -19,7 +19,7 @@ export async function status(
   if (args.dropped > 0) await ctx.reply({ text: t.tooMany(MAX_IDS_PER_COMMAND, args.dropped) }, "too-many");
   const fresh: string[] = [];
   for (const taskId of args.taskIds) {
-    const existing = await ctx.store.findOpenWatch(ctx.message.chatId, taskId);
+    const existing = await ctx.store.findOpenWatch(ctx.tenantKey, ctx.message.chatId, taskId);
     if (existing && existing.commandMessageId !== ctx.message.messageId) {
       await ctx.reply({ text: t.alreadyWatching(taskId) }, `already:${taskId}`);
     } else {

@@ -1,5 +1,6 @@
 import { replyText } from "../cards";
 import type { HandlerContext } from "./context";
+import { MAX_IDS_PER_COMMAND } from "./parse";
 
 /**
  * `/stop <taskId> ...`: ends this chat's watch of each task. Only the person who asked may stop a watch
@@ -10,9 +11,9 @@ export async function stop(
   args: { taskIds: string[]; invalid: string[] },
 ): Promise<void> {
   const t = replyText(ctx.locale);
-  for (const taskId of [...args.taskIds, ...args.invalid].slice(0, 10)) {
+  for (const taskId of [...args.taskIds, ...args.invalid].slice(0, MAX_IDS_PER_COMMAND)) {
     const watch = args.taskIds.includes(taskId)
-      ? await ctx.store.findOpenWatch(ctx.message.chatId, taskId)
+      ? await ctx.store.findOpenWatch(ctx.tenantKey, ctx.message.chatId, taskId)
       : undefined;
     let text: string;
     if (!watch) text = t.notWatching(taskId);

@@ -1,28 +1,29 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
-import { type CardAction, handleCardAction } from "../handlers";
+import { handleCardAction } from "../handlers";
+import type { CardActionContext } from "../handlers/card-action";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
 import { type FeishuApi, PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
 import { InboxProcessor } from "./inbox";
+import { Ingest } from "./ingest";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
 import { requestLogging } from "./request-context";
-import { SqliteStore } from "./store/sqlite";
+import { sleep } from "./sleep";
 import type { Store } from "./store/types";
 import { WatchEngine } from "./watch/engine";
 import { backoffMs } from "./watch/policy";
-import { sleep } from "./watch/rate-limiter";
 import { Scheduler } from "./watch/scheduler";
 
 export interface AppDeps {
   logger: Logger;
+  /** The open store (see store/index.ts openStore); the app closes it when it stops. */
+  store: Store;
   now?: () => number;
-  /** Defaults to SQLite at config.databasePath. */
-  store?: Store;
-  /** Defaults to the SDK client, paced. */
+  /** Defaults to the SDK client, paced by the store's budgets. */
   feishu?: FeishuApi;
 }
 
@@ -33,6 +34,7 @@ export interface App {
   scheduler: Scheduler;
   inbox: InboxProcessor;
   engine: WatchEngine;
+  ingest: Ingest;
   /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
   start(): Promise<void>;
   /** Stops the schedule, lets in-flight work finish and closes the store. */
@@ -40,19 +42,19 @@ export interface App {
   readonly state: "starting" | "ready" | "stopping" | "stopped";
 }
 
-/** Builds the whole bot from its configuration; only main.ts listens on a port. */
+/** Builds the whole bot from its configuration and an open store; server.ts listens and starts it. */
 export function createApp(config: Readonly<Config>, deps: AppDeps): App {
-  const { logger } = deps;
+  const { logger, store } = deps;
   const now = deps.now ?? Date.now;
   const owner = `bot-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const store = deps.store ?? new SqliteStore(config.databasePath);
+  const metrics = createMetrics(() => store.countOpenWatches());
   const feishu =
     deps.feishu ??
     new PacedFeishu(
       new FeishuClient({ appId: config.appId, appSecret: config.appSecret, domain: config.domain, logger }),
-      config.taskCheckRps,
+      store,
+      { taskCheckRps: config.taskCheckRps, metrics },
     );
-  const metrics = createMetrics(() => store.countOpenWatches());
   let botOpenId = "";
   let state: App["state"] = "starting";
 
@@ -64,25 +66,31 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     watchTimeoutMinutes: config.watchTimeoutMinutes,
   });
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
-  const inbox = new InboxProcessor({ ...common, engine, botOpenId: () => botOpenId });
+  const inbox = new InboxProcessor({ ...common, engine, botOpenId: async () => botOpenId });
   const scheduler = new Scheduler({ engine, inbox, store, logger, now });
+  const cardActions: Omit<CardActionContext, "logger"> = {
+    store,
+    locale: config.locale,
+    refresh: (id) => engine.refresh(id),
+    stopWatch: (id, by) => engine.requestStop(id, by),
+    cardOf: (watch) => engine.messages.cardOf(watch),
+  };
+  const ingest = new Ingest({
+    store,
+    handOver: (item) => void inbox.accept(item),
+    now,
+    owner,
+    selfBuilt: true,
+    answerCardAction: (action, actionLogger) =>
+      handleCardAction({ ...cardActions, logger: actionLogger }, action),
+    onAppTicket: async () => undefined,
+    onTenantStatus: async () => undefined,
+  });
 
   const http = express();
   http.disable("x-powered-by");
   http.use(requestLogging(logger));
-  const onCardAction = (action: CardAction, requestLogger: Logger) =>
-    handleCardAction(
-      {
-        store,
-        logger: requestLogger,
-        locale: config.locale,
-        refresh: (id) => engine.refresh(id),
-        stopWatch: (id, by) => engine.requestStop(id, by),
-        cardOf: (watch) => engine.cardOf(watch),
-      },
-      action,
-    );
-  http.use(createReceiver({ secrets: config, store, inbox, metrics, logger, now, owner, onCardAction }));
+  http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
     const ok = state === "ready" && storeOk && scheduler.running;
@@ -104,6 +112,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     scheduler,
     inbox,
     engine,
+    ingest,
     get state() {
       return state;
     },
@@ -130,7 +139,7 @@ async function learnBotOpenId(feishu: FeishuApi, logger: Logger): Promise<string
   const attempts = 6;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await feishu.botOpenId();
+      return await feishu.botOpenId("");
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       // Wrong credentials or a missing capability will not mend themselves: say so at once.

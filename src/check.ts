@@ -7,7 +7,8 @@
  *   a missing or malformed setting                                     exit 1
  *   no task id                                                         exit 64 (usage)
  *
- * Never prints a secret: every line passes the logger's redactor, and the SDK logs only at warn and above.
+ * Never prints a secret: every line passes the logger's redactor, and the SDK's own lines (which can hold the
+ * app secret) go to debug only, which this command never prints (its logger is at warn).
  */
 import { type Config, ConfigError, readConfig } from "./config";
 import { loadEnv } from "./env";
@@ -123,7 +124,7 @@ export async function runCheck(
   });
   const id = JSON.stringify(taskId).slice(1, -1); // control characters stay visible
   try {
-    const status = await client.taskCheck(taskId);
+    const status = await client.taskCheck("", taskId);
     out(`Task ${id}: ${status}`);
     return EXIT.ok;
   } catch (error) {

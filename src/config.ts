@@ -11,8 +11,8 @@ export interface Config {
   domain: string;
   port: number;
   host: string;
-  /** Absolute path of the SQLite file, or ":memory:". */
-  databasePath: string;
+  /** Where the store lives, from DATABASE_URL's scheme. */
+  database: DatabaseConfig;
   pollIntervalSeconds: number;
   watchTimeoutMinutes: number;
   taskCheckRps: number;
@@ -21,6 +21,9 @@ export interface Config {
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
 }
+
+/** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
+export type DatabaseConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -96,7 +99,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
   const appSecret = required("FEISHU_APP_SECRET", "the app secret from the Feishu developer console");
 
   const domain = parseDomain(get("FEISHU_DOMAIN") || "feishu", problems);
-  const databasePath = parseDatabaseUrl(get("DATABASE_URL") || "sqlite:./data/bot.sqlite", cwd, problems);
+  const database = parseDatabaseUrl(get("DATABASE_URL") || "sqlite:./data/bot.sqlite", cwd, problems);
 
   const logLevel = (get("LOG_LEVEL") || "info").toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
@@ -120,7 +123,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     domain,
     port: integer("PORT", 3000, 0, 65535),
     host: get("HOST") || "0.0.0.0",
-    databasePath,
+    database,
     pollIntervalSeconds: integer("POLL_INTERVAL_SECONDS", 5, 1, 3600),
     watchTimeoutMinutes: integer("WATCH_TIMEOUT_MINUTES", 1440, 1, 60 * 24 * 14),
     taskCheckRps: positive("TASK_CHECK_RPS", 5),
@@ -150,16 +153,44 @@ function parseDomain(raw: string, problems: string[]): string {
   return raw.replace(/\/+$/, "");
 }
 
-function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): string {
+function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    try {
+      const url = new URL(raw);
+      if (!url.hostname && !url.searchParams.get("host")) throw new Error("no host");
+    } catch {
+      problems.push(`DATABASE_URL is not a valid PostgreSQL URL, got "${redactUrl(raw)}"`);
+    }
+    return { kind: "postgres", url: raw };
+  }
   if (!raw.startsWith("sqlite:")) {
-    problems.push(`DATABASE_URL must look like sqlite:<path> (only SQLite is built in), got "${raw}"`);
-    return raw;
+    problems.push(
+      `DATABASE_URL must look like sqlite:<path> or postgres://user:password@host:5432/db, got "${redactUrl(raw)}"`,
+    );
+    return { kind: "sqlite", path: raw };
   }
   const path = raw.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
   if (!path) {
     problems.push(`DATABASE_URL names no file, got "${raw}"`);
-    return path;
+    return { kind: "sqlite", path };
   }
-  if (path === ":memory:") return path;
-  return isAbsolute(path) ? path : resolve(cwd, path);
+  if (path === ":memory:") return { kind: "sqlite", path };
+  return { kind: "sqlite", path: isAbsolute(path) ? path : resolve(cwd, path) };
+}
+
+/** A database URL fit for a log line or an error message: any password replaced by ***. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = "***";
+    return url.toString();
+  } catch {
+    // Not a URL: hide everything between "scheme://user:" and the authority's last "@".
+    return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, "$1***@");
+  }
+}
+
+/** Where the store is, for the start-up line: the SQLite path, or the PostgreSQL URL without its password. */
+export function describeDatabase(database: DatabaseConfig): string {
+  return database.kind === "sqlite" ? `sqlite:${database.path}` : redactUrl(database.url);
 }

@@ -1,12 +1,14 @@
+import { welcomeCard } from "../cards";
 import type { Locale } from "../cards/types";
-import { handleCommand, parseCommand, welcome } from "../handlers";
+import { handleCommand, parseCommand } from "../handlers";
 import type { HandlerContext } from "../handlers/context";
-import { classify, FeishuApiError } from "./feishu/errors";
+import type { OutgoingMessage } from "./feishu/client";
+import { classify, FeishuApiError, isRetryable } from "./feishu/errors";
 import type { IncomingMessage } from "./feishu/message";
 import type { FeishuApi } from "./feishu/paced";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import type { InboxItem, Store } from "./store/types";
+import { type InboxItem, LEASE_MS, LeaseLostError, type Store } from "./store/types";
 import type { WatchEngine } from "./watch/engine";
 import { backoffMs, messageUuid } from "./watch/policy";
 
@@ -19,19 +21,18 @@ export interface InboxOptions {
   now: () => number;
   owner: string;
   locale: Locale;
-  botOpenId: () => string;
+  /** The bot's own open_id in a tenant, to tell mentions of the bot from mentions of others. */
+  botOpenId: (tenantKey: string) => Promise<string>;
 }
 
 const BATCH = 50;
-/** How long an item stays with the process that leased it before another may claim it. */
-export const LEASE_MS = 60_000;
 /** About an hour of retries (backoff capped at 5 min) before an item is given up, loudly. */
 const MAX_ATTEMPTS = 20;
 
 /**
- * Works through recorded work after Feishu has had its answer. The receiver records each item already leased
- * to this process and hands it over in memory (accept); the database is for durability: an item leaves the
- * inbox only in the transaction that creates its watches, and what a crash or a failure leaves behind is
+ * Works through recorded work after Feishu has had its answer. The ingest core records each item already
+ * leased to this process and hands it over in memory (accept); the database is for durability: an item leaves
+ * the inbox only in the transaction that creates its watches, and what a crash or a failure leaves behind is
  * claimed from the database (kick, every second). Replies carry uuids derived from the item, so handling it
  * again never replies twice. Items of one chat are handled in order, one at a time; chats run in parallel.
  */
@@ -40,6 +41,8 @@ export class InboxProcessor {
   private again = false;
   /** The tail of each chat's queue. */
   private readonly chats = new Map<string, Promise<void>>();
+  /** Items being handled here: a claim of one whose lease ran out meanwhile does not start it twice. */
+  private readonly busy = new Set<string>();
   private readonly background = new Set<Promise<void>>();
   /** Items accepted before start(): commands wait until the bot knows its own open_id. */
   private waiting: InboxItem[] | undefined = [];
@@ -54,18 +57,22 @@ export class InboxProcessor {
     this.kick();
   }
 
-  /** Handles an item just recorded (and leased to us) by the receiver, after the chat's earlier items. */
+  /** Handles an item recorded (and leased to us), after the chat's earlier items. */
   accept(item: InboxItem): Promise<void> {
     if (this.waiting) {
       this.waiting.push(item);
       return Promise.resolve();
     }
-    const chat = item.payload.kind === "message" ? item.payload.message.chatId : item.payload.chatId;
+    if (this.busy.has(item.key)) return Promise.resolve();
+    this.busy.add(item.key);
+    const { payload } = item;
+    const chat = payload.kind === "message" ? payload.message.chatId : payload.chatId;
     // A failure of the previous item (logged where it happened) must not skip this one.
     const previous = (this.chats.get(chat) ?? Promise.resolve()).catch(() => undefined);
     const tail = previous.then(() => this.handle(item));
     this.chats.set(chat, tail);
     const done = tail.finally(() => {
+      this.busy.delete(item.key);
       if (this.chats.get(chat) === tail) this.chats.delete(chat);
     });
     this.track(done);
@@ -115,77 +122,105 @@ export class InboxProcessor {
     });
     try {
       if (payload.kind === "message") {
-        await this.handleMessage(item.key, payload.message, item.attempts, logger);
+        await this.handleMessage(item, payload.tenantKey, payload.message, logger);
       } else {
-        const card = welcome();
+        // In a topic group this opens a topic of its own: there is nothing to reply to.
         const uuid = messageUuid("welcome", payload.chatId, payload.eventId);
-        await this.o.feishu.send(payload.chatId, { card }, uuid);
-        this.o.metrics.messagesSent.inc({ kind: "welcome", result: "ok" });
-        await this.o.store.completeInbox(item.key, [], this.o.now());
+        const message = await this.pinned(uuid, { card: welcomeCard() });
+        await this.o.feishu.send(
+          payload.tenantKey,
+          { type: "chat_id", id: payload.chatId },
+          message,
+          uuid,
+          "reply",
+        );
+        await this.o.store.completeInbox(item.key, [], this.o.now(), this.o.owner);
         logger.info("welcomed a new group", { chat_id: payload.chatId });
       }
     } catch (error) {
-      await this.failed(item, error, logger);
+      if (error instanceof LeaseLostError) {
+        logger.warn("another process took this command over; leaving it to that one", { key: item.key });
+        return;
+      }
+      await this.failed(item, error, logger).catch((e) => {
+        logger.error("could not record the command's failure; it is retried once its lease ends", {
+          error: String(e),
+        });
+      });
     }
   }
 
-  private async handleMessage(key: string, message: IncomingMessage, attempts: number, logger: Logger) {
-    const command = parseCommand(message, this.o.botOpenId());
+  private async handleMessage(item: InboxItem, tenantKey: string, message: IncomingMessage, logger: Logger) {
+    const command = parseCommand(message, await this.o.botOpenId(tenantKey));
     const wanted: string[] = [];
     const ctx: HandlerContext = {
+      tenantKey,
       message,
       store: this.o.store,
       logger,
       locale: this.o.locale,
       now: this.o.now,
-      reply: async (content, purpose) => {
-        const uuid = messageUuid("cmd", message.messageId, purpose);
-        await this.o.feishu.reply(message.messageId, content, uuid, message.chatId);
-        this.o.metrics.messagesSent.inc({ kind: "reply", result: "ok" });
+      reply: async (content, name) => {
+        const uuid = messageUuid("cmd", message.messageId, name);
+        const pinned = await this.pinned(uuid, content);
+        const to = { messageId: message.messageId, chatId: message.chatId };
+        await this.o.feishu.reply(tenantKey, to, pinned, uuid, "reply");
       },
       watch: (taskIds) => wanted.push(...taskIds),
       stopWatch: (watchId, by) => this.o.engine.requestStop(watchId, by),
     };
-    if (attempts === 1) this.o.metrics.commands.inc({ command: command.kind });
+    if (item.attempts === 1) this.o.metrics.commands.inc({ command: command.kind });
     logger.info("handling message", {
       command: command.kind,
       chat_type: message.chatType,
-      attempt: attempts,
+      attempt: item.attempts,
     });
     await handleCommand(ctx, command);
     const watches = await this.o.store.completeInbox(
-      key,
+      item.key,
       wanted.map((taskId) => ({
+        tenantKey,
         taskId,
+        origin: "command" as const,
         chatId: message.chatId,
         chatType: message.chatType,
         requesterOpenId: message.senderOpenId,
         commandMessageId: message.messageId,
       })),
       this.o.now(),
+      this.o.owner,
     );
     for (const w of watches) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
     if (watches.length > 0) this.track(this.o.engine.runNow(watches.map((w) => w.id)));
   }
 
+  /** The content first meant for this uuid (see Store.pinContent). */
+  private async pinned(uuid: string, message: OutgoingMessage): Promise<OutgoingMessage> {
+    const stored = await this.o.store.pinContent(uuid, JSON.stringify(message), this.o.now());
+    return JSON.parse(stored) as OutgoingMessage;
+  }
+
   private async failed(item: InboxItem, error: unknown, logger: Logger): Promise<void> {
     const kind = classify(error);
-    const retryable = kind === "transient" || kind === "rate_limited" || kind === "auth";
-    const giveUp = !retryable || item.attempts >= MAX_ATTEMPTS;
+    const giveUp = !isRetryable(kind) || item.attempts >= MAX_ATTEMPTS;
     const delay =
       kind === "rate_limited" && error instanceof FeishuApiError && error.retryAfterSeconds !== undefined
         ? error.retryAfterSeconds * 1000
         : backoffMs(item.attempts, 1);
     const details =
       error instanceof FeishuApiError ? { code: error.code, http_status: error.httpStatus } : {};
-    logger.log(giveUp ? "error" : "warn", giveUp ? "command given up" : "command failed; will retry", {
-      ...details,
-      kind,
-      attempt: item.attempts,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    logger.log(
+      giveUp ? (isRetryable(kind) ? "error" : "warn") : "warn",
+      giveUp ? "command given up" : "command failed; will retry",
+      {
+        ...details,
+        kind,
+        attempt: item.attempts,
+        error: error instanceof Error ? error.message : String(error),
+      },
+    );
     // The scheduler kicks the inbox every second, which picks the item up again once it is due.
-    await this.o.store.retryInbox(item.key, this.o.now() + delay, giveUp, this.o.now());
+    await this.o.store.retryInbox(item.key, this.o.now() + delay, giveUp, this.o.now(), this.o.owner);
   }
 
   private track(work: Promise<void>): void {

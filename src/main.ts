@@ -1,8 +1,7 @@
-import type { Server } from "node:http";
-import { createApp } from "./app";
-import { ConfigError, readConfig } from "./config";
+import { ConfigError, describeDatabase, readConfig } from "./config";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
+import { type RunningServer, startServer } from "./server";
 
 /** The bot's entry point: with check.ts, the only files that read process.env; the only one that listens. */
 async function main(): Promise<void> {
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
     app_id: config.appId,
     domain: config.domain,
     port: config.port,
-    database: config.databasePath,
+    database: describeDatabase(config.database),
     poll_interval_seconds: config.pollIntervalSeconds,
     watch_timeout_minutes: config.watchTimeoutMinutes,
     task_check_rps: config.taskCheckRps,
@@ -46,41 +45,26 @@ async function main(): Promise<void> {
     });
   });
 
-  const app = createApp(config, { logger });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.http.listen(config.port, config.host, () => resolve(s));
-    s.once("error", reject);
-  });
-  const address = server.address();
-  logger.info("listening", { port: typeof address === "object" && address ? address.port : config.port });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  logger.info("ready", { url: server.url });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
-    // Stop taking requests and let the ones in flight finish (each records before it answers), then stop
-    // the schedule and the inbox and close the store. A connection still open after 5 s is cut.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const cut = setTimeout(() => server.closeAllConnections(), 5000);
-    await closed;
-    clearTimeout(cut);
-    await app.stop();
+    await server.stop();
     logger.info("stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-
-  try {
-    await app.start();
-  } catch (error) {
-    logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
-    await app.stop();
-    process.exit(1);
-  }
-  logger.info("ready");
 }
 
 void main();

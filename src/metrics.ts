@@ -7,14 +7,21 @@ export function createMetrics(countOpenWatches: () => Promise<number>) {
     registry,
     eventsReceived: new Counter({
       name: "feishu_events_received_total",
-      help: "Webhook requests by event type and outcome (accepted, duplicate, ignored, rejected, challenge)",
-      labelNames: ["type", "outcome"] as const,
+      help: "Events and callbacks by transport (webhook, websocket), type and outcome (accepted, duplicate, ignored, rejected, failed, challenge)",
+      labelNames: ["transport", "type", "outcome"] as const,
       registers: [registry],
     }),
     eventAnswerSeconds: new Histogram({
       name: "feishu_event_answer_seconds",
-      help: "Time from a webhook request arriving to its answer",
+      help: "Time from an event arriving to its answer (webhook) or ack (websocket)",
+      labelNames: ["transport"] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    messageCalls: new Counter({
+      name: "feishu_message_calls_total",
+      help: "Message-API calls by API (reply, create, patch), purpose (reply, state_change, freshness, final, notice) and result (ok, error, dropped)",
+      labelNames: ["api", "purpose", "result"] as const,
       registers: [registry],
     }),
     commands: new Counter({
@@ -27,18 +34,6 @@ export function createMetrics(countOpenWatches: () => Promise<number>) {
       name: "feishu_task_check_total",
       help: "task_check calls by result (process, success, fail, unknown, or the failure kind)",
       labelNames: ["result"] as const,
-      registers: [registry],
-    }),
-    cardPatches: new Counter({
-      name: "feishu_card_patches_total",
-      help: "Card updates (PATCH) by result",
-      labelNames: ["result"] as const,
-      registers: [registry],
-    }),
-    messagesSent: new Counter({
-      name: "feishu_messages_sent_total",
-      help: "Messages sent (cards and replies), by kind and result",
-      labelNames: ["kind", "result"] as const,
       registers: [registry],
     }),
     notifications: new Counter({

@@ -246,12 +246,11 @@ describe("helpCard and welcomeCard", () => {
     expect(welcomeCard()).toMatchSnapshot();
   });
 
-  it("are valid 2.0, carry both locales and do not depend on the clock", () => {
-    for (const card of [helpCard(), helpCard(NOW), welcomeCard()]) {
+  it("are valid 2.0 and carry both locales", () => {
+    for (const card of [helpCard(), welcomeCard()]) {
       expect(validateCard(card)).toEqual([]);
       expectBothLocales(card);
     }
-    expect(JSON.stringify(helpCard(NOW))).toBe(JSON.stringify(helpCard()));
   });
 
   it("explain every command with an example, in both languages", () => {

@@ -68,7 +68,7 @@ function rawCase(rng: Rng, s: Secrets): FuzzCase {
       return maybeSigned(`deep-${depth}`, nested(rng, depth, rng() < 0.8));
     }
     case 5: {
-      const huge = "A".repeat(2 * 1024 * 1024);
+      const huge = "A".repeat(3 * 1024 * 1024);
       return maybeSigned("2mb", rng() < 0.5 ? huge : JSON.stringify({ encrypt: huge }), [413]);
     }
     case 6:

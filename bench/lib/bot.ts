@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { type App, type AppDeps, createApp } from "../../src/app";
+import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger, type Logger } from "../../src/logger";
+import { type ServerDeps, startServer } from "../../src/server";
+import { DEFAULT_OPTIONS } from "../../test/emulator";
 
 export const ENCRYPT_KEY = "bench-encrypt-key";
 export const VERIFICATION_TOKEN = "bench-verification-token";
-export const APP_ID = "cli_a1b2c3d4e5f60718";
-export const APP_SECRET = "emulator-secret";
+/** The emulator's own credentials: the child processes know only its URL. */
+const { appId: APP_ID, appSecret: APP_SECRET } = DEFAULT_OPTIONS;
 
 /** A temporary folder, removed by the returned function. */
 export function tempDir(): { dir: string; remove: () => void } {
@@ -50,46 +50,24 @@ export function botEnv(emulatorUrl: string, dbPath: string, env: Record<string, 
   };
 }
 
-/** The real app, built but neither listening nor started. */
-export function createBotApp(
-  emulatorUrl: string,
-  dbPath: string,
-  env: Record<string, string> = {},
-  deps: Partial<AppDeps> = {},
-): App {
-  return createApp(readConfig(botEnv(emulatorUrl, dbPath, env)), { logger: quietLogger(), ...deps });
-}
-
 export interface RunningBot {
   app: App;
   url: string;
   stop(): Promise<void>;
 }
 
-/** The real app (createApp: real SDK, real SQLite file), listening on a free loopback port, started. */
+/** The real bot (startServer: real SDK, real store, real scheduler) on a free loopback port, started. */
 export async function startBot(
   emulatorUrl: string,
   dbPath: string,
   env: Record<string, string> = {},
-  deps: Partial<AppDeps> = {},
-  /** Called with the app before it starts (to instrument it). */
-  beforeStart?: (app: App) => void,
+  deps: Partial<ServerDeps> = {},
 ): Promise<RunningBot> {
-  const app = createBotApp(emulatorUrl, dbPath, env, deps);
-  beforeStart?.(app);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.http.listen(0, "127.0.0.1", () => resolve(s));
-    s.once("error", reject);
-  });
-  await app.start();
-  return {
-    app,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await app.stop();
-      await closed;
-    },
-  };
+  const config = readConfig(botEnv(emulatorUrl, dbPath, env));
+  const server = await startServer(
+    config,
+    { logger: quietLogger(), ...deps },
+    { port: 0, host: "127.0.0.1" },
+  );
+  return { app: server.app, url: server.url, stop: () => server.stop(0) };
 }

@@ -18,17 +18,22 @@ export interface FillSpec {
 export async function fillStore(dbPath: string, c: FillSpec): Promise<number> {
   const store = new SqliteStore(dbPath);
   const now = Date.now();
-  const created: Watch[] = await store.completeInbox(
-    "bench-fill",
-    fleet(c.spec, c.scenario).map((w) => ({
-      taskId: w.taskId,
-      chatId: w.chatId,
-      chatType: w.chatType,
-      requesterOpenId: w.senderOpenId,
-      commandMessageId: w.messageId,
-    })),
-    now,
-  );
+  const created: Watch[] = [];
+  for (const w of fleet(c.spec, c.scenario)) {
+    const { watch } = await store.createWatch(
+      {
+        tenantKey: "",
+        taskId: w.taskId,
+        origin: "command",
+        chatId: w.chatId,
+        chatType: w.chatType,
+        requesterOpenId: w.senderOpenId,
+        commandMessageId: w.messageId,
+      },
+      now,
+    );
+    created.push(watch);
+  }
   const adjust = created.filter((_, i) => c.active || (c.hot !== undefined && i >= c.hot));
   const owner = "bench-fill";
   if (adjust.length > 0) {

@@ -11,10 +11,12 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as lark from "@larksuiteoapi/node-sdk";
-import type { App } from "../../src/app";
+import { type App, createApp } from "../../src/app";
+import { readConfig } from "../../src/config";
 import type { FeishuApi } from "../../src/feishu/paced";
 import { SqliteStore } from "../../src/store/sqlite";
-import { APP_ID, APP_SECRET, createBotApp, type RunningBot, startBot } from "./bot";
+import { DEFAULT_OPTIONS } from "../../test/emulator";
+import { botEnv, quietLogger, type RunningBot, startBot } from "./bot";
 import { serve, tell } from "./child";
 import { type FleetSpec, fleet } from "./fleet";
 
@@ -90,9 +92,9 @@ function stubFeishu(): FeishuApi {
   return {
     botOpenId: async () => "ou_bot0000000000000000000000000000",
     taskCheck: async () => "process",
-    reply: async () => `om_stub_${++n}`,
-    send: async () => `om_stub_${++n}`,
-    patchCard: async () => undefined,
+    reply: async (_tenant, to) => ({ messageId: `om_stub_${++n}`, chatId: to.chatId }),
+    send: async (_tenant, to) => ({ messageId: `om_stub_${++n}`, chatId: to.id }),
+    patchCard: async () => "sent",
   };
 }
 
@@ -166,12 +168,16 @@ async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Prom
         sampler = memorySampler();
         const at = Date.now();
         if (c.stubRounds) {
-          const app = createBotApp(emulatorUrl, dbPath, c.env, { store: s, feishu: stubFeishu() });
+          const config = readConfig(botEnv(emulatorUrl, dbPath, c.env));
+          const app = createApp(config, { logger: quietLogger(), store: s, feishu: stubFeishu() });
           instrument(app, s);
           const deadline = Date.now() + 60_000;
           for (let i = 0; i < c.stubRounds && Date.now() < deadline; i++) await app.engine.round();
         } else {
-          bot = await startBot(emulatorUrl, dbPath, c.env, { store: s }, (app) => instrument(app, s));
+          bot = await startBot(emulatorUrl, dbPath, c.env, {
+            store: s,
+            beforeStart: (app) => instrument(app, s),
+          });
         }
         tell({ type: "started", at });
       },
@@ -199,8 +205,8 @@ async function naiveChild(c: ChildSpec, emulatorUrl: string): Promise<void> {
   let stopping = false;
   let busy: Promise<void> | undefined;
   const client = new lark.Client({
-    appId: APP_ID,
-    appSecret: APP_SECRET,
+    appId: DEFAULT_OPTIONS.appId,
+    appSecret: DEFAULT_OPTIONS.appSecret,
     domain: emulatorUrl,
     cache: new lark.DefaultCache(),
     loggerLevel: lark.LoggerLevel.error,

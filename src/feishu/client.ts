@@ -10,15 +10,36 @@ export interface FeishuClientOptions {
   appSecret: string;
   domain: string;
   logger: Logger;
+  /** A store app (ISV) gets a token per tenant; a self-built app has one. Default self_built. */
+  appType?: "self_built" | "store";
+  /** Where tokens (and a store app's ticket) are kept; default: this client's own memory. */
+  tokens?: TokenStore;
   /** Per-request timeout; the SDK's default axios instance has none. */
   timeoutMs?: number;
+}
+
+/** The SDK's cache interface, plus forgetting the token Feishu rejected (of one tenant, or the one token). */
+export interface TokenStore extends lark.Cache {
+  dropToken(tenantKey: string): Promise<void>;
+}
+
+/** A message that was created: its id, and the chat it went into (a direct send by open_id learns it here). */
+export interface SentMessage {
+  messageId: string;
+  chatId: string;
+}
+
+/** Where a new message goes: a chat, or a user (a direct message) by open_id. */
+export interface Recipient {
+  type: "chat_id" | "open_id";
+  id: string;
 }
 
 /**
  * Token cache owned by this client. Covers two SDK gaps: its default cache is process-global per appId,
  * and it never drops a token that Feishu calls invalid (99991663/99991677).
  */
-class TokenCache implements lark.Cache {
+export class MemoryTokenStore implements TokenStore {
   // biome-ignore lint/complexity/noBannedTypes: the SDK's Cache interface types keys as `Symbol`.
   private readonly values = new Map<string | Symbol, { value: unknown; expiresAt?: number }>();
   // biome-ignore lint/complexity/noBannedTypes: as above.
@@ -32,23 +53,28 @@ class TokenCache implements lark.Cache {
     this.values.set(key, { value, expiresAt });
     return true;
   }
-  clear(): void {
-    this.values.clear();
+  async dropToken(): Promise<void> {
+    // One process, one app: dropping every token is exact enough (the ticket is not a token: kept).
+    for (const key of this.values.keys()) if (key !== lark.CAppTicket) this.values.delete(key);
   }
 }
 
 /** The only module that talks to Feishu. Every method throws FeishuApiError on any failure. */
 export class FeishuClient {
   private readonly sdk: lark.Client;
-  private readonly tokens = new TokenCache();
+  private readonly tokens: TokenStore;
+  private readonly store: boolean;
 
   constructor(private readonly options: FeishuClientOptions) {
+    this.store = options.appType === "store";
+    this.tokens = options.tokens ?? new MemoryTokenStore();
     // SDK gap: its shared axios instance has no timeout, so we hand it our own with the same unwrapping.
     const http = axios.create({ timeout: options.timeoutMs ?? 10_000 });
     http.interceptors.response.use((resp) => resp.data);
     this.sdk = new lark.Client({
       appId: options.appId,
       appSecret: options.appSecret,
+      appType: this.store ? lark.AppType.ISV : lark.AppType.SelfBuild,
       domain: options.domain,
       cache: this.tokens,
       httpInstance: http as unknown as lark.HttpInstance,
@@ -57,21 +83,26 @@ export class FeishuClient {
     });
   }
 
-  async botOpenId(): Promise<string> {
-    const res = await this.call("bot.info", () =>
-      this.sdk.request<{ code?: number; msg?: string; bot?: { open_id?: string } }>({
-        method: "GET",
-        url: "/open-apis/bot/v3/info",
-      }),
+  /** The SDK's request options that pick the tenant's token (store apps only; nothing for self-built). */
+  private as(tenantKey: string): ReturnType<typeof lark.withTenantKey> | undefined {
+    return this.store ? lark.withTenantKey(tenantKey) : undefined;
+  }
+
+  async botOpenId(tenantKey: string): Promise<string> {
+    const res = await this.call("bot.info", tenantKey, () =>
+      this.sdk.request<{ code?: number; msg?: string; bot?: { open_id?: string } }>(
+        { method: "GET", url: "/open-apis/bot/v3/info" },
+        this.as(tenantKey),
+      ),
     );
     const openId = (res as { bot?: { open_id?: string } }).bot?.open_id;
     if (!openId) throw new FeishuApiError("bot.info", 0, 200, "answer has no bot.open_id");
     return openId;
   }
 
-  async taskCheck(taskId: string): Promise<TaskStatus> {
-    const res = await this.call("task_check", () =>
-      this.sdk.drive.v1.file.taskCheck({ params: { task_id: taskId } }),
+  async taskCheck(tenantKey: string, taskId: string): Promise<TaskStatus> {
+    const res = await this.call("task_check", tenantKey, () =>
+      this.sdk.drive.v1.file.taskCheck({ params: { task_id: taskId } }, this.as(tenantKey)),
     );
     const status = res.data?.status;
     if (typeof status !== "string")
@@ -79,39 +110,49 @@ export class FeishuClient {
     return status;
   }
 
-  /** Replies to a message; `uuid` makes the send idempotent for an hour on Feishu's side. */
-  async reply(messageId: string, message: OutgoingMessage, uuid: string): Promise<string> {
-    const res = await this.call("message.reply", () =>
-      this.sdk.im.v1.message.reply({
-        path: { message_id: messageId },
-        data: { ...encode(message), uuid },
-      }),
+  /**
+   * Replies to a message (in its topic, when it is in one); `uuid` makes the send idempotent for an hour on
+   * Feishu's side.
+   */
+  async reply(
+    tenantKey: string,
+    messageId: string,
+    message: OutgoingMessage,
+    uuid: string,
+  ): Promise<SentMessage> {
+    const res = await this.call("message.reply", tenantKey, () =>
+      this.sdk.im.v1.message.reply(
+        { path: { message_id: messageId }, data: { ...encode(message), uuid } },
+        this.as(tenantKey),
+      ),
     );
-    return requireMessageId("message.reply", res.data?.message_id);
+    return sent("message.reply", res.data);
   }
 
-  async send(chatId: string, message: OutgoingMessage, uuid: string): Promise<string> {
-    const res = await this.call("message.create", () =>
-      this.sdk.im.v1.message.create({
-        params: { receive_id_type: "chat_id" },
-        data: { receive_id: chatId, ...encode(message), uuid },
-      }),
+  /** Sends a new message into a chat (in a topic group: a new topic) or to a user. */
+  async send(tenantKey: string, to: Recipient, message: OutgoingMessage, uuid: string): Promise<SentMessage> {
+    const res = await this.call("message.create", tenantKey, () =>
+      this.sdk.im.v1.message.create(
+        { params: { receive_id_type: to.type }, data: { receive_id: to.id, ...encode(message), uuid } },
+        this.as(tenantKey),
+      ),
     );
-    return requireMessageId("message.create", res.data?.message_id);
+    return sent("message.create", res.data);
   }
 
-  async patchCard(messageId: string, card: object): Promise<void> {
-    await this.call("message.patch", () =>
-      this.sdk.im.v1.message.patch({
-        path: { message_id: messageId },
-        data: { content: JSON.stringify(card) },
-      }),
+  async patchCard(tenantKey: string, messageId: string, card: object): Promise<void> {
+    await this.call("message.patch", tenantKey, () =>
+      this.sdk.im.v1.message.patch(
+        { path: { message_id: messageId }, data: { content: JSON.stringify(card) } },
+        this.as(tenantKey),
+      ),
     );
   }
 
   /** Runs one SDK call, turning every failure into FeishuApiError; retries once after dropping a bad token. */
   private async call<T extends { code?: number; msg?: string }>(
     operation: string,
+    tenantKey: string,
     fn: () => Promise<T>,
   ): Promise<T> {
     try {
@@ -119,7 +160,7 @@ export class FeishuClient {
     } catch (error) {
       if (classify(error) !== "auth") throw error;
       this.options.logger.warn("Feishu rejected the tenant token; fetching a new one", { operation });
-      this.tokens.clear();
+      await this.tokens.dropToken(tenantKey);
       return await this.once(operation, fn);
     }
   }
@@ -150,9 +191,9 @@ function encode(message: OutgoingMessage): { msg_type: string; content: string }
     : { msg_type: "text", content: JSON.stringify({ text: message.text }) };
 }
 
-function requireMessageId(operation: string, id: string | undefined): string {
-  if (!id) throw new FeishuApiError(operation, 0, 200, "answer has no data.message_id");
-  return id;
+function sent(operation: string, data: { message_id?: string; chat_id?: string } | undefined): SentMessage {
+  if (!data?.message_id) throw new FeishuApiError(operation, 0, 200, "answer has no data.message_id");
+  return { messageId: data.message_id, chatId: data.chat_id ?? "" };
 }
 
 /**

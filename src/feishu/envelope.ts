@@ -1,4 +1,11 @@
-import { decrypt, sameSecret, verifySignature, WebhookError } from "./verify";
+import {
+  computeLegacySignature,
+  decrypt,
+  sameSecret,
+  sameSignature,
+  verifySignature,
+  WebhookError,
+} from "./verify";
 
 export interface WebhookSecrets {
   encryptKey: string;
@@ -18,9 +25,13 @@ export type Envelope =
       eventType: string;
       eventId: string;
       createTime: string;
-      /** The event body (`event` in a v2 envelope, the whole payload for v1). */
+      /** The tenant the event is for (v2 `header.tenant_key`, v1 `event.tenant_key`); "" when it has none. */
+      tenantKey: string;
+      /** The event body (`event` in a v2 or v1 envelope). */
       event: Record<string, unknown>;
-    };
+    }
+  /** The legacy card callback: a flat body, verified by its SHA-1 signature, never encrypted. */
+  | { kind: "legacy_card"; body: Record<string, unknown> };
 
 const MAX_DEPTH = 32;
 
@@ -31,6 +42,10 @@ const MAX_DEPTH = 32;
  */
 export function openEnvelope(req: RequestParts, secrets: WebhookSecrets): Envelope {
   const outer = parseJsonObject(req.rawBody.toString("utf8"));
+  if (isLegacyCardCallback(outer)) {
+    verifyLegacy(req, secrets);
+    return { kind: "legacy_card", body: outer };
+  }
   const signature = req.header("x-lark-signature");
   let signed = false;
   if (secrets.encryptKey && signature !== undefined) {
@@ -70,10 +85,11 @@ export function openEnvelope(req: RequestParts, secrets: WebhookSecrets): Envelo
       eventType: requireString(header.event_type, "header.event_type"),
       eventId: requireString(header.event_id, "header.event_id"),
       createTime: typeof header.create_time === "string" ? header.create_time : "",
+      tenantKey: typeof header.tenant_key === "string" ? header.tenant_key : "",
       event,
     };
   }
-  // v1 envelope (old subscriptions; the legacy card callback has no event type and is not supported here).
+  // v1 envelope: old subscriptions, and the store-app events (app_ticket, app_uninstalled, app_status_change).
   checkToken(payload.token, secrets);
   const event = asObject(payload.event, "event");
   return {
@@ -81,8 +97,50 @@ export function openEnvelope(req: RequestParts, secrets: WebhookSecrets): Envelo
     eventType: requireString(event.type, "event.type"),
     eventId: requireString(payload.uuid, "uuid"),
     createTime: typeof payload.ts === "string" ? payload.ts : "",
+    tenantKey: typeof event.tenant_key === "string" ? event.tenant_key : "",
     event,
   };
+}
+
+/**
+ * The legacy callback's flat shape: no schema, no envelope, no `type`, but the clicked message and an action.
+ * Only a shape: what makes it trusted is its signature (verifyLegacy).
+ */
+function isLegacyCardCallback(body: Record<string, unknown>): boolean {
+  return (
+    body.schema === undefined &&
+    body.encrypt === undefined &&
+    body.type === undefined &&
+    typeof body.open_message_id === "string" &&
+    body.action !== null &&
+    typeof body.action === "object"
+  );
+}
+
+/**
+ * The legacy callback is signed with SHA-1 over timestamp + nonce + verification token + raw body. Without a
+ * verification token it cannot be verified: refused when the bot requires signatures (encrypt key set), taken
+ * as is when the bot verifies nothing at all (neither secret set), like every other request then.
+ */
+function verifyLegacy(req: RequestParts, secrets: WebhookSecrets): void {
+  if (!secrets.verificationToken) {
+    if (secrets.encryptKey) {
+      throw new WebhookError(
+        401,
+        "legacy card callbacks are verified with FEISHU_VERIFICATION_TOKEN, not set",
+      );
+    }
+    return;
+  }
+  const signature = req.header("x-lark-signature");
+  if (signature === undefined) throw new WebhookError(401, "missing X-Lark-Signature");
+  const expected = computeLegacySignature({
+    verificationToken: secrets.verificationToken,
+    timestamp: req.header("x-lark-request-timestamp") ?? "",
+    nonce: req.header("x-lark-request-nonce") ?? "",
+    rawBody: req.rawBody,
+  });
+  if (!sameSignature(expected, signature)) throw new WebhookError(401, "signature does not match");
 }
 
 function checkToken(token: unknown, secrets: WebhookSecrets): void {

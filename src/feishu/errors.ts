@@ -18,34 +18,54 @@ export class FeishuApiError extends Error {
   }
 }
 
-/** How the caller should react to a failure. The scheduler's policy reads this table. */
+/** How the caller should react to a failure. The engine's policy reads this table. */
 export type FailureKind =
   | "transient" // retry with backoff: 5xx, 1061001, network errors, timeouts, 1061045
   | "rate_limited" // wait retryAfterSeconds (or back off): HTTP 429, 99991400, 230020
   | "auth" // token invalid/expired: drop the cached token and retry once
   | "task_not_found" // 1061003, 1061004: the task does not exist or this app cannot see it
   | "task_invalid" // 1061002: Feishu rejects the id
-  | "card_gone" // 230011, 230110: the card was recalled or deleted
+  | "card_gone" // 230011, 230110: the message (card or command) was recalled or deleted
   | "card_too_old" // 230031: the card cannot be patched any more
-  | "chat_gone" // 230002, 232009: bot removed from the chat, chat dissolved
+  | "chat_refused" // the chat or user takes no message from the bot, whatever we send: the watch ends
+  | "content_refused" // this message is refused as it is: sending it again never helps
   | "permanent"; // anything else: do not retry
 
+/**
+ * Every IM error code the message pages document, and the task_check ones. Codes not listed fall back on the
+ * HTTP status (429 rate limited, 5xx or no answer transient, other 4xx permanent).
+ */
 const BY_CODE: Record<number, FailureKind> = {
-  1061001: "transient",
-  1061045: "transient",
-  1061002: "task_invalid",
-  1061003: "task_not_found",
-  1061004: "task_not_found",
-  99991400: "rate_limited",
-  230020: "rate_limited",
-  99991663: "auth",
-  99991677: "auth",
-  230011: "card_gone",
-  230110: "card_gone",
-  230031: "card_too_old",
-  230002: "chat_gone",
-  232009: "chat_gone",
+  1061001: "transient", // task_check: internal error
+  1061045: "transient", // concurrent-call conflict, a retry succeeds
+  1061002: "task_invalid", // params error
+  1061003: "task_not_found", // not found
+  1061004: "task_not_found", // forbidden: this app may not see the task
+  99991400: "rate_limited", // gateway frequency limit
+  230020: "rate_limited", // IM frequency limit (per chat, per message)
+  99991663: "auth", // tenant token invalid
+  99991677: "auth", // tenant token expired
+  230011: "card_gone", // message recalled
+  230110: "card_gone", // message deleted
+  230031: "card_too_old", // older than 14 days: cannot be updated
+  230002: "chat_refused", // the bot is not in the chat
+  232009: "chat_refused", // the chat was dissolved
+  230018: "chat_refused", // the group is muted (only owners and admins may speak)
+  230035: "chat_refused", // speaking in the group is restricted
+  230027: "chat_refused", // external chat without permission (external sharing off)
+  230053: "chat_refused", // the user blocked the bot
+  230013: "chat_refused", // the user is outside the app's availability
+  230001: "content_refused", // invalid request parameter
+  230012: "content_refused", // the bot is not the sender of the message it updates
+  230025: "content_refused", // content too long
+  230099: "content_refused", // card content rejected (details and sub-code in msg)
+  99992402: "content_refused", // field validation failed
 };
+
+/** Kinds that retrying (later) may fix; everything else is final for that call. */
+export function isRetryable(kind: FailureKind): boolean {
+  return kind === "transient" || kind === "rate_limited" || kind === "auth";
+}
 
 export function classify(error: unknown): FailureKind {
   if (!(error instanceof FeishuApiError)) return "transient";

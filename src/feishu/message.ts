@@ -7,45 +7,62 @@ export interface Mention {
   name: string;
 }
 
+/**
+ * `p2p` (a direct message), `group`, or `topic_group` (话题群: every message lives in a topic, and a plain
+ * send opens a new one). Any chat type Feishu adds later is read as `group`: never an error.
+ */
+export type ChatType = "p2p" | "group" | "topic_group";
+
 /** The one shape of an incoming chat message that the core and the handlers see. */
 export interface IncomingMessage {
   messageId: string;
   eventId: string;
   chatId: string;
-  chatType: "p2p" | "group";
+  chatType: ChatType;
+  /** The topic the message belongs to ("" outside topics); replies to the message stay in it. */
+  threadId: string;
   senderOpenId: string;
   senderType: string;
   messageType: string;
-  /** Text of a text message (placeholders like @_user_1 still in it); "" for other types. */
+  /**
+   * The words of a `text` or `post` (rich text) message, as plain text: mention placeholders like @_user_1
+   * still in it, paragraphs on their own lines; "" for other types.
+   */
   text: string;
   mentions: Mention[];
 }
 
+/** A text message may be 150 KB; a command is a few words, so only its start is kept. */
 const MAX_TEXT = 4000;
+
+export function readChatType(value: unknown): ChatType {
+  return value === "p2p" || value === "topic_group" ? value : "group";
+}
 
 /** Reads an im.message.receive_v1 event body; throws WebhookError(400) when its shape is wrong. */
 export function readMessageEvent(event: Record<string, unknown>, eventId: string): IncomingMessage {
   const sender = asObject(event.sender, "event.sender");
   const senderId = sender.sender_id === undefined ? {} : asObject(sender.sender_id, "event.sender.sender_id");
   const message = asObject(event.message, "event.message");
-  const chatType = message.chat_type;
-  if (chatType !== "p2p" && chatType !== "group")
-    throw new WebhookError(400, "message.chat_type is not p2p or group");
+  if (typeof message.chat_type !== "string")
+    throw new WebhookError(400, "message.chat_type must be a string");
   const messageType = requireString(message.message_type, "message.message_type");
   return {
     messageId: requireString(message.message_id, "message.message_id").slice(0, 200),
     eventId,
     chatId: requireString(message.chat_id, "message.chat_id").slice(0, 200),
-    chatType,
+    chatType: readChatType(message.chat_type),
+    threadId: typeof message.thread_id === "string" ? message.thread_id.slice(0, 200) : "",
     senderOpenId: typeof senderId.open_id === "string" ? senderId.open_id : "",
     senderType: typeof sender.sender_type === "string" ? sender.sender_type : "",
     messageType,
-    text: messageType === "text" ? readText(message.content) : "",
+    text: readWords(messageType, message.content),
     mentions: readMentions(message.mentions),
   };
 }
 
-function readText(content: unknown): string {
+function readWords(messageType: string, content: unknown): string {
+  if (messageType !== "text" && messageType !== "post") return "";
   if (typeof content !== "string") throw new WebhookError(400, "message.content must be a JSON string");
   let parsed: unknown;
   try {
@@ -53,8 +70,53 @@ function readText(content: unknown): string {
   } catch {
     throw new WebhookError(400, "message.content is not JSON");
   }
-  const text = (parsed as { text?: unknown } | null)?.text;
-  return typeof text === "string" ? text.slice(0, MAX_TEXT) : "";
+  if (parsed === null || typeof parsed !== "object") return "";
+  const words = messageType === "text" ? (parsed as { text?: unknown }).text : postText(parsed);
+  return typeof words === "string" ? words.slice(0, MAX_TEXT) : "";
+}
+
+/**
+ * The plain text of a rich-text (`post`) content: `{"title", "content": [[element, ...], ...]}`, one line per
+ * paragraph. `text`, `a`, `code_block` and `md` give their text; `at` gives its mention placeholder (so mentions
+ * are stripped exactly as in a text message); images, emoji and anything unknown give a space. A content
+ * wrapped in a language key (`{"zh_cn": {...}}`, the shape used for sending) is read too.
+ */
+function postText(post: object): string {
+  let body = post as { title?: unknown; content?: unknown };
+  if (!Array.isArray(body.content)) {
+    const inner = Object.values(post).find(
+      (v) => v !== null && typeof v === "object" && Array.isArray((v as { content?: unknown }).content),
+    );
+    if (!inner) return "";
+    body = inner as typeof body;
+  }
+  const lines: string[] = [];
+  let length = 0;
+  for (const paragraph of body.content as unknown[]) {
+    if (!Array.isArray(paragraph) || length > MAX_TEXT) continue;
+    const line = paragraph.map(elementText).join("");
+    lines.push(line);
+    length += line.length;
+  }
+  // The title is not part of the command: a user who typed one still expects "/status ..." to work.
+  return lines.join("\n");
+}
+
+function elementText(element: unknown): string {
+  if (element === null || typeof element !== "object") return " ";
+  const e = element as { tag?: unknown; text?: unknown; user_id?: unknown };
+  switch (e.tag) {
+    case "text":
+    case "a":
+    case "code_block":
+    case "md":
+      return typeof e.text === "string" ? e.text : " ";
+    case "at":
+      // In received events user_id is the placeholder (@_user_1); anything else is only a name to drop.
+      return typeof e.user_id === "string" && e.user_id.startsWith("@_") ? ` ${e.user_id} ` : " ";
+    default:
+      return " ";
+  }
 }
 
 function readMentions(value: unknown): Mention[] {
@@ -71,40 +133,6 @@ function readMentions(value: unknown): Mention[] {
     });
   }
   return mentions;
-}
-
-/** Reads a card.action.trigger event body (callbacks of JSON 2.0 cards). */
-export function readCardAction(
-  event: Record<string, unknown>,
-  eventId: string,
-): {
-  eventId: string;
-  operatorOpenId: string;
-  openMessageId: string;
-  chatId: string;
-  value: Record<string, unknown>;
-} {
-  const operator = asObject(event.operator, "event.operator");
-  const action = asObject(event.action, "event.action");
-  const context = asObject(event.context, "event.context");
-  let value: unknown = action.value;
-  if (typeof value === "string") {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      value = {};
-    }
-  }
-  return {
-    eventId,
-    operatorOpenId: requireString(operator.open_id, "event.operator.open_id"),
-    openMessageId: requireString(context.open_message_id, "event.context.open_message_id"),
-    chatId: typeof context.open_chat_id === "string" ? context.open_chat_id : "",
-    value:
-      value !== null && typeof value === "object" && !Array.isArray(value)
-        ? (value as Record<string, unknown>)
-        : {},
-  };
 }
 
 /** Reads im.chat.member.bot.added_v1. */

@@ -29,13 +29,35 @@ export function computeSignature(input: Omit<SignatureInput, "signature">): stri
 }
 
 /**
+ * The legacy card callback's signature (the old "message card request URL"): lowercase hex SHA-1 of
+ * timestamp + nonce + verification token + the raw body bytes. SDK gap: its CardActionHandler signs a
+ * re-serialised body instead of the bytes Feishu sent.
+ */
+export function computeLegacySignature(input: {
+  verificationToken: string;
+  timestamp: string;
+  nonce: string;
+  rawBody: Buffer;
+}): string {
+  return createHash("sha1")
+    .update(input.timestamp + input.nonce + input.verificationToken, "utf8")
+    .update(input.rawBody)
+    .digest("hex");
+}
+
+/** Constant-time comparison of two hex signatures (case-insensitive). */
+export function sameSignature(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, "utf8");
+  const b = Buffer.from(given.toLowerCase(), "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
  * Constant-time check over the raw bytes. SDK gap: EventDispatcher signs JSON.stringify(parsedBody) instead
  * of the bytes Feishu sent, and still answers 200 when the check fails.
  */
 export function verifySignature(input: SignatureInput): boolean {
-  const expected = Buffer.from(computeSignature(input), "utf8");
-  const given = Buffer.from(input.signature.toLowerCase(), "utf8");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSignature(computeSignature(input), input.signature);
 }
 
 /** AES-256-CBC with key SHA-256(encryptKey) and the IV in the first 16 bytes (the SDK's AESCipher). */

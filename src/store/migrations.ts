@@ -1,4 +1,7 @@
-/** Schema changes, applied in order once each; the index + 1 is the schema version (PRAGMA user_version). */
+/**
+ * SQLite schema changes, applied in order once each; the index + 1 is the schema version (PRAGMA user_version).
+ * The PostgreSQL store keeps the same logical schema in its own dialect (postgres-migrations.ts).
+ */
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE inbox (
@@ -60,5 +63,87 @@ export const MIGRATIONS: string[] = [
   `
   DROP INDEX inbox_pending;
   CREATE INDEX inbox_pending ON inbox (received_at) WHERE state = 'pending';
+  `,
+  // 4: tenants (store apps), watches created by the watch API (no command message, a note, sent to a chat or
+  // a user), why a watch ended, the card's "last checked" time, chat types beyond p2p/group. SQLite cannot
+  // drop NOT NULL from command_message_id, so the table is rebuilt.
+  `
+  CREATE TABLE watches_v4 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_key TEXT NOT NULL DEFAULT '',
+    task_id TEXT NOT NULL,
+    origin TEXT NOT NULL DEFAULT 'command',
+    chat_id TEXT NOT NULL,
+    chat_type TEXT NOT NULL,
+    receive_open_id TEXT,
+    requester_open_id TEXT NOT NULL,
+    command_message_id TEXT,
+    note TEXT,
+    api_client TEXT,
+    card_message_id TEXT,
+    phase TEXT NOT NULL DEFAULT 'new',
+    state TEXT NOT NULL DEFAULT 'running',
+    raw_status TEXT,
+    card_hash TEXT,
+    card_disabled INTEGER NOT NULL DEFAULT 0,
+    notify INTEGER NOT NULL DEFAULT 1,
+    next_check_at INTEGER NOT NULL,
+    checks INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_check_at INTEGER,
+    shown_check_at INTEGER,
+    finished_at INTEGER,
+    stopped_by TEXT,
+    stop_requested_by TEXT,
+    end_reason TEXT,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    UNIQUE (command_message_id, task_id)
+  );
+  INSERT INTO watches_v4 (id, task_id, chat_id, chat_type, requester_open_id, command_message_id,
+    card_message_id, phase, state, raw_status, card_hash, card_disabled, notify, next_check_at, checks, failures,
+    created_at, updated_at, last_check_at, shown_check_at, finished_at, stopped_by, stop_requested_by,
+    lease_owner, lease_until)
+  SELECT id, task_id, chat_id, chat_type, requester_open_id, command_message_id,
+    card_message_id, phase, state, raw_status, card_hash, card_disabled, notify, next_check_at, checks, failures,
+    created_at, updated_at, last_check_at, last_check_at, finished_at, stopped_by, stop_requested_by,
+    lease_owner, lease_until
+  FROM watches;
+  DROP TABLE watches;
+  ALTER TABLE watches_v4 RENAME TO watches;
+  CREATE INDEX watches_due ON watches (next_check_at) WHERE phase <> 'done';
+  CREATE INDEX watches_chat ON watches (tenant_key, chat_id, task_id) WHERE phase <> 'done';
+  CREATE INDEX watches_tenant ON watches (tenant_key);
+
+  CREATE TABLE api_requests (
+    scope TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    watch_id INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, idempotency_key)
+  );
+  CREATE INDEX api_requests_created ON api_requests (created_at);
+
+  CREATE TABLE pinned_content (
+    uuid TEXT PRIMARY KEY,
+    content TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX pinned_content_created ON pinned_content (created_at);
+
+  CREATE TABLE kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    expires_at INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE tenants (
+    tenant_key TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    since INTEGER NOT NULL
+  );
   `,
 ];

@@ -1,29 +1,33 @@
+import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { MemoryBuckets } from "./budget";
 import { MIGRATIONS } from "./migrations";
-import type { InboxItem, InboxPayload, NewWatch, Store, Watch, WatchChanges } from "./types";
+import { COLUMNS, toWatch } from "./rows";
+import {
+  type BudgetBucket,
+  type InboxItem,
+  type InboxPayload,
+  LEASE_MS,
+  LeaseLostError,
+  type NewWatch,
+  type Store,
+  type Watch,
+  type WatchChanges,
+  type WatchFilter,
+} from "./types";
 
 type Row = Record<string, unknown>;
 
-const COLUMNS: Record<keyof WatchChanges, string> = {
-  cardMessageId: "card_message_id",
-  phase: "phase",
-  state: "state",
-  rawStatus: "raw_status",
-  cardHash: "card_hash",
-  cardDisabled: "card_disabled",
-  notify: "notify",
-  nextCheckAt: "next_check_at",
-  checks: "checks",
-  failures: "failures",
-  lastCheckAt: "last_check_at",
-  finishedAt: "finished_at",
-  stoppedBy: "stopped_by",
-};
+const INSERT_WATCH = `INSERT INTO watches (tenant_key, task_id, origin, chat_id, chat_type, receive_open_id,
+    requester_open_id, command_message_id, note, api_client, next_check_at, created_at, updated_at)
+  VALUES (@tenantKey, @taskId, @origin, @chatId, @chatType, @receiveOpenId, @requesterOpenId, @commandMessageId,
+    @note, @apiClient, @now, @now, @now)`;
 
-/** The embedded default store: one SQLite file in WAL mode. */
+/** The embedded default store: one SQLite file in WAL mode, used by one process. */
 export class SqliteStore implements Store {
+  readonly kind = "sqlite" as const;
   private readonly db: Database.Database;
   /** Compiled statements by SQL text: better-sqlite3 statements are reusable, compiling is not free. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -33,6 +37,9 @@ export class SqliteStore implements Store {
     resolve: (value: never) => void;
     reject: (error: unknown) => void;
   }> = [];
+  /** One process per file: its rate budget and its wake-ups live in memory. */
+  private readonly buckets = new MemoryBuckets();
+  private readonly wakes = new EventEmitter();
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -42,7 +49,7 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
     // One bot process per SQLite file: leases left by a crashed predecessor are void, so a restart resumes
-    // at once instead of waiting for them to expire. (A store shared by replicas relies on expiry instead.)
+    // at once instead of waiting for them to expire. (The PostgreSQL store, shared by replicas, never does.)
     this.db.exec("UPDATE inbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL");
     this.db.exec("UPDATE watches SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL");
   }
@@ -149,31 +156,62 @@ export class SqliteStore implements Store {
       .sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
-  completeInbox(key: string, watches: NewWatch[], now: number): Promise<Watch[]> {
+  completeInbox(key: string, watches: NewWatch[], now: number, owner: string): Promise<Watch[]> {
     return this.grouped(() => {
-      const insert = this.prepare(
-        `INSERT OR IGNORE INTO watches
-           (task_id, chat_id, chat_type, requester_open_id, command_message_id, next_check_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
+      const done = this.prepare(
+        `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ?
+           WHERE message_id = ? AND lease_owner = ?`,
+      ).run(now, key, owner);
+      if (done.changes === 0) throw new LeaseLostError("inbox", key);
+      const insert = this.prepare(INSERT_WATCH.replace("INSERT INTO", "INSERT OR IGNORE INTO"));
       const select = this.prepare("SELECT * FROM watches WHERE command_message_id = ? AND task_id = ?");
-      const result: Watch[] = [];
-      for (const w of watches) {
-        insert.run(w.taskId, w.chatId, w.chatType, w.requesterOpenId, w.commandMessageId, now, now, now);
-        result.push(toWatch(select.get(w.commandMessageId, w.taskId) as Row));
-      }
-      this.prepare(
-        "UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = ? WHERE message_id = ?",
-      ).run(now, key);
-      return result;
+      return watches.map((w) => {
+        insert.run(watchParams(w, now));
+        return toWatch(select.get(w.commandMessageId, w.taskId) as Row);
+      });
     });
   }
 
-  async retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number): Promise<void> {
-    this.prepare(
+  async retryInbox(
+    key: string,
+    nextAttemptAt: number,
+    failed: boolean,
+    now: number,
+    owner: string,
+  ): Promise<void> {
+    const res = this.prepare(
       `UPDATE inbox SET state = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
-         WHERE message_id = ?`,
-    ).run(failed ? "failed" : "pending", nextAttemptAt, now, key);
+         WHERE message_id = ? AND lease_owner = ?`,
+    ).run(failed ? "failed" : "pending", nextAttemptAt, now, key, owner);
+    if (res.changes === 0) throw new LeaseLostError("inbox", key);
+  }
+
+  async createWatch(
+    watch: NewWatch,
+    now: number,
+    idempotency?: { scope: string; key: string },
+  ): Promise<{ watch: Watch; created: boolean }> {
+    return this.db.transaction(() => {
+      if (idempotency) {
+        const existing = this.prepare(
+          "SELECT watch_id FROM api_requests WHERE scope = ? AND idempotency_key = ?",
+        ).get(idempotency.scope, idempotency.key) as Row | undefined;
+        if (existing) {
+          const row = this.prepare("SELECT * FROM watches WHERE id = ?").get(existing.watch_id) as Row;
+          return { watch: toWatch(row), created: false };
+        }
+      }
+      const id = Number(this.prepare(INSERT_WATCH).run(watchParams(watch, now)).lastInsertRowid);
+      if (idempotency) {
+        this.prepare(
+          "INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at) VALUES (?, ?, ?, ?)",
+        ).run(idempotency.scope, idempotency.key, id, now);
+      }
+      return {
+        watch: toWatch(this.prepare("SELECT * FROM watches WHERE id = ?").get(id) as Row),
+        created: true,
+      };
+    })();
   }
 
   async claimDueWatches(
@@ -186,10 +224,10 @@ export class SqliteStore implements Store {
     const rows = this.prepare(
       `UPDATE watches SET lease_owner = @owner, lease_until = @until
          WHERE phase <> 'done' AND next_check_at <= @coalesce AND (lease_until IS NULL OR lease_until < @now)
-           AND task_id IN (
-             SELECT task_id FROM watches
+           AND (tenant_key, task_id) IN (
+             SELECT tenant_key, task_id FROM watches
              WHERE phase <> 'done' AND next_check_at <= @now AND (lease_until IS NULL OR lease_until < @now)
-             GROUP BY task_id ORDER BY MIN(next_check_at) LIMIT @limit)
+             GROUP BY tenant_key, task_id ORDER BY MIN(next_check_at) LIMIT @limit)
          RETURNING *`,
     ).all({
       owner,
@@ -220,13 +258,16 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<void> {
     const sets: string[] = ["updated_at = @now"];
-    const params: Record<string, unknown> = { id, owner, now };
+    const params: Record<string, unknown> = { id, owner, now, until: now + LEASE_MS };
     for (const [key, value] of Object.entries(changes) as [keyof WatchChanges, unknown][]) {
       sets.push(`${COLUMNS[key]} = @${key}`);
       params[key] = typeof value === "boolean" ? Number(value) : value;
     }
-    if (release) sets.push("lease_owner = NULL, lease_until = NULL");
-    this.prepare(`UPDATE watches SET ${sets.join(", ")} WHERE id = @id AND lease_owner = @owner`).run(params);
+    sets.push(release ? "lease_owner = NULL, lease_until = NULL" : "lease_until = @until");
+    const res = this.prepare(
+      `UPDATE watches SET ${sets.join(", ")} WHERE id = @id AND lease_owner = @owner`,
+    ).run(params);
+    if (res.changes === 0) throw new LeaseLostError("watch", id);
   }
 
   async getWatch(id: number): Promise<Watch | undefined> {
@@ -242,17 +283,34 @@ export class SqliteStore implements Store {
     return res.changes > 0;
   }
 
-  async findOpenWatch(chatId: string, taskId: string): Promise<Watch | undefined> {
+  async requestCheck(id: number, now: number): Promise<boolean> {
+    const res = this.prepare(
+      "UPDATE watches SET next_check_at = MIN(next_check_at, ?) WHERE id = ? AND phase <> 'done'",
+    ).run(now, id);
+    return res.changes > 0;
+  }
+
+  async findOpenWatch(tenantKey: string, chatId: string, taskId: string): Promise<Watch | undefined> {
     const row = this.prepare(
-      "SELECT * FROM watches WHERE chat_id = ? AND task_id = ? AND phase <> 'done' ORDER BY id LIMIT 1",
-    ).get(chatId, taskId) as Row | undefined;
+      `SELECT * FROM watches WHERE tenant_key = ? AND chat_id = ? AND task_id = ? AND phase <> 'done'
+         ORDER BY id LIMIT 1`,
+    ).get(tenantKey, chatId, taskId) as Row | undefined;
     return row ? toWatch(row) : undefined;
   }
 
-  async listOpenWatches(chatId: string): Promise<Watch[]> {
+  async listWatches(filter: WatchFilter): Promise<Watch[]> {
     const rows = this.prepare(
-      "SELECT * FROM watches WHERE chat_id = ? AND phase <> 'done' ORDER BY created_at, id LIMIT 100",
-    ).all(chatId) as Row[];
+      `SELECT * FROM watches WHERE tenant_key = @tenantKey
+         AND (@chatId IS NULL OR chat_id = @chatId) AND (@apiClient IS NULL OR api_client = @apiClient)
+         AND (@openOnly = 0 OR phase <> 'done')
+         ORDER BY created_at, id LIMIT @limit`,
+    ).all({
+      tenantKey: filter.tenantKey,
+      chatId: filter.chatId ?? null,
+      apiClient: filter.apiClient ?? null,
+      openOnly: filter.openOnly ? 1 : 0,
+      limit: filter.limit,
+    }) as Row[];
     return rows.map(toWatch);
   }
 
@@ -261,13 +319,103 @@ export class SqliteStore implements Store {
     return Number(row.n);
   }
 
-  async purge(olderThan: number): Promise<number> {
+  async setTenantStatus(
+    tenantKey: string,
+    status: "active" | "uninstalled",
+    reason: string,
+    now: number,
+  ): Promise<number> {
+    return this.db.transaction(() => {
+      this.prepare(
+        `INSERT INTO tenants (tenant_key, status, since) VALUES (?, ?, ?)
+           ON CONFLICT (tenant_key) DO UPDATE SET status = excluded.status, since = excluded.since`,
+      ).run(tenantKey, status, now);
+      if (status === "active") return 0;
+      return this.prepare(
+        `UPDATE watches SET phase = 'done', state = 'stopped', notify = 0, end_reason = ?,
+           finished_at = COALESCE(finished_at, ?), lease_owner = NULL, lease_until = NULL, updated_at = ?
+           WHERE tenant_key = ? AND phase <> 'done'`,
+      ).run(reason, now, now, tenantKey).changes;
+    })();
+  }
+
+  async tenantStatus(
+    tenantKey: string,
+  ): Promise<{ status: "active" | "uninstalled"; since: number } | undefined> {
+    const row = this.prepare("SELECT status, since FROM tenants WHERE tenant_key = ?").get(tenantKey) as
+      | Row
+      | undefined;
+    if (!row) return undefined;
+    return { status: row.status === "uninstalled" ? "uninstalled" : "active", since: Number(row.since) };
+  }
+
+  async purgeUninstalledTenants(before: number): Promise<number> {
+    return this.db.transaction(() => {
+      const gone = this.prepare(
+        "SELECT tenant_key FROM tenants WHERE status = 'uninstalled' AND since < ?",
+      ).all(before) as Row[];
+      for (const { tenant_key } of gone) {
+        this.prepare("DELETE FROM watches WHERE tenant_key = ?").run(tenant_key);
+        this.prepare("DELETE FROM tenants WHERE tenant_key = ?").run(tenant_key);
+      }
+      return gone.length;
+    })();
+  }
+
+  async pinContent(uuid: string, content: string, now: number): Promise<string> {
+    this.prepare("INSERT OR IGNORE INTO pinned_content (uuid, content, created_at) VALUES (?, ?, ?)").run(
+      uuid,
+      content,
+      now,
+    );
+    const row = this.prepare("SELECT content FROM pinned_content WHERE uuid = ?").get(uuid) as Row;
+    return String(row.content);
+  }
+
+  async getValue(key: string, now: number): Promise<string | undefined> {
+    const row = this.prepare(
+      "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+    ).get(key, now) as Row | undefined;
+    return row ? String(row.value) : undefined;
+  }
+
+  async setValue(key: string, value: string, expiresAt: number | null, now: number): Promise<void> {
+    this.prepare(
+      `INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
+           updated_at = excluded.updated_at`,
+    ).run(key, value, expiresAt, now);
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    this.prepare("DELETE FROM kv WHERE key = ?").run(key);
+  }
+
+  async takeBudget(buckets: BudgetBucket[], now: number): Promise<number> {
+    return this.buckets.take(buckets, now);
+  }
+
+  async wake(): Promise<void> {
+    this.wakes.emit("wake");
+  }
+
+  onWake(listener: () => void): () => void {
+    this.wakes.on("wake", listener);
+    return () => {
+      this.wakes.off("wake", listener);
+    };
+  }
+
+  async purge(olderThan: number, now: number): Promise<number> {
     const run = this.db.transaction(() => {
-      const a = this.prepare("DELETE FROM seen_events WHERE seen_at < ?").run(olderThan).changes;
-      const b = this.prepare("DELETE FROM inbox WHERE state <> 'pending' AND received_at < ?").run(
-        olderThan,
-      ).changes;
-      return a + b;
+      const deleted = [
+        this.prepare("DELETE FROM seen_events WHERE seen_at < ?").run(olderThan),
+        this.prepare("DELETE FROM inbox WHERE state <> 'pending' AND received_at < ?").run(olderThan),
+        this.prepare("DELETE FROM pinned_content WHERE created_at < ?").run(olderThan),
+        this.prepare("DELETE FROM api_requests WHERE created_at < ?").run(olderThan),
+        this.prepare("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?").run(now),
+      ];
+      return deleted.reduce((sum, r) => sum + r.changes, 0);
     });
     return run();
   }
@@ -282,31 +430,18 @@ export class SqliteStore implements Store {
   }
 }
 
-function toWatch(r: Row): Watch {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+function watchParams(w: NewWatch, now: number): Record<string, unknown> {
   return {
-    id: Number(r.id),
-    taskId: String(r.task_id),
-    chatId: String(r.chat_id),
-    chatType: r.chat_type === "group" ? "group" : "p2p",
-    requesterOpenId: String(r.requester_open_id),
-    commandMessageId: String(r.command_message_id),
-    cardMessageId: str(r.card_message_id),
-    phase: String(r.phase) as Watch["phase"],
-    state: String(r.state) as Watch["state"],
-    rawStatus: str(r.raw_status),
-    cardHash: str(r.card_hash),
-    cardDisabled: Number(r.card_disabled) === 1,
-    notify: Number(r.notify) === 1,
-    nextCheckAt: Number(r.next_check_at),
-    checks: Number(r.checks),
-    failures: Number(r.failures),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-    lastCheckAt: num(r.last_check_at),
-    finishedAt: num(r.finished_at),
-    stoppedBy: str(r.stopped_by),
-    stopRequestedBy: str(r.stop_requested_by),
+    tenantKey: w.tenantKey,
+    taskId: w.taskId,
+    origin: w.origin,
+    chatId: w.chatId,
+    chatType: w.chatType,
+    receiveOpenId: w.receiveOpenId ?? null,
+    requesterOpenId: w.requesterOpenId,
+    commandMessageId: w.commandMessageId,
+    note: w.note ?? null,
+    apiClient: w.apiClient ?? null,
+    now,
   };
 }

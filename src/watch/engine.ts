@@ -1,11 +1,11 @@
-import type { CardJson, CardView, Locale } from "../../cards/types";
+import type { CardView, Locale } from "../../cards/types";
 import { classify, type FailureKind, type FeishuApiError } from "../feishu/errors";
-import type { FeishuApi } from "../feishu/paced";
+import type { FeishuApi, Purpose } from "../feishu/paced";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import type { Store, Watch, WatchChanges } from "../store/types";
-import { asFeishuError, Ended, Postpone, type Save, WatchMessages } from "./messages";
-import { pollIntervalMs, retryDelayMs, stateOf } from "./policy";
+import { LEASE_MS, LeaseLostError, type Store, type Watch, type WatchChanges } from "../store/types";
+import { asFeishuError, type Outcome, WatchMessages } from "./messages";
+import { freshnessDue, MAX_PHASE_FAILURES, pollIntervalMs, retryDelayMs, stateOf } from "./policy";
 
 export interface EngineOptions {
   store: Store;
@@ -23,8 +23,8 @@ export interface EngineOptions {
 }
 
 type Check = { ok: true; status: string } | { ok: false; error: FeishuApiError; kind: FailureKind };
+type Save = (changes: WatchChanges) => Promise<void>;
 
-const LEASE_MS = 60_000;
 /**
  * Tasks claimed per round: about two seconds of the task_check budget (at least 1, at most 50). A round
  * claims no more than it can check soon, so a task that falls due meanwhile is not queued behind a long
@@ -35,21 +35,23 @@ function tasksPerRound(taskCheckRps: number): number {
 }
 const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
+/** How long a refresh asked on one replica waits for the replica that holds the watch to check it. */
+const HANDOVER_WAIT_MS = 2000;
 
 /**
- * Moves watches through their phases (see store/types.ts). Each due task gets one task_check per round,
- * shared by every watch of that task; each visible change patches the card; each end is notified once.
+ * Moves watches through their phases (see store/types.ts); the only code that changes a watch's phase. Each
+ * due task gets one task_check per round, shared by every watch of that task; each visible change patches the
+ * card; each end is notified once. A failed step is retried with backoff, each phase at most
+ * MAX_PHASE_FAILURES times (the active phase until the watch times out); a refusal that retrying never fixes
+ * ends the step at once, with one warn line naming Feishu's code.
  */
 export class WatchEngine {
-  private readonly messages: WatchMessages;
+  readonly messages: WatchMessages;
+  /** Watches this process is stepping right now: never stepped twice at once, even if a lease ran out. */
+  private readonly busy = new Set<number>();
 
   constructor(private readonly o: EngineOptions) {
     this.messages = new WatchMessages(o);
-  }
-
-  /** The card a watch shows now (also the answer to a button click). */
-  cardOf(w: Watch): CardJson {
-    return this.messages.cardOf(w);
   }
 
   /** One scheduler round: claim due watches (oldest due first), check each task once, advance them. */
@@ -58,30 +60,37 @@ export class WatchEngine {
     // due time, and skipping it would stretch every interval by a whole second.
     const now = this.o.now() + BEAT_SLACK_MS;
     const coalesceUntil = now + this.o.pollIntervalSeconds * 1000;
-    const watches = await this.o.store.claimDueWatches(
-      now,
-      tasksPerRound(this.o.taskCheckRps),
-      this.o.owner,
-      LEASE_MS,
-      coalesceUntil,
-    );
+    const tasks = tasksPerRound(this.o.taskCheckRps);
+    const watches = await this.o.store.claimDueWatches(now, tasks, this.o.owner, LEASE_MS, coalesceUntil);
     await this.run(watches);
     return watches.length;
   }
 
-  /** Runs the given watches at once (new watches, a refresh click), if nobody else holds them. */
+  /** Runs the given watches at once (new watches, a stop), if nobody else holds them. */
   async runNow(ids: number[]): Promise<void> {
     await this.run(await this.o.store.claimWatches(ids, this.o.now(), this.o.owner, LEASE_MS));
   }
 
   /**
    * Checks one watch now (the card's "Refresh now" button), ignoring its schedule but not the task_check
-   * budget. Returns the watch afterwards, or undefined when it has ended or another step holds it.
+   * budget. When another replica holds the watch, it is made due now and that replica is woken; this waits a
+   * moment for its check. Returns the watch afterwards, or undefined when it has ended.
    */
   async refresh(id: number): Promise<Watch | undefined> {
     const claimed = await this.o.store.claimWatches([id], this.o.now(), this.o.owner, LEASE_MS);
-    if (claimed.length === 0) return undefined;
-    await this.run(claimed);
+    if (claimed.length > 0) {
+      await this.run(claimed, true);
+      return this.o.store.getWatch(id);
+    }
+    const before = await this.o.store.getWatch(id);
+    if (!before || !(await this.o.store.requestCheck(id, this.o.now()))) return before;
+    await this.o.store.wake();
+    const deadline = Date.now() + HANDOVER_WAIT_MS;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const after = await this.o.store.getWatch(id);
+      if (!after || after.updatedAt !== before.updatedAt) return after;
+    }
     return this.o.store.getWatch(id);
   }
 
@@ -89,43 +98,41 @@ export class WatchEngine {
   async requestStop(id: number, by: string): Promise<boolean> {
     if (!(await this.o.store.requestStop(id, by, this.o.now()))) return false;
     await this.runNow([id]);
+    // Held by another replica: it ends the watch as soon as its step is over (woken now).
+    if ((await this.o.store.getWatch(id))?.phase !== "done") await this.o.store.wake();
     return true;
   }
 
-  private async run(watches: Watch[]): Promise<void> {
+  private async run(watches: Watch[], refreshing = false): Promise<void> {
     const byTask = new Map<string, Watch[]>();
-    for (const w of watches) byTask.set(w.taskId, [...(byTask.get(w.taskId) ?? []), w]);
+    for (const w of watches) {
+      if (this.busy.has(w.id)) continue; // this process is still stepping it (its lease ran out meanwhile)
+      const key = `${w.tenantKey}\u0000${w.taskId}`;
+      byTask.set(key, [...(byTask.get(key) ?? []), w]);
+    }
     const groups = [...byTask.values()];
     const worker = async () => {
-      for (let group = groups.shift(); group; group = groups.shift()) await this.runTask(group);
+      for (let group = groups.shift(); group; group = groups.shift()) await this.runTask(group, refreshing);
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_TASKS, groups.length) }, worker));
   }
 
-  private async runTask(watches: Watch[]): Promise<void> {
-    const needsCheck = watches.filter(
-      (w) => (w.phase === "new" || w.phase === "active") && !this.timedOut(w),
-    );
-    const check = needsCheck.length > 0 ? await this.check(watches[0].taskId) : undefined;
-    for (const w of watches) {
-      try {
-        await this.advance({ ...w }, needsCheck.includes(w) ? check : undefined);
-      } catch (error) {
-        this.o.logger.error("watch step failed", { watch_id: w.id, task_id: w.taskId, error: String(error) });
-        await this.o.store.updateWatch(
-          w.id,
-          { nextCheckAt: this.o.now() + 30_000 },
-          this.o.owner,
-          true,
-          this.o.now(),
-        );
+  private async runTask(watches: Watch[], refreshing: boolean): Promise<void> {
+    for (const w of watches) this.busy.add(w.id);
+    try {
+      const needsCheck = watches.filter((w) => this.isOpen(w) && !this.timedOut(w));
+      const check = needsCheck.length > 0 ? await this.check(watches[0]) : undefined;
+      for (const w of watches) {
+        await this.step({ ...w }, needsCheck.includes(w) ? check : undefined, refreshing);
       }
+    } finally {
+      for (const w of watches) this.busy.delete(w.id);
     }
   }
 
-  private async check(taskId: string): Promise<Check> {
+  private async check(w: Watch): Promise<Check> {
     try {
-      const status = await this.o.feishu.taskCheck(taskId);
+      const status = await this.o.feishu.taskCheck(w.tenantKey, w.taskId);
       this.o.metrics.taskChecks.inc({ result: stateOf(status) === "unknown" ? "unknown" : status });
       return { ok: true, status };
     } catch (error) {
@@ -133,7 +140,7 @@ export class WatchEngine {
       const kind = classify(e);
       this.o.metrics.taskChecks.inc({ result: kind });
       this.o.logger.warn("task_check failed", {
-        task_id: taskId,
+        task_id: w.taskId,
         kind,
         code: e.code,
         http_status: e.httpStatus,
@@ -150,63 +157,50 @@ export class WatchEngine {
     return this.o.now() - w.createdAt >= this.o.watchTimeoutMinutes * 60_000;
   }
 
-  private async advance(w: Watch, check: Check | undefined): Promise<void> {
-    const save = async (changes: WatchChanges, release = false) => {
+  /** One step of one watch; every save renews the lease, the last one releases it. */
+  private async step(w: Watch, check: Check | undefined, refreshing: boolean): Promise<void> {
+    const save: Save = async (changes) => {
       Object.assign(w, changes);
-      await this.o.store.updateWatch(w.id, changes, this.o.owner, release, this.o.now());
+      await this.o.store.updateWatch(w.id, changes, this.o.owner, false, this.o.now());
     };
     try {
       if (this.isOpen(w) && w.stopRequestedBy) {
-        const stop: WatchChanges = {
-          state: "stopped",
-          stoppedBy: w.stopRequestedBy,
-          finishedAt: this.o.now(),
-        };
-        await this.end(w, { ...stop, notify: false }, save);
+        await this.end(w, { state: "stopped", stoppedBy: w.stopRequestedBy, notify: false }, save);
       } else if (this.isOpen(w) && this.timedOut(w)) {
-        await save({ state: "timed_out", phase: "finishing", finishedAt: this.o.now() });
+        await save({ state: "timed_out", phase: "finishing", failures: 0, finishedAt: this.o.now() });
       } else if (check) {
-        await this.applyCheck(w, check, save);
+        await this.applyCheck(w, check, save, refreshing);
       }
       if (w.phase === "finishing") await this.finish(w, save);
-      if (w.phase === "notifying") await this.messages.notify(w, save);
-      await save({}, true);
+      if (w.phase === "notifying") await this.notify(w, save);
+      await this.o.store.updateWatch(w.id, {}, this.o.owner, true, this.o.now());
     } catch (error) {
-      if (error instanceof Ended) return save({}, true);
-      if (!(error instanceof Postpone)) throw error;
-      const failures = w.failures + 1;
-      const delay = retryDelayMs(
-        classify(error.error),
-        failures,
-        this.o.pollIntervalSeconds,
-        error.error.retryAfterSeconds,
-      );
-      this.o.logger.warn("Feishu call failed; will retry", {
-        watch_id: w.id,
-        task_id: w.taskId,
-        code: error.error.code,
-        http_status: error.error.httpStatus,
-        retry_in_ms: delay,
-      });
-      await save({ failures, nextCheckAt: this.o.now() + delay }, true);
+      if (error instanceof LeaseLostError) {
+        this.o.logger.warn("another process took this watch over; leaving it to that one", {
+          watch_id: w.id,
+        });
+        return;
+      }
+      if (!(error instanceof Stop)) throw error;
+      await this.o.store.updateWatch(w.id, {}, this.o.owner, true, this.o.now());
     }
   }
 
-  private async applyCheck(w: Watch, check: Check, save: Save): Promise<void> {
+  private async applyCheck(w: Watch, check: Check, save: Save, refreshing: boolean): Promise<void> {
     const now = this.o.now();
     if (!check.ok) {
       if (check.kind === "task_not_found" || check.kind === "task_invalid") {
         const state = check.kind === "task_not_found" ? "not_found" : "invalid";
-        return this.end(w, { state, finishedAt: now, lastCheckAt: now, notify: false }, save);
+        return this.end(w, { state, lastCheckAt: now, notify: false }, save);
       }
       const failures = w.failures + 1;
-      const nextCheckAt =
+      const nextRetryAt =
         now + retryDelayMs(check.kind, failures, this.o.pollIntervalSeconds, check.error.retryAfterSeconds);
-      await save({ failures, nextCheckAt });
-      await this.showCard(w, save, { attempt: failures, nextRetryAt: nextCheckAt });
-      return;
+      await save({ failures, nextCheckAt: nextRetryAt });
+      return this.showCard(w, save, "state_change", { attempt: failures, nextRetryAt });
     }
     const state = stateOf(check.status);
+    const changed = state !== w.state || check.status !== w.rawStatus || w.failures > 0;
     const seen: WatchChanges = {
       state,
       rawStatus: check.status,
@@ -217,34 +211,58 @@ export class WatchEngine {
     if (state === "success" || state === "fail") {
       // Notified even when already over at the first check: after a crash the asker may have seen a
       // running card, and in a group the notice is what @-mentions them.
-      return this.end(w, { ...seen, finishedAt: now }, save);
+      return this.end(w, seen, save);
     }
     await save({ ...seen, nextCheckAt: now + pollIntervalMs(now - w.createdAt, this.o.pollIntervalSeconds) });
-    await this.showCard(w, save);
-  }
-
-  /** A new watch ends with its first (final) card; an active one goes on to patch its card. Both may notify. */
-  private async end(w: Watch, changes: WatchChanges, save: Save): Promise<void> {
-    if (w.phase !== "new") return save({ ...changes, phase: "finishing" });
-    await save(changes);
-    await this.messages.postCard(w, save);
-    await save({ phase: w.notify ? "notifying" : "done" });
-  }
-
-  /** Posts the first card, or patches the existing one when what it shows has changed. */
-  private async showCard(w: Watch, save: Save, retrying?: CardView["retrying"]) {
-    if (w.phase === "new") {
-      await this.messages.postCard(w, save, retrying);
-      await save({ phase: "active" });
-    } else {
-      await this.messages.patchCard(w, save, retrying);
+    if (changed || refreshing || w.phase === "new") {
+      await this.showCard(w, save, refreshing ? "reply" : "state_change", undefined, now);
+    } else if (freshnessDue(w.createdAt, w.shownCheckAt, now)) {
+      await this.showCard(w, save, "freshness", undefined, now);
     }
+  }
+
+  /**
+   * Posts the first card, or patches the existing one with what it should show now; `shown` moves the card's
+   * "last checked" time, kept only when the card really got it.
+   */
+  private async showCard(
+    w: Watch,
+    save: Save,
+    purpose: Purpose,
+    retrying?: CardView["retrying"],
+    shown?: number,
+  ): Promise<void> {
+    const previous = w.shownCheckAt;
+    if (shown !== undefined) w.shownCheckAt = shown;
+    if (w.phase === "new") {
+      await this.expect(w, await this.messages.postCard(w, save, retrying), save, "first card");
+      // A card that says "retrying (attempt n)" keeps counting its attempts; a good first card starts afresh.
+      await save({ phase: "active", failures: retrying ? w.failures : 0, shownCheckAt: w.shownCheckAt });
+      return;
+    }
+    const hash = w.cardHash;
+    const outcome = await this.messages.patchCard(w, save, purpose, retrying);
+    await this.expect(w, outcome, save, "card update");
+    if (w.cardHash !== hash) await save({ shownCheckAt: w.shownCheckAt });
+    else w.shownCheckAt = previous;
+  }
+
+  /** Ends an open watch: a new one with its first (final) card, an active one through finishing. */
+  private async end(w: Watch, changes: WatchChanges, save: Save): Promise<void> {
+    const final: WatchChanges = { ...changes, finishedAt: this.o.now(), failures: 0 };
+    if (w.phase !== "new") return save({ ...final, phase: "finishing" });
+    await save(final);
+    await this.expect(w, await this.messages.postCard(w, save), save, "final card");
+    await save({ phase: w.notify ? "notifying" : "done", failures: 0 });
   }
 
   private async finish(w: Watch, save: Save): Promise<void> {
-    await this.messages.patchCard(w, save);
-    if (!w.cardMessageId && !w.cardDisabled) await this.messages.postFinalAsNewMessage(w, save);
-    await save({ phase: w.notify ? "notifying" : "done" });
+    const patched = await this.messages.patchCard(w, save, "final");
+    await this.expect(w, patched, save, "final card", true);
+    if (!w.cardMessageId && !w.cardDisabled) {
+      await this.expect(w, await this.messages.postFinalAnew(w), save, "final card", true);
+    }
+    await save({ phase: w.notify ? "notifying" : "done", failures: 0 });
     this.o.logger.info("watch ended", {
       watch_id: w.id,
       task_id: w.taskId,
@@ -252,4 +270,82 @@ export class WatchEngine {
       checks: w.checks,
     });
   }
+
+  private async notify(w: Watch, save: Save): Promise<void> {
+    const outcome = await this.messages.notify(w);
+    this.o.metrics.notifications.inc({ result: outcome.ok ? "ok" : outcome.retry ? "retry" : "refused" });
+    await this.expect(w, outcome, save, "notice");
+    await save({ phase: "done", failures: 0 });
+  }
+
+  /**
+   * Decides what a message step's outcome means for the watch. Goes on (returns) when the step went through,
+   * or when `skippable` and only this message was refused; otherwise ends the step (throws Stop) after
+   * scheduling a retry, giving the phase up after MAX_PHASE_FAILURES, or ending the watch on a refusal.
+   */
+  private async expect(
+    w: Watch,
+    outcome: Outcome,
+    save: Save,
+    what: string,
+    skippable = false,
+  ): Promise<void> {
+    if (outcome.ok) return;
+    const { error } = outcome;
+    const log = {
+      watch_id: w.id,
+      task_id: w.taskId,
+      phase: w.phase,
+      code: error.code,
+      http_status: error.httpStatus,
+    };
+    if (!outcome.retry) {
+      if (outcome.scope === "message" && (skippable || w.phase === "active")) {
+        this.o.logger.warn(
+          `Feishu refused the ${what} for good (code ${error.code}); going on without it`,
+          log,
+        );
+        return;
+      }
+      this.o.logger.warn(`Feishu refused the ${what} for good (code ${error.code}); the watch ends`, log);
+      await save({
+        phase: "done",
+        notify: false,
+        endReason: `refused:${error.code}`,
+        finishedAt: w.finishedAt ?? this.o.now(),
+      });
+      throw new Stop();
+    }
+    const failures = w.failures + 1;
+    if (w.phase !== "active" && failures >= MAX_PHASE_FAILURES) {
+      this.o.logger.error(`gave up the ${what} after ${failures} attempts`, log);
+      if (skippable) {
+        await save({ failures: 0, cardDisabled: true });
+        return;
+      }
+      await save({
+        phase: "done",
+        notify: false,
+        endReason: `gave_up:${w.phase}`,
+        finishedAt: w.finishedAt ?? this.o.now(),
+      });
+      throw new Stop();
+    }
+    const delay = retryDelayMs(
+      classify(error),
+      failures,
+      this.o.pollIntervalSeconds,
+      error.retryAfterSeconds,
+    );
+    this.o.logger.warn(`Feishu call failed; will retry the ${what}`, {
+      ...log,
+      attempt: failures,
+      retry_in_ms: delay,
+    });
+    await save({ failures, nextCheckAt: this.o.now() + delay });
+    throw new Stop();
+  }
 }
+
+/** Ends the current step of a watch (its lease is released by step()). */
+class Stop extends Error {}

@@ -1,32 +1,39 @@
 import { createHash } from "node:crypto";
 import { buildCard, notificationText } from "../../cards";
 import type { CardJson, CardView, Locale } from "../../cards/types";
-import { classify, FeishuApiError } from "../feishu/errors";
-import type { FeishuApi } from "../feishu/paced";
+import type { OutgoingMessage, SentMessage } from "../feishu/client";
+import { classify, type FailureKind, FeishuApiError, isRetryable } from "../feishu/errors";
+import type { FeishuApi, Purpose } from "../feishu/paced";
 import type { Logger } from "../logger";
-import type { Metrics } from "../metrics";
-import type { Watch, WatchChanges } from "../store/types";
+import type { Store, Watch, WatchChanges } from "../store/types";
 import { messageUuid } from "./policy";
 
-export type Save = (changes: WatchChanges) => Promise<void>;
+/** The card's own fields: what this module may save on a watch (the engine owns everything else). */
+export type CardChanges = Pick<
+  WatchChanges,
+  "cardMessageId" | "cardHash" | "cardDisabled" | "chatId" | "shownCheckAt"
+>;
+export type SaveCard = (changes: CardChanges) => Promise<void>;
 
-/** Raised inside a step when an outbound call failed for a reason worth retrying later. */
-export class Postpone extends Error {
-  constructor(readonly error: FeishuApiError) {
-    super(error.message);
-  }
-}
+/**
+ * How a message step went. `retry`: worth trying again later. `refused`: Feishu will never take it; `scope`
+ * "chat" when the chat or user takes nothing from the bot (the watch ends), "message" when only this message
+ * is refused.
+ */
+export type Outcome =
+  | { ok: true }
+  | { ok: false; retry: true; error: FeishuApiError }
+  | { ok: false; retry: false; error: FeishuApiError; scope: "chat" | "message" };
 
-/** Raised inside a step when the watch was ended (chat gone); the step stops there. */
-export class Ended extends Error {}
+const OK: Outcome = { ok: true };
 
 /** cardHash while the first card is being posted: it may exist on Feishu's side without our knowing. */
 const POSTING = "posting";
 
 export interface WatchMessagesOptions {
   feishu: FeishuApi;
+  store: Store;
   logger: Logger;
-  metrics: Metrics;
   now: () => number;
   locale: Locale;
   watchTimeoutMinutes: number;
@@ -34,106 +41,99 @@ export interface WatchMessagesOptions {
 
 /**
  * What a watch says in the chat: its card (posted once, patched when what it shows changes) and its one
- * completion notice. Every message carries a uuid derived from the watch, so redoing a step after a crash
- * or a failure never posts twice. Failures are turned into Postpone (retry later) or Ended (chat gone).
+ * completion notice. Every message carries a uuid derived from the watch, and its content is pinned to that
+ * uuid the first time, so redoing a step after a crash or a failure never posts twice. Each method says how
+ * it went (an Outcome); the engine decides what that means for the watch.
  */
 export class WatchMessages {
   constructor(private readonly o: WatchMessagesOptions) {}
 
-  async postCard(w: Watch, save: Save, retrying?: CardView["retrying"]) {
+  /** Posts the first card: a reply to the command, or (API watches) a new message into the chat or DM. */
+  async postCard(w: Watch, save: SaveCard, retrying?: CardView["retrying"]): Promise<Outcome> {
     const card = buildCard(this.viewOf(w, retrying), this.o.now());
-    // If an earlier attempt may have reached Feishu, the uuid makes Feishu hand back that first card
-    // unchanged: it is patched right after, so it shows what this attempt meant to post.
+    // If an earlier attempt may have reached Feishu, the same uuid (and the same pinned content) makes Feishu
+    // hand back that first card: it is patched right after, so it shows what this attempt meant to post.
     const mayExist = w.cardHash === POSTING;
     if (!mayExist) await save({ cardHash: POSTING });
+    const uuid = messageUuid("card", anchorOf(w), w.taskId);
+    let sent: SentMessage;
     try {
-      const id = await this.o.feishu.reply(
-        w.commandMessageId,
-        { card },
-        messageUuid("card", w.commandMessageId, w.taskId),
-        w.chatId,
-      );
-      this.o.metrics.messagesSent.inc({ kind: "card", result: "ok" });
-      await save({ cardMessageId: id, cardHash: mayExist ? null : hashOf(card) });
+      sent = await this.deliver(w, { card }, uuid, "reply", w.commandMessageId);
     } catch (error) {
-      this.o.metrics.messagesSent.inc({ kind: "card", result: "error" });
-      await this.outboundFailed(w, error, "message.reply", save);
+      return this.failed("message.reply", error);
     }
-    if (mayExist) await this.patchCard(w, save, retrying);
+    await save({
+      cardMessageId: sent.messageId,
+      cardHash: mayExist ? null : hashOf(card),
+      ...(w.chatId ? {} : { chatId: sent.chatId }),
+    });
+    if (mayExist) return this.patchCard(w, save, "state_change", retrying);
+    return OK;
   }
 
-  async patchCard(w: Watch, save: Save, retrying?: CardView["retrying"]) {
-    if (!w.cardMessageId || w.cardDisabled) return;
+  /** Patches the card when what it shows changed. A recalled card is left alone; a too old one forgotten. */
+  async patchCard(
+    w: Watch,
+    save: SaveCard,
+    purpose: Purpose,
+    retrying?: CardView["retrying"],
+  ): Promise<Outcome> {
+    if (!w.cardMessageId || w.cardDisabled) return OK;
     const card = buildCard(this.viewOf(w, retrying), this.o.now());
     const hash = hashOf(card);
-    if (hash === w.cardHash) return;
+    if (hash === w.cardHash) return OK;
     try {
-      await this.o.feishu.patchCard(w.cardMessageId, card);
-      this.o.metrics.cardPatches.inc({ result: "ok" });
+      if ((await this.o.feishu.patchCard(w.tenantKey, w.cardMessageId, card, purpose)) === "dropped")
+        return OK;
       await save({ cardHash: hash });
+      return OK;
     } catch (error) {
-      this.o.metrics.cardPatches.inc({ result: "error" });
       const e = asFeishuError("message.patch", error);
       const kind = classify(e);
       if (kind === "card_gone" || kind === "card_too_old") {
         // Recalled or deleted: leave it alone. Older than 14 days: forget it, the final state goes out anew.
-        this.o.logger.info("card can no longer be updated; still watching", { watch_id: w.id, code: e.code });
+        this.o.logger.info("card can no longer be updated", { watch_id: w.id, code: e.code });
         await save(kind === "card_gone" ? { cardDisabled: true } : { cardMessageId: null });
-        return;
+        return OK;
       }
-      await this.outboundFailed(w, e, "message.patch", save);
+      const outcome = this.failed("message.patch", e);
+      if (!outcome.ok && !outcome.retry && outcome.scope === "message") await save({ cardDisabled: true });
+      return outcome;
     }
   }
 
-  /** The final card as a new message, for a card too old to patch (230031). */
-  async postFinalAsNewMessage(w: Watch, save: Save) {
-    const card = this.cardOf(w);
+  /** The final card as a new message, for a card too old to patch (230031): in the command's topic if any. */
+  async postFinalAnew(w: Watch): Promise<Outcome> {
+    const uuid = messageUuid("final", anchorOf(w), w.taskId);
     try {
-      await this.o.feishu.send(w.chatId, { card }, messageUuid("final", w.commandMessageId, w.taskId));
-      this.o.metrics.messagesSent.inc({ kind: "final_card", result: "ok" });
+      await this.deliver(w, { card: this.cardOf(w) }, uuid, "final", w.commandMessageId);
+      return OK;
     } catch (error) {
-      this.o.metrics.messagesSent.inc({ kind: "final_card", result: "error" });
-      await this.outboundFailed(w, error, "message.create", save);
+      return this.failed("message.create", error);
     }
   }
 
-  /** The one completion notice: a reply to the command; in a group it @-mentions the requester. */
-  async notify(w: Watch, save: Save): Promise<void> {
+  /**
+   * The one completion notice, in a group @-mentioning the requester: a reply to the command (API watches:
+   * to the card), so it stays in the topic. When that message is gone, a reply to the card, then a new message.
+   */
+  async notify(w: Watch): Promise<Outcome> {
     const mention =
-      w.chatType === "group" && w.requesterOpenId ? `<at user_id="${w.requesterOpenId}"></at> ` : "";
+      w.chatType !== "p2p" && w.requesterOpenId ? `<at user_id="${w.requesterOpenId}"></at> ` : "";
     const text = mention + notificationText(this.viewOf(w), this.o.locale);
-    const uuid = messageUuid("notify", w.commandMessageId, w.taskId);
-    try {
-      await this.o.feishu.reply(w.commandMessageId, { text }, uuid, w.chatId);
-    } catch (error) {
-      const e = asFeishuError("message.reply", error);
-      if (classify(e) !== "card_gone") {
-        this.o.metrics.notifications.inc({ result: "error" });
-        await this.outboundFailed(w, e, "message.reply", save);
-        return;
+    const uuid = messageUuid("notify", anchorOf(w), w.taskId);
+    const targets = [w.commandMessageId, w.cardMessageId].filter((id): id is string => Boolean(id));
+    for (const target of [...new Set(targets), null]) {
+      try {
+        await this.deliver(w, { text }, uuid, "notice", target);
+        return OK;
+      } catch (error) {
+        const e = asFeishuError("message.reply", error);
+        if (classify(e) !== "card_gone") return this.failed("message.reply", e);
+        // That message was recalled or deleted: try the next place.
       }
-      // The command message was recalled: say it in the chat instead.
-      await this.o.feishu
-        .send(w.chatId, { text }, uuid)
-        .catch((err) => this.outboundFailed(w, err, "message.create", save));
     }
-    this.o.metrics.notifications.inc({ result: "ok" });
-    await save({ phase: "done" });
-  }
-
-  /** Chat gone: end quietly. Anything else: postpone the step (Postpone unwinds to advance()). */
-  private async outboundFailed(w: Watch, error: unknown, op: string, save: Save) {
-    const e = asFeishuError(op, error);
-    if (classify(e) === "chat_gone") {
-      this.o.logger.warn("chat is gone or the bot was removed; ending the watch", {
-        watch_id: w.id,
-        task_id: w.taskId,
-        code: e.code,
-      });
-      await save({ phase: "done", notify: false, finishedAt: w.finishedAt ?? this.o.now() });
-      throw new Ended();
-    }
-    throw new Postpone(e);
+    return OK;
   }
 
   /** The card a watch shows now (also the answer to a button click). */
@@ -148,7 +148,7 @@ export class WatchMessages {
       state: stopping ? "stopped" : w.state,
       rawStatus: w.rawStatus ?? undefined,
       startedAt: w.createdAt,
-      lastCheckAt: w.lastCheckAt ?? undefined,
+      lastCheckAt: w.shownCheckAt ?? w.lastCheckAt ?? undefined,
       finishedAt: w.finishedAt ?? undefined,
       retrying,
       stoppedBy: w.stoppedBy ?? w.stopRequestedBy ?? undefined,
@@ -158,6 +158,47 @@ export class WatchMessages {
       timeoutMinutes: this.o.watchTimeoutMinutes,
     };
   }
+
+  /**
+   * Sends `message` with its content pinned to `uuid`: a reply to `replyTo` when given (it stays in that
+   * message's topic), else a new message into the watch's chat, or to its user when the chat is not known yet.
+   */
+  private async deliver(
+    w: Watch,
+    message: OutgoingMessage,
+    uuid: string,
+    purpose: Purpose,
+    replyTo: string | null,
+  ): Promise<SentMessage> {
+    const pinned = JSON.parse(
+      await this.o.store.pinContent(uuid, JSON.stringify(message), this.o.now()),
+    ) as OutgoingMessage;
+    if (replyTo) {
+      return this.o.feishu.reply(
+        w.tenantKey,
+        { messageId: replyTo, chatId: w.chatId },
+        pinned,
+        uuid,
+        purpose,
+      );
+    }
+    const to = w.chatId
+      ? { type: "chat_id" as const, id: w.chatId }
+      : { type: "open_id" as const, id: w.receiveOpenId ?? "" };
+    return this.o.feishu.send(w.tenantKey, to, pinned, uuid, purpose);
+  }
+
+  private failed(op: string, error: unknown): Outcome {
+    const e = asFeishuError(op, error);
+    const kind: FailureKind = classify(e);
+    if (isRetryable(kind)) return { ok: false, retry: true, error: e };
+    return { ok: false, retry: false, error: e, scope: kind === "chat_refused" ? "chat" : "message" };
+  }
+}
+
+/** What a watch's message uuids derive from: its command message, or the watch itself (API watches). */
+function anchorOf(w: Watch): string {
+  return w.commandMessageId ?? `watch:${w.id}`;
 }
 
 function hashOf(card: object): string {

@@ -20,6 +20,25 @@ export function pollIntervalMs(ageMs: number, baseSeconds: number): number {
   return Math.max(base, 5 * MINUTE);
 }
 
+/**
+ * How many failed attempts each phase of a watch gets before the bot gives that step up (README "Failure
+ * handling"). With the backoff below (capped at 5 min) 12 attempts span about half an hour. The active phase
+ * has no count: its task_check failures are retried until the task ends or WATCH_TIMEOUT_MINUTES passes.
+ */
+export const MAX_PHASE_FAILURES = 12;
+
+/**
+ * When the card's "last checked" line moves while nothing else changes: at the ages 1, 2, 4, 8, ... minutes,
+ * so a watch of duration d costs about log2(d / 1 min) such updates (11 in a day), not one a minute.
+ */
+export function freshnessDue(createdAt: number, shownCheckAt: number | null, lastCheckAt: number): boolean {
+  const step = (at: number) => {
+    const minutes = (at - createdAt) / MINUTE;
+    return minutes < 1 ? -1 : Math.floor(Math.log2(minutes));
+  };
+  return step(lastCheckAt) > step(shownCheckAt ?? createdAt);
+}
+
 /** Exponential backoff with full jitter on top of the base: base·2^(n-1), capped at 5 min. */
 export function backoffMs(failures: number, baseSeconds: number, random: () => number = Math.random): number {
   const ceiling = Math.min(5 * MINUTE, baseSeconds * 1000 * 2 ** Math.max(0, failures - 1));

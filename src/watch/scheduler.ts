@@ -14,6 +14,8 @@ export interface SchedulerOptions {
 
 /** Delivery records are kept 24 h: longer than Feishu's ~7.1 h re-push window, so dedupe always sees them. */
 export const DEDUPE_RETENTION_MS = 24 * 3600_000;
+/** A tenant that uninstalled the app keeps its watch history this long (a reinstall finds it), then it goes. */
+export const TENANT_RETENTION_MS = 30 * 24 * 3600_000;
 const PURGE_EVERY_MS = 3600_000;
 const MAX_BEAT_MS = 10_000;
 
@@ -25,6 +27,7 @@ export class Scheduler {
   private task: ScheduledTask | undefined;
   private current: Promise<void> | undefined;
   private lastPurge = 0;
+  private unwake: (() => void) | undefined;
   lastRoundAt = 0;
 
   constructor(private readonly o: SchedulerOptions) {}
@@ -35,6 +38,10 @@ export class Scheduler {
 
   start(): void {
     this.task = cron.schedule("* * * * * *", () => this.tick(), { name: "watch-rounds", noOverlap: true });
+    // Another process (or this one) made a watch due now: a refresh or a stop it could not do itself.
+    this.unwake = this.o.store.onWake(() => {
+      if (this.task) void this.tick();
+    });
   }
 
   /** One beat; also called directly by tests. Never throws. */
@@ -50,6 +57,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     const task = this.task;
     this.task = undefined;
+    this.unwake?.();
     await task?.destroy();
     await this.current;
   }
@@ -66,8 +74,10 @@ export class Scheduler {
       this.lastRoundAt = this.o.now();
       if (now - this.lastPurge >= PURGE_EVERY_MS) {
         this.lastPurge = now;
-        const removed = await this.o.store.purge(now - DEDUPE_RETENTION_MS);
+        const removed = await this.o.store.purge(now - DEDUPE_RETENTION_MS, now);
         if (removed > 0) this.o.logger.info("purged old delivery records", { removed });
+        const tenants = await this.o.store.purgeUninstalledTenants(now - TENANT_RETENTION_MS);
+        if (tenants > 0) this.o.logger.info("purged the data of uninstalled tenants", { tenants });
       }
     } catch (error) {
       this.o.logger.error("scheduler round failed", { error: String(error) });

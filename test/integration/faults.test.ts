@@ -139,7 +139,7 @@ describe("card recalled or deleted: 230011, 230110", () => {
 });
 
 describe("card older than 14 days: 230031", () => {
-  it("stops patching and sends the final state as a new message", async () => {
+  it("stops patching and sends the final state as a new message, in reply to the command (its topic)", async () => {
     const rig = engineRig(emu);
     emu.setTask("200007", ["process"]);
     const w = await rig.watch("200007");
@@ -148,22 +148,25 @@ describe("card older than 14 days: 230031", () => {
     emu.setTaskStatus("200007", "success");
     rig.advance(5000);
     await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
-    const fresh = emu.messages.filter((m) => m.reply_to === undefined && m.msg_type === "interactive");
-    expect(fresh).toHaveLength(1);
-    expect(JSON.stringify(fresh[0].card)).toContain('"green"');
+    const cards = emu.repliesTo(w.commandMessageId).filter((m) => m.msg_type === "interactive");
+    expect(cards).toHaveLength(2);
+    expect(JSON.stringify(cards[1].card)).toContain('"green"');
+    expect(emu.messages.filter((m) => m.reply_to === undefined)).toHaveLength(0);
     expect(texts(w.commandMessageId)).toHaveLength(1);
   });
 });
 
 describe("bot removed or chat gone: 230002, 232009", () => {
-  it.each([230002, 232009])("%s: the watch ends quietly with a log line", async (code) => {
+  it.each([230002, 232009])("%s: the watch ends quietly with a warn line naming the code", async (code) => {
     const rig = engineRig(emu);
     emu.setTask("200008", ["process"]);
     emu.inject({ route: "reply", status: 400, code, count: Number.POSITIVE_INFINITY });
     const w = await rig.watch("200008");
     await rig.engine.round();
     expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done" });
-    expect(rig.logs.join("\n")).toContain("chat is gone or the bot was removed");
+    const warn = rig.logs.find((l) => l.includes(`code ${code}`));
+    expect(JSON.parse(warn ?? "{}")).toMatchObject({ level: "warn", code });
+    expect(warn).toContain("the watch ends");
     rig.advance(60_000);
     await rig.engine.round();
     expect(emu.taskCheckCount("200008")).toBe(1);

@@ -51,7 +51,7 @@ describe("POST /webhook/event", () => {
       (await post("[]")).status,
       (await post('{"encrypt": 5}')).status,
       (await post("")).status,
-      (await post(Buffer.alloc(2 * 1024 * 1024, 0x41))).status,
+      (await post(Buffer.alloc(3 * 1024 * 1024, 0x41))).status,
       (await post(`${"[".repeat(100_000)}`)).status,
     ];
     for (const status of statuses) expect(status).toBeGreaterThanOrEqual(400);
@@ -96,13 +96,15 @@ describe("health and metrics", () => {
       "feishu_events_received_total",
       "bot_commands_total",
       "feishu_task_check_total",
-      "feishu_card_patches_total",
+      "feishu_message_calls_total",
       "bot_notifications_total",
       "bot_active_watches",
     ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
-    expect(text).toMatch(/feishu_events_received_total\{type="unknown",outcome="rejected"\} [1-9]/);
+    expect(text).toMatch(
+      /feishu_events_received_total\{transport="webhook",type="unknown",outcome="rejected"\} [1-9]/,
+    );
   });
 });
 

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { type App, createApp } from "../../src/app";
+import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
+import { startServer } from "../../src/server";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator";
 
 export const ENCRYPT_KEY = "harness-encrypt-key";
@@ -72,24 +71,14 @@ export async function startBot(
     secrets: [config.appSecret, config.encryptKey, config.verificationToken],
     stream,
   });
-  const app = createApp(config, { logger });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.http.listen(0, "127.0.0.1", () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await app.start();
+  const server = await startServer(config, { logger }, { port: 0, host: "127.0.0.1" });
   return {
-    app,
-    url,
-    eventUrl: `${url}/webhook/event`,
+    app: server.app,
+    url: server.url,
+    eventUrl: `${server.url}/webhook/event`,
     dbPath,
     logs,
-    async stop() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await app.stop();
-      await closed;
-    },
+    stop: () => server.stop(0),
   };
 }
 

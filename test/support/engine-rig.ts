@@ -4,7 +4,7 @@ import { PacedFeishu } from "../../src/feishu/paced";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
 import { SqliteStore } from "../../src/store/sqlite";
-import type { NewWatch } from "../../src/store/types";
+import type { NewWatch, Watch } from "../../src/store/types";
 import { WatchEngine } from "../../src/watch/engine";
 import type { Emulator } from "../emulator";
 
@@ -28,7 +28,7 @@ export function engineRig(
     logger,
     timeoutMs: 2000,
   });
-  const feishu = new PacedFeishu(client, 50);
+  const feishu = new PacedFeishu(client, store, { taskCheckRps: 50, metrics });
   const engine = new WatchEngine({
     store,
     feishu,
@@ -50,21 +50,20 @@ export function engineRig(
       messageId: `om_rig_${++n}`,
     });
     const message = event.event.message;
-    const [w] = await store.completeInbox(
-      "none",
-      [
-        {
-          taskId,
-          chatId: message.chat_id,
-          chatType: "p2p",
-          requesterOpenId: "ou_requester",
-          commandMessageId: message.message_id,
-          ...over,
-        },
-      ],
+    const { watch: w } = await store.createWatch(
+      {
+        tenantKey: "",
+        taskId,
+        origin: "command",
+        chatId: message.chat_id,
+        chatType: "p2p",
+        requesterOpenId: "ou_requester",
+        commandMessageId: message.message_id,
+        ...over,
+      },
       clock.now,
     );
-    return w;
+    return w as Watch & { commandMessageId: string };
   };
   return { clock, store, engine, metrics, logs, watch, advance: (ms: number) => (clock.now += ms) };
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../src/config";
+import { ConfigError, describeDatabase, readConfig } from "../../src/config";
 import { loadEnv } from "../../src/env";
 import { tempDir } from "../support/bot";
 
@@ -27,7 +27,7 @@ describe("readConfig", () => {
       domain: "https://open.feishu.cn",
       port: 3000,
       host: "0.0.0.0",
-      databasePath: "/srv/bot/data/bot.sqlite",
+      database: { kind: "sqlite", path: "/srv/bot/data/bot.sqlite" },
       pollIntervalSeconds: 5,
       watchTimeoutMinutes: 1440,
       logLevel: "info",
@@ -51,7 +51,7 @@ describe("readConfig", () => {
       WATCH_TIMEOUT_MINUTES: "-3",
       LOG_LEVEL: "verbose",
       FEISHU_DOMAIN: "ftp://x",
-      DATABASE_URL: "postgres://db/bot",
+      DATABASE_URL: "mysql://db/bot",
       TASK_CHECK_RPS: "fast",
       BOT_LOCALE: "fr",
     });
@@ -86,14 +86,31 @@ describe("readConfig", () => {
   });
 
   it("resolves sqlite paths against the working directory", () => {
-    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite:/var/lib/bot.db" }).databasePath).toBe(
-      "/var/lib/bot.db",
-    );
-    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite:///var/lib/bot.db" }).databasePath).toBe(
-      "/var/lib/bot.db",
-    );
-    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite::memory:" }).databasePath).toBe(":memory:");
-    expect(readConfig({ ...minimal, DATABASE_URL: "sqlite:x.db" }, "/srv").databasePath).toBe("/srv/x.db");
+    const path = (url: string, cwd?: string) => {
+      const { database } = readConfig({ ...minimal, DATABASE_URL: url }, cwd);
+      return database.kind === "sqlite" ? database.path : `not sqlite: ${database.kind}`;
+    };
+    expect(path("sqlite:/var/lib/bot.db")).toBe("/var/lib/bot.db");
+    expect(path("sqlite:///var/lib/bot.db")).toBe("/var/lib/bot.db");
+    expect(path("sqlite::memory:")).toBe(":memory:");
+    expect(path("sqlite:x.db", "/srv")).toBe("/srv/x.db");
+  });
+
+  it("chooses PostgreSQL by the URL's scheme, and never shows its password", () => {
+    for (const url of [
+      "postgres://bot:s3cret@db:5432/bot",
+      "postgresql://bot:s3cret@db/bot?sslmode=require",
+    ]) {
+      expect(readConfig({ ...minimal, DATABASE_URL: url }).database).toEqual({ kind: "postgres", url });
+      expect(describeDatabase({ kind: "postgres", url })).not.toContain("s3cret");
+    }
+    expect(describeDatabase({ kind: "postgres", url: "postgres://bot:p@ss@db/bot" })).not.toContain("ss");
+    expect(describeDatabase({ kind: "sqlite", path: "/d/bot.sqlite" })).toBe("sqlite:/d/bot.sqlite");
+    for (const bad of ["postgres://", "mysql://bot:s3cret@db/bot", "postgres://bot:s3cret@/bot"]) {
+      const problems = problemsOf({ ...minimal, DATABASE_URL: bad });
+      expect(problems.join("\n")).toMatch(/DATABASE_URL/);
+      expect(problems.join("\n")).not.toContain("s3cret");
+    }
   });
 
   it("never puts a secret in its error message", () => {

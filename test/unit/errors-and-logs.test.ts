@@ -22,10 +22,20 @@ describe("failure table", () => {
     [api(230011), "card_gone"],
     [api(230110), "card_gone"],
     [api(230031), "card_too_old"],
-    [api(230002), "chat_gone"],
-    [api(232009), "chat_gone"],
+    // The IM codes the message pages document, each with what the bot does (README "Failure handling").
+    [api(230002), "chat_refused"],
+    [api(232009), "chat_refused"],
+    [api(230018), "chat_refused"],
+    [api(230035), "chat_refused"],
+    [api(230027), "chat_refused"],
+    [api(230053), "chat_refused"],
+    [api(230013), "chat_refused"],
+    [api(230001), "content_refused"],
+    [api(230025), "content_refused"],
+    [api(230099), "content_refused"],
     [api(99991672), "permanent"],
-    [api(230099), "permanent"],
+    [api(123456, 400), "permanent"],
+    [api(123456, 503), "transient"],
   ])("%s -> %s", (error, kind) => {
     expect(classify(error)).toBe(kind);
   });

@@ -10,6 +10,7 @@ function msg(text: string, over: Partial<IncomingMessage> = {}): IncomingMessage
     eventId: "ev_1",
     chatId: "oc_1",
     chatType: "p2p",
+    threadId: "",
     senderOpenId: "ou_user",
     senderType: "user",
     messageType: "text",

@@ -1,0 +1,120 @@
+import { asObject, requireString } from "./envelope";
+import { type IncomingMessage, readBotAdded, readMessageEvent } from "./message";
+
+/** A click on a card button, verified, from either callback format. */
+export interface CardAction {
+  /** Unique per click: the event id (`card.action.trigger`), or the legacy body's update token. */
+  eventId: string;
+  tenantKey: string;
+  operatorOpenId: string;
+  openMessageId: string;
+  chatId: string;
+  value: Record<string, unknown>;
+}
+
+/**
+ * One verified event in the one shape the core sees, whichever transport (webhook, long connection) and
+ * envelope (v2, v1, legacy callback) it came in.
+ */
+export type Incoming =
+  | { kind: "message"; tenantKey: string; message: IncomingMessage }
+  | { kind: "bot_added"; tenantKey: string; eventId: string; chatId: string; operatorOpenId: string }
+  | { kind: "card_action"; action: CardAction }
+  /** Store apps: the hourly ticket from which app access tokens are made. */
+  | { kind: "app_ticket"; eventId: string; ticket: string }
+  /** Store apps: the app was uninstalled, stopped or started again by a tenant. */
+  | { kind: "tenant_status"; eventId: string; tenantKey: string; status: "active" | "uninstalled" }
+  | { kind: "other"; eventId: string; eventType: string };
+
+/** The event types the bot acts on; anything else is acknowledged and ignored. */
+export const KNOWN_EVENT_TYPES = [
+  "im.message.receive_v1",
+  "im.chat.member.bot.added_v1",
+  "card.action.trigger",
+  "app_ticket",
+  "app_uninstalled",
+  "app_status_change",
+] as const;
+
+/**
+ * Turns a verified event body into an Incoming. `event` is the event object (v2 `event`, v1 `event`), or the
+ * SDK dispatcher's flattened object, which carries the same fields. Throws WebhookError(400) on a bad shape.
+ */
+export function readIncoming(
+  eventType: string,
+  eventId: string,
+  tenantKey: string,
+  event: Record<string, unknown>,
+): Incoming {
+  switch (eventType) {
+    case "im.message.receive_v1":
+      return { kind: "message", tenantKey, message: readMessageEvent(event, eventId) };
+    case "im.chat.member.bot.added_v1":
+      return { kind: "bot_added", tenantKey, eventId, ...readBotAdded(event) };
+    case "card.action.trigger":
+      return { kind: "card_action", action: readCardAction(event, eventId, tenantKey) };
+    case "app_ticket":
+      return { kind: "app_ticket", eventId, ticket: requireString(event.app_ticket, "event.app_ticket") };
+    case "app_uninstalled":
+      return { kind: "tenant_status", eventId, tenantKey, status: "uninstalled" };
+    case "app_status_change": {
+      // A tenant stopping the app is treated like an uninstall; starting it again brings the tenant back.
+      const status = event.status === "start_by_tenant" ? "active" : "uninstalled";
+      return { kind: "tenant_status", eventId, tenantKey, status };
+    }
+    default:
+      return { kind: "other", eventId, eventType };
+  }
+}
+
+/** Reads a card.action.trigger event body (callbacks of JSON 2.0 cards). */
+export function readCardAction(
+  event: Record<string, unknown>,
+  eventId: string,
+  tenantKey: string,
+): CardAction {
+  const operator = asObject(event.operator, "event.operator");
+  const action = asObject(event.action, "event.action");
+  const context = asObject(event.context, "event.context");
+  return {
+    eventId,
+    tenantKey,
+    operatorOpenId: requireString(operator.open_id, "event.operator.open_id"),
+    openMessageId: requireString(context.open_message_id, "event.context.open_message_id"),
+    chatId: typeof context.open_chat_id === "string" ? context.open_chat_id : "",
+    value: readValue(action.value),
+  };
+}
+
+/**
+ * Reads the legacy card callback's flat body. It has no event id: the update token (`c-...`, one per click)
+ * serves as the dedupe key.
+ */
+export function readLegacyCardAction(body: Record<string, unknown>): CardAction {
+  const action = asObject(body.action, "action");
+  const token = requireString(body.token, "token");
+  const tenantKey = typeof body.tenant_key === "string" ? body.tenant_key : "";
+  return {
+    eventId: `legacy:${token.slice(0, 200)}`,
+    tenantKey,
+    operatorOpenId: requireString(body.open_id, "open_id"),
+    openMessageId: requireString(body.open_message_id, "open_message_id"),
+    chatId: typeof body.open_chat_id === "string" ? body.open_chat_id : "",
+    value: readValue(action.value),
+  };
+}
+
+/** A button value is an object; some clients send it as a JSON string. Anything else is an empty value. */
+function readValue(raw: unknown): Record<string, unknown> {
+  let value = raw;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      value = {};
+    }
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}

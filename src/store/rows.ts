@@ -1,0 +1,60 @@
+import { readChatType } from "../feishu/message";
+import type { Watch, WatchChanges } from "./types";
+
+/** Column of each changeable watch field: the same in SQLite and PostgreSQL. */
+export const COLUMNS: Readonly<Record<keyof WatchChanges, string>> = {
+  chatId: "chat_id",
+  cardMessageId: "card_message_id",
+  phase: "phase",
+  state: "state",
+  rawStatus: "raw_status",
+  cardHash: "card_hash",
+  cardDisabled: "card_disabled",
+  notify: "notify",
+  nextCheckAt: "next_check_at",
+  checks: "checks",
+  failures: "failures",
+  lastCheckAt: "last_check_at",
+  shownCheckAt: "shown_check_at",
+  finishedAt: "finished_at",
+  stoppedBy: "stopped_by",
+  endReason: "end_reason",
+};
+
+/** A watches row (SQLite or PostgreSQL: numbers may come as strings, booleans as 0/1) as a Watch. */
+export function toWatch(r: Record<string, unknown>): Watch {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const bool = (v: unknown) => v === true || Number(v) === 1;
+  return {
+    id: Number(r.id),
+    tenantKey: String(r.tenant_key ?? ""),
+    taskId: String(r.task_id),
+    origin: r.origin === "api" ? "api" : "command",
+    chatId: String(r.chat_id ?? ""),
+    chatType: readChatType(r.chat_type),
+    receiveOpenId: str(r.receive_open_id),
+    requesterOpenId: String(r.requester_open_id ?? ""),
+    commandMessageId: str(r.command_message_id),
+    note: str(r.note),
+    cardMessageId: str(r.card_message_id),
+    phase: String(r.phase) as Watch["phase"],
+    state: String(r.state) as Watch["state"],
+    rawStatus: str(r.raw_status),
+    cardHash: str(r.card_hash),
+    cardDisabled: bool(r.card_disabled),
+    notify: bool(r.notify),
+    nextCheckAt: Number(r.next_check_at),
+    checks: Number(r.checks),
+    failures: Number(r.failures),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    lastCheckAt: num(r.last_check_at),
+    shownCheckAt: num(r.shown_check_at),
+    finishedAt: num(r.finished_at),
+    stoppedBy: str(r.stopped_by),
+    stopRequestedBy: str(r.stop_requested_by),
+    endReason: str(r.end_reason),
+    apiClient: str(r.api_client),
+  };
+}

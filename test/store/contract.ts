@@ -1,0 +1,302 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { IncomingMessage } from "../../src/feishu/message";
+import { LEASE_MS, LeaseLostError, type NewWatch, type Store } from "../../src/store/types";
+
+export const T0 = 1_700_000_000_000;
+
+export function message(id: string, eventId = `ev_${id}`): IncomingMessage {
+  return {
+    messageId: id,
+    eventId,
+    chatId: "oc_1",
+    chatType: "p2p",
+    threadId: "",
+    senderOpenId: "ou_1",
+    senderType: "user",
+    messageType: "text",
+    text: "/status 1",
+    mentions: [],
+  };
+}
+
+export const payload = (id: string, tenantKey = "") => ({
+  kind: "message" as const,
+  tenantKey,
+  message: message(id),
+});
+
+export const newWatch = (taskId: string, over: Partial<NewWatch> = {}): NewWatch => ({
+  tenantKey: "",
+  taskId,
+  origin: "command",
+  chatId: "oc_1",
+  chatType: "p2p",
+  requesterOpenId: "ou_1",
+  commandMessageId: `om_${taskId}`,
+  ...over,
+});
+
+/** Records an inbox item and completes it with these watches, as a handled /status command does. */
+export async function watchesOf(store: Store, key: string, watches: NewWatch[], now: number) {
+  await store.recordInbox(key, `ev_${key}`, payload(key), now, "me", LEASE_MS);
+  return store.completeInbox(key, watches, now, "me");
+}
+
+/**
+ * The behaviour every store must have, whatever it runs on: the same tests over SQLite and PostgreSQL.
+ * `open` gives a fresh, empty store each time (its own file or schema); `close` is called after each test.
+ */
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it("records a message once, by message_id or by event_id, leased to its recorder", async () => {
+      expect(await store.recordInbox("om_a", "ev1", payload("om_a"), T0, "me", 60_000)).toBe("new");
+      expect(await store.recordInbox("om_a", "ev2", payload("om_a"), T0, "me", 60_000)).toBe("duplicate");
+      expect(await store.recordInbox("om_b", "ev1", payload("om_b"), T0, "me", 60_000)).toBe("duplicate");
+      expect(await store.claimInbox(T0 + 1000, 10, "other", 60_000)).toEqual([]);
+      const items = await store.claimInbox(T0 + 60_001, 10, "other", 60_000);
+      expect(items.map((i) => [i.key, i.attempts])).toEqual([["om_a", 2]]);
+      expect(items[0].payload).toEqual(payload("om_a"));
+      expect(await store.claimInbox(T0 + 60_002, 10, "third", 60_000)).toEqual([]);
+    });
+
+    it("answers exactly one of many simultaneous recordings of one message 'new'", async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.recordInbox("om_same", `ev_${i}`, payload("om_same"), T0, `r${i}`, 60_000),
+        ),
+      );
+      expect(results.filter((r) => r === "new")).toHaveLength(1);
+    });
+
+    it("claims the inbox oldest first, only items that are due", async () => {
+      await store.recordInbox("om_late", "e1", payload("om_late"), T0 + 200, "me", 0);
+      await store.recordInbox("om_early", "e2", payload("om_early"), T0 + 100, "me", 0);
+      await store.recordInbox("om_mid", "e3", payload("om_mid"), T0 + 150, "me", 0);
+      const claimed = await store.claimInbox(T0 + 1000, 2, "me", 1000);
+      expect(claimed.map((i) => i.key)).toEqual(["om_early", "om_mid"]);
+      await store.retryInbox("om_early", T0 + 5000, false, T0 + 1000, "me");
+      expect((await store.claimInbox(T0 + 2001, 10, "me", 60_000)).map((i) => i.key)).toEqual([
+        "om_mid",
+        "om_late",
+      ]);
+      expect((await store.claimInbox(T0 + 5001, 10, "me", 60_000)).map((i) => i.key)).toEqual(["om_early"]);
+    });
+
+    it("completes an item and creates its watches once, fenced by the lease", async () => {
+      const first = await watchesOf(
+        store,
+        "om_x",
+        [newWatch("1", { commandMessageId: "om_x" }), newWatch("2", { commandMessageId: "om_x" })],
+        T0,
+      );
+      expect(first.map((w) => w.taskId)).toEqual(["1", "2"]);
+      expect(first[0]).toMatchObject({
+        phase: "new",
+        state: "running",
+        origin: "command",
+        commandMessageId: "om_x",
+      });
+      expect(await store.countOpenWatches()).toBe(2);
+      // A second completion (another process, after the lease moved on) must not act.
+      await expect(
+        store.completeInbox("om_x", [newWatch("1", { commandMessageId: "om_x" })], T0 + 5, "me"),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      await store.recordInbox("om_y", "ev_y", payload("om_y"), T0, "holder", 60_000);
+      await expect(store.completeInbox("om_y", [], T0, "intruder")).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(store.retryInbox("om_y", T0, false, T0, "intruder")).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
+      await store.retryInbox("om_y", T0 + 10, true, T0, "holder");
+      expect(await store.claimInbox(T0 + 100_000, 10, "me", 1000)).toEqual([]); // failed: never claimed again
+    });
+
+    it("claims due tasks oldest first, coalesces a task's watches, and leases them exclusively", async () => {
+      const [a] = await watchesOf(store, "c1", [newWatch("A", { commandMessageId: "c1" })], T0 + 3000);
+      const [b] = await watchesOf(store, "c2", [newWatch("B", { commandMessageId: "c2" })], T0 + 1000);
+      const [b2] = await watchesOf(store, "c3", [newWatch("B", { commandMessageId: "c3" })], T0 + 1500);
+      const [c] = await watchesOf(store, "c4", [newWatch("C", { commandMessageId: "c4" })], T0 + 2000);
+      const now = T0 + 5000;
+      const claimed = await store.claimDueWatches(now, 1, "me", 60_000, now + 5000);
+      expect(claimed.map((w) => w.id).sort()).toEqual([b.id, b2.id].sort());
+      const next = await store.claimDueWatches(now, 10, "other", 60_000, now);
+      expect(next.map((w) => w.id)).toEqual([c.id, a.id]);
+      expect(await store.claimDueWatches(now, 10, "third", 60_000, now)).toEqual([]);
+      expect((await store.claimDueWatches(now + 61_000, 10, "third", 60_000, now)).length).toBe(4);
+    });
+
+    it("treats the same task id in two tenants as two tasks", async () => {
+      await store.createWatch(newWatch("T", { tenantKey: "tA", commandMessageId: "m1" }), T0);
+      await store.createWatch(newWatch("T", { tenantKey: "tB", commandMessageId: "m2" }), T0 + 10);
+      const first = await store.claimDueWatches(T0 + 100, 1, "me", 60_000, T0 + 100);
+      expect(first.map((w) => w.tenantKey)).toEqual(["tA"]);
+      const second = await store.claimDueWatches(T0 + 100, 1, "me", 60_000, T0 + 100);
+      expect(second.map((w) => w.tenantKey)).toEqual(["tB"]);
+    });
+
+    it("applies changes only for the lease owner, renews the lease on each write, and says when it was lost", async () => {
+      const { watch: w } = await store.createWatch(newWatch("A"), T0);
+      await store.claimWatches([w.id], T0, "me", 1000);
+      await expect(
+        store.updateWatch(w.id, { state: "success" }, "intruder", true, T0),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await store.getWatch(w.id))?.state).toBe("running");
+      await store.updateWatch(w.id, { cardMessageId: "om_card" }, "me", false, T0 + 900);
+      // Renewed for LEASE_MS from the write, not 1 s from the claim.
+      expect(await store.claimWatches([w.id], T0 + 1500, "other", 1000)).toEqual([]);
+      await store.updateWatch(
+        w.id,
+        { state: "success", cardDisabled: true, endReason: "x" },
+        "me",
+        true,
+        T0 + 1000,
+      );
+      expect(await store.getWatch(w.id)).toMatchObject({
+        state: "success",
+        cardDisabled: true,
+        endReason: "x",
+        cardMessageId: "om_card",
+      });
+      expect((await store.claimWatches([w.id], T0 + 1001, "other", 1000)).length).toBe(1);
+      await expect(store.updateWatch(w.id, {}, "me", true, T0 + 1002)).rejects.toBeInstanceOf(LeaseLostError);
+      expect(LEASE_MS).toBeLessThan(30_000);
+    });
+
+    it("records a stop or a check request without a lease, only for an open watch", async () => {
+      const { watch: w } = await store.createWatch(newWatch("A"), T0);
+      await store.claimWatches([w.id], T0, "me", 60_000);
+      await store.updateWatch(w.id, { nextCheckAt: T0 + 60_000 }, "me", false, T0);
+      expect(await store.requestCheck(w.id, T0 + 5)).toBe(true);
+      expect((await store.getWatch(w.id))?.nextCheckAt).toBe(T0 + 5);
+      expect(await store.requestStop(w.id, "ou_2", T0 + 10)).toBe(true);
+      expect((await store.getWatch(w.id))?.stopRequestedBy).toBe("ou_2");
+      await store.updateWatch(w.id, { phase: "done" }, "me", true, T0);
+      expect(await store.requestStop(w.id, "ou_2", T0 + 20)).toBe(false);
+      expect(await store.requestCheck(w.id, T0 + 20)).toBe(false);
+    });
+
+    it("finds and lists watches per tenant and chat", async () => {
+      await store.createWatch(newWatch("A", { commandMessageId: "m1" }), T0);
+      await store.createWatch(newWatch("A", { tenantKey: "t2", commandMessageId: "m2" }), T0 + 1);
+      await store.createWatch(newWatch("B", { chatId: "oc_2", commandMessageId: "m3" }), T0 + 2);
+      expect((await store.findOpenWatch("", "oc_1", "A"))?.commandMessageId).toBe("m1");
+      expect((await store.findOpenWatch("t2", "oc_1", "A"))?.commandMessageId).toBe("m2");
+      expect(await store.findOpenWatch("t3", "oc_1", "A")).toBeUndefined();
+      const list = await store.listWatches({ tenantKey: "", chatId: "oc_1", openOnly: true, limit: 10 });
+      expect(list.map((w) => w.commandMessageId)).toEqual(["m1"]);
+      expect((await store.listWatches({ tenantKey: "", openOnly: true, limit: 10 })).length).toBe(2);
+    });
+
+    it("creates an API watch once per idempotency key, even for simultaneous requests", async () => {
+      const api = newWatch("77", {
+        origin: "api",
+        commandMessageId: null,
+        note: "nightly move",
+        apiClient: "k1",
+      });
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => store.createWatch(api, T0, { scope: "k1", key: "idem-1" })),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.watch.id)).size).toBe(1);
+      expect(results[0].watch).toMatchObject({
+        origin: "api",
+        note: "nightly move",
+        commandMessageId: null,
+        apiClient: "k1",
+      });
+      const other = await store.createWatch(api, T0, { scope: "k2", key: "idem-1" });
+      expect(other.created).toBe(true);
+      // Two API watches of one task without a command message do not collide.
+      expect((await store.createWatch(api, T0)).created).toBe(true);
+      expect(await store.countOpenWatches()).toBe(3);
+    });
+
+    it("pins the first content of a message uuid", async () => {
+      expect(await store.pinContent("u1", "first", T0)).toBe("first");
+      expect(await store.pinContent("u1", "second", T0 + 1)).toBe("first");
+      expect(await store.pinContent("u2", "other", T0)).toBe("other");
+    });
+
+    it("keeps values until they expire", async () => {
+      await store.setValue("k", "v1", null, T0);
+      await store.setValue("k", "v2", T0 + 100, T0);
+      expect(await store.getValue("k", T0 + 99)).toBe("v2");
+      expect(await store.getValue("k", T0 + 100)).toBeUndefined();
+      await store.setValue("k", "v3", null, T0);
+      await store.deleteValue("k");
+      expect(await store.getValue("k", T0)).toBeUndefined();
+    });
+
+    it("ends an uninstalled tenant's watches quietly and purges them after the retention", async () => {
+      const { watch: a } = await store.createWatch(
+        newWatch("A", { tenantKey: "gone", commandMessageId: "m1" }),
+        T0,
+      );
+      const { watch: b } = await store.createWatch(
+        newWatch("A", { tenantKey: "kept", commandMessageId: "m2" }),
+        T0,
+      );
+      expect(await store.setTenantStatus("gone", "uninstalled", "uninstalled", T0 + 10)).toBe(1);
+      expect(await store.getWatch(a.id)).toMatchObject({
+        phase: "done",
+        notify: false,
+        endReason: "uninstalled",
+      });
+      expect((await store.getWatch(b.id))?.phase).toBe("new");
+      expect(await store.tenantStatus("gone")).toEqual({ status: "uninstalled", since: T0 + 10 });
+      expect(await store.tenantStatus("kept")).toBeUndefined();
+      expect(await store.purgeUninstalledTenants(T0)).toBe(0);
+      expect(await store.purgeUninstalledTenants(T0 + 11)).toBe(1);
+      expect(await store.getWatch(a.id)).toBeUndefined();
+      expect(await store.getWatch(b.id)).toBeDefined();
+      await store.setTenantStatus("back", "uninstalled", "x", T0);
+      await store.setTenantStatus("back", "active", "x", T0 + 1);
+      expect(await store.purgeUninstalledTenants(T0 + 100)).toBe(0);
+    });
+
+    it("hands out budget permits at the rate, all buckets at once or none, and keeps a reserve", async () => {
+      const a = { key: "a", rate: 2, burst: 2 };
+      const b = { key: "b", rate: 1, burst: 1 };
+      expect(await store.takeBudget([a, b], T0)).toBe(0);
+      expect(await store.takeBudget([a, b], T0)).toBeGreaterThan(0); // b is empty: a keeps its permit
+      expect(await store.takeBudget([a], T0)).toBe(0);
+      expect(await store.takeBudget([a], T0)).toBeGreaterThan(0);
+      expect(await store.takeBudget([a], T0 + 500)).toBe(0); // 2/s: one more after 0.5 s
+      const wait = await store.takeBudget([b], T0 + 500);
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(500);
+      const c = { key: "c", rate: 10, burst: 10 };
+      const reserved = { ...c, reserve: 0.5 };
+      for (let i = 0; i < 5; i++) expect(await store.takeBudget([reserved], T0)).toBe(0);
+      expect(await store.takeBudget([reserved], T0)).toBeGreaterThan(0); // 5 left: under the reserve of 5 + 1
+      expect(await store.takeBudget([c], T0)).toBe(0);
+    });
+
+    it("tells every listener when some process wakes the store", async () => {
+      let woken = 0;
+      const off = store.onWake(() => woken++);
+      await store.wake();
+      for (let i = 0; i < 50 && woken === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(woken).toBeGreaterThan(0);
+      off();
+    });
+
+    it("keeps delivery records for the retention window, then purges them", async () => {
+      await store.recordInbox("om_p", "ev_p", payload("om_p"), T0, "me", 60_000);
+      await store.completeInbox("om_p", [], T0, "me");
+      await store.pinContent("u", "c", T0);
+      expect(await store.purge(T0 - 1, T0)).toBe(0);
+      expect(await store.purge(T0 + 1, T0 + 1)).toBe(3); // the seen event, the handled item, the pinned content
+      expect(await store.recordInbox("om_p", "ev_p", payload("om_p"), T0 + 2, "me", 0)).toBe("new");
+      expect(await store.ping()).toBe(true);
+    });
+  });
+}
