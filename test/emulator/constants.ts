@@ -22,6 +22,11 @@ export const WS = {
   MAX_CONNECTIONS: 50,
   /** [DOC] The handler must finish within 3 s, else the event is re-pushed. */
   ACK_TIMEOUT_MS: 3000,
+  /**
+   * [?] HTTP status of a refused handshake (unknown device_id, or over the cap after discovery): not documented;
+   * the Go/Python SDKs read Handshake-* headers from it, the Node SDK only sees a failed connect and retries.
+   */
+  HANDSHAKE_REFUSED_STATUS: 403,
   /** [SDK] pbbp2.Frame.method. */
   METHOD_CONTROL: 0,
   METHOD_DATA: 1,
@@ -58,6 +63,7 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   wsReconnectNonceSeconds: 0.2,
   wsAckTimeoutMs: WS.ACK_TIMEOUT_MS,
   // [?] The webhook ladder: not documented for the long connection (one third-party report saw the same).
+  // [?] Each delay counts from the moment the previous attempt failed (timed out or was acked non-200).
   // [?] A push acked with a code other than 200 (the SDK's 500 when the handler threw) is re-pushed like an
   // unacked one: the docs only say the handler "must finish within 3 s without throwing, else re-push".
   wsRepushDelaysMs: REPUSH_DELAYS_MS,

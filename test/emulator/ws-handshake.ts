@@ -98,18 +98,26 @@ export class WsHandshakes {
   private handshake(req: IncomingMessage, socket: Duplex, head: Buffer, record: RecordedRequest) {
     if (socket.destroyed) return;
     const deviceId = record.query.device_id;
-    // [?] Feishu's answer to an unknown device_id is not documented: 403, like a forbidden client.
     if (deviceId === undefined || !this.issuedDeviceIds.has(deviceId)) {
-      return refuse(socket, record, fail(403, WS_CODES.FORBIDDEN, "unknown device_id"));
+      return refuse(
+        socket,
+        record,
+        fail(WS.HANDSHAKE_REFUSED_STATUS, WS_CODES.FORBIDDEN, "unknown device_id"),
+      );
     }
     // The endpoint already refuses over the cap; this catches clients that raced past it. The headers are
     // the ones the Go and Python SDKs read from a refused handshake (514 + 1000040350 = too many).
     if (this.openCount() >= this.options.wsMaxConnections) {
-      const refusal = fail(403, WS_CODES.EXCEED_CONN_LIMIT, WS_MSGS.EXCEED_CONN_LIMIT, {
-        [WS_HANDSHAKE_HEADERS.STATUS]: String(WS_CODES.AUTH_FAILED),
-        [WS_HANDSHAKE_HEADERS.MSG]: WS_MSGS.EXCEED_CONN_LIMIT,
-        [WS_HANDSHAKE_HEADERS.AUTH_ERR_CODE]: String(WS_CODES.EXCEED_CONN_LIMIT),
-      });
+      const refusal = fail(
+        WS.HANDSHAKE_REFUSED_STATUS,
+        WS_CODES.EXCEED_CONN_LIMIT,
+        WS_MSGS.EXCEED_CONN_LIMIT,
+        {
+          [WS_HANDSHAKE_HEADERS.STATUS]: String(WS_CODES.AUTH_FAILED),
+          [WS_HANDSHAKE_HEADERS.MSG]: WS_MSGS.EXCEED_CONN_LIMIT,
+          [WS_HANDSHAKE_HEADERS.AUTH_ERR_CODE]: String(WS_CODES.EXCEED_CONN_LIMIT),
+        },
+      );
       return refuse(socket, record, refusal);
     }
     this.issuedDeviceIds.delete(deviceId);
