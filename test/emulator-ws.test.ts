@@ -505,6 +505,18 @@ describe("faults", () => {
 });
 
 describe("emulator API", () => {
+  it("with no connection, an event waits while a callback fails after the ack timeout", async () => {
+    await start({ wsAckTimeoutMs: 300 });
+    const event = emu.longConnection.push(message());
+    const callback = emu.longConnection.push(cardAction());
+    await expect(callback.acked).rejects.toThrow(/no connection for the callback/);
+    expect(callback.attempts).toHaveLength(0);
+    const rig = await connectedClient();
+    expect((await event.acked).attempt).toBe(1);
+    expect(dispatches(rig)).toHaveLength(1);
+    expect(dispatches(rig, "card.action.trigger")).toHaveLength(0);
+  });
+
   it("reset() rejects in-flight pushes and forgets acks; close() ends every socket", async () => {
     await start();
     const rig = await connectedClient();
