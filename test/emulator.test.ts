@@ -2,7 +2,6 @@ import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as lark from "@larksuiteoapi/node-sdk";
-import { isAxiosError } from "axios";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   CARD_MAX_BYTES,
@@ -16,56 +15,9 @@ import {
   signBody,
   startEmulator,
 } from "./emulator";
+import { card2, rejection, sdkClient, textContent } from "./support/sdk-client";
 
 const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
-
-function sdkClient(emu: Emulator, appSecret = emu.options.appSecret): lark.Client {
-  return new lark.Client({
-    appId: emu.options.appId,
-    appSecret,
-    domain: emu.url,
-    cache: new lark.DefaultCache(),
-    loggerLevel: lark.LoggerLevel.error,
-    logger: silent,
-  });
-}
-
-interface Rejection {
-  status: number;
-  code: unknown;
-  msg: unknown;
-  headers: Record<string, unknown>;
-}
-
-/** Awaits a promise that must reject with an HTTP error, and returns its status and Feishu body. */
-async function rejection(p: Promise<unknown>): Promise<Rejection> {
-  const err = await p.then(
-    () => {
-      throw new Error("expected the call to be rejected");
-    },
-    (e: unknown) => e,
-  );
-  if (!isAxiosError(err) || !err.response)
-    throw new Error(`expected an axios HTTP error, got ${String(err)}`);
-  const data = err.response.data as { code?: unknown; msg?: unknown };
-  return {
-    status: err.response.status,
-    code: data.code,
-    msg: data.msg,
-    headers: { ...err.response.headers },
-  };
-}
-
-const textContent = (text: string) => JSON.stringify({ text });
-const card2 = (title: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    schema: "2.0",
-    config: { update_multi: true },
-    header: { title: { tag: "plain_text", content: title }, template: "blue" },
-    body: { elements: [{ tag: "markdown", content: `**${title}**` }] },
-    ...extra,
-  });
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 let emu: Emulator;

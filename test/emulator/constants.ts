@@ -18,6 +18,7 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   messageApiPerMinute: 1000,
   taskCheckPerSecond: 0,
   port: 0,
+  now: () => Date.now(),
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */

@@ -41,7 +41,7 @@ export function envelope<E>(
     header: {
       event_id: eventId ?? randomHex(16),
       event_type: eventType,
-      create_time: String(Date.now()),
+      create_time: String(options.now()),
       token: options.verificationToken,
       app_id: options.appId,
       tenant_key: TENANT_KEY,
@@ -78,7 +78,7 @@ export function messageEvent(
     });
   }
   const messageType = input.messageType ?? "text";
-  const now = String(Date.now());
+  const now = String(options.now());
   const event: MessageReceiveEvent = {
     sender: {
       sender_id: userIds(senderOpenId),
@@ -171,7 +171,7 @@ export function buildDelivery(
   const body = opts.rawBody ?? (encrypt ? JSON.stringify({ encrypt: encryptBody(key, plain) }) : plain);
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
   if (sign) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(options.now() / 1000));
     const nonce = randomHex(8);
     headers["x-lark-request-timestamp"] = timestamp;
     headers["x-lark-request-nonce"] = nonce;

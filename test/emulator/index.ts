@@ -128,7 +128,7 @@ export async function waitFor<T>(
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
-  const state = new EmulatorState();
+  const state = new EmulatorState(options.now);
   const server = await startServer(state, options);
   const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
     const { body, headers } = buildDelivery(options, payload, deliverOpts);

@@ -71,7 +71,7 @@ export function gatewayLimit(
   windows: SlidingWindows,
   options: Required<EmulatorOptions>,
   route: RouteName,
-  now = Date.now(),
+  now: number,
 ): Answer | undefined {
   let refusal: Refusal | undefined;
   if (route === "reply" || route === "create" || route === "patch") {
@@ -98,7 +98,7 @@ export function imLimit(
   name: "messagesPerSecondPerChat" | "patchPerSecondPerMessage",
   target: string,
   limit: number,
-  now = Date.now(),
+  now: number,
 ): Answer | undefined {
   const key = `${name}:${target}`;
   const refusal = admit(windows, [{ key, name, limit, windowMs: SECOND }], now);

@@ -56,6 +56,7 @@ function send(input: RouteInput, target: NewMessage): Answer {
     "messagesPerSecondPerChat",
     target.chat_id,
     options.messagesPerSecondPerChat,
+    state.now(),
   );
   if (limited) return limited;
   if (existing) {
@@ -66,7 +67,7 @@ function send(input: RouteInput, target: NewMessage): Answer {
     chat_id: target.chat_id,
     msg_type: msgType as string,
     content: content as string,
-    created_at: Date.now(),
+    created_at: state.now(),
     patches: [],
   };
   if (check.card !== undefined) message.card = check.card;
@@ -120,10 +121,11 @@ export function patch({ state, options, body, messageId }: RouteInput): Answer {
     "patchPerSecondPerMessage",
     messageId,
     options.patchPerSecondPerMessage,
+    state.now(),
   );
   if (limited) return limited;
   const content = field(body, "content") as string;
-  const at = Date.now();
+  const at = state.now();
   message.content = content;
   message.card = check.card;
   message.patches.push({ at, content, card: check.card });

@@ -64,7 +64,7 @@ function handleNormally(
     if (token === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
     if (token === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
   }
-  const limited = gatewayLimit(state.windows, options, route);
+  const limited = gatewayLimit(state.windows, options, route, state.now());
   if (limited) return limited;
   if (typeof body === "string") {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
@@ -116,7 +116,7 @@ export async function startServer(
       body,
       status: 0,
       response: undefined,
-      at: Date.now(),
+      at: state.now(),
     };
     state.record(record);
     if (route === "unknown") return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));

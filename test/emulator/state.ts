@@ -44,8 +44,12 @@ export class EmulatorState {
   private readonly listeners = new Set<(record: RecordedRequest) => void>();
   private p2pChats = new Map<string, string>();
 
+  /** The emulator clock (options.now): every time the emulator reads goes through it. */
+  constructor(readonly now: () => number = () => Date.now()) {}
+
   // ---- tokens ----
-  issueToken(ttlSeconds: number, now = Date.now()): { token: string; expire: number } {
+  issueToken(ttlSeconds: number): { token: string; expire: number } {
+    const now = this.now();
     for (const [token, t] of this.tokens) {
       if (!t.revoked && t.expiresAt - now > TOKEN_REUSE_MIN_REMAINING_MS) {
         return { token, expire: Math.floor((t.expiresAt - now) / 1000) };
@@ -57,7 +61,8 @@ export class EmulatorState {
   }
 
   /** "invalid" for an unknown or revoked token (99991663), "expired" past its expiry (99991677). */
-  tokenStatus(token: string | undefined, now = Date.now()): "ok" | "invalid" | "expired" {
+  tokenStatus(token: string | undefined): "ok" | "invalid" | "expired" {
+    const now = this.now();
     const t = token === undefined ? undefined : this.tokens.get(token);
     if (t === undefined || t.revoked) return "invalid";
     return t.expiresAt > now ? "ok" : "expired";
@@ -67,7 +72,8 @@ export class EmulatorState {
     for (const t of this.tokens.values()) t.revoked = true;
   }
 
-  expireTokens(now = Date.now()): void {
+  expireTokens(): void {
+    const now = this.now();
     for (const t of this.tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);
   }
 
@@ -155,14 +161,15 @@ export class EmulatorState {
   }
 
   /** The message already created with this uuid within the last hour, if any. */
-  byUuid(uuid: string, now = Date.now()): SentMessage | undefined {
+  byUuid(uuid: string): SentMessage | undefined {
+    const now = this.now();
     const hit = this.uuids.get(uuid);
     if (!hit || now - hit.at > UUID_WINDOW_MS) return undefined;
     return this.byId.get(hit.messageId);
   }
 
-  rememberUuid(uuid: string, messageId: string, now = Date.now()): void {
-    this.uuids.set(uuid, { messageId, at: now });
+  rememberUuid(uuid: string, messageId: string): void {
+    this.uuids.set(uuid, { messageId, at: this.now() });
   }
 
   // ---- faults ----

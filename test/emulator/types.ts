@@ -29,6 +29,12 @@ export interface EmulatorOptions {
   taskCheckPerSecond?: number;
   /** TCP port on 127.0.0.1; default 0 = a free port chosen by the system (`npm run emulator` uses 9000). */
   port?: number;
+  /**
+   * The emulator clock, in ms since the epoch; default `Date.now()`. Every time the emulator reads goes
+   * through it: token expiry, the uuid window, rate-limit windows, message create times and age, task
+   * durations, event `create_time` and the signature timestamp. Tests can age messages or end tasks with it.
+   */
+  now?: () => number;
 }
 
 /** The option whose limit refused a call. */
@@ -53,7 +59,7 @@ export interface RecordedRequest {
   status: number;
   /** Body answered (parsed); undefined while not answered yet. */
   response: unknown;
-  /** Date.now() at arrival. */
+  /** The emulator clock (options.now) at arrival. */
   at: number;
   /** true when an injected fault applied to this request. */
   fault?: boolean;
