@@ -18,6 +18,8 @@ export interface RouteInput {
   options: Required<EmulatorOptions>;
   query: Record<string, string>;
   body: unknown;
+  /** The path's `:name` parameters (routes.ts). */
+  params: Record<string, string>;
   messageId?: string;
 }
 

@@ -43,7 +43,7 @@ export type { Answer } from "./answer";
 export * from "./constants";
 export { decryptBody, encryptBody, signBody } from "./crypto";
 export { buildDelivery, userIds } from "./events";
-export { matchRoute } from "./routes";
+export { matchRoute, ROUTE_TABLE, type RouteSpec } from "./routes";
 export * from "./types";
 export { checkCard, checkContent } from "./validate";
 

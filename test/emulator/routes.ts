@@ -1,30 +1,27 @@
 /**
- * Route matching, the token / bot info / task_check routes, and the table of every route handler.
- * Handlers describe the normal behaviour only; faults and token checks happen in server.ts first.
+ * The route table (method + path pattern → handler) and the token / bot info / task_check handlers. A new API
+ * is one entry here plus its handler; `RouteName` (for requestsFor() and faults) follows from the table.
+ * Handlers describe the normal behaviour only; faults, the token check and gateway limits run first (server.ts).
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
 import { CODES, HTTP } from "./constants";
 import { create, patch, reply } from "./messages";
-import type { RouteName } from "./types";
 
-export interface RouteMatch {
-  route: RouteName | "unknown";
-  messageId?: string;
+/** Which per-app gateway limit counts a call (limits.ts). */
+export type GatewayGroup = "message_api" | "task_check";
+
+export interface RouteSpec<N extends string = string> {
+  name: N;
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path with `:name` parameters, e.g. `/open-apis/im/v1/messages/:message_id/reply`. */
+  path: string;
+  handle: (input: RouteInput) => Answer;
+  /** false: no tenant token needed (only the token route itself). Default true. */
+  auth?: boolean;
+  gateway?: GatewayGroup;
 }
 
-/** Maps method + path to a route name (and the :message_id path parameter). */
-export function matchRoute(method: string, path: string): RouteMatch {
-  const p = path.replace(/\/+$/, "");
-  if (method === "POST" && p === "/open-apis/auth/v3/tenant_access_token/internal") return { route: "token" };
-  if (method === "GET" && p === "/open-apis/bot/v3/info") return { route: "bot_info" };
-  if (method === "GET" && p === "/open-apis/drive/v1/files/task_check") return { route: "task_check" };
-  if (method === "POST" && p === "/open-apis/im/v1/messages") return { route: "create" };
-  const replyPath = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(p);
-  if (method === "POST" && replyPath) return { route: "reply", messageId: decodeURIComponent(replyPath[1]) };
-  const patchPath = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(p);
-  if (method === "PATCH" && patchPath) return { route: "patch", messageId: decodeURIComponent(patchPath[1]) };
-  return { route: "unknown" };
-}
+const route = <const N extends string>(spec: RouteSpec<N>) => spec;
 
 function token({ state, options, body }: RouteInput): Answer {
   const appId = field(body, "app_id");
@@ -60,11 +57,84 @@ function taskCheck({ state, query }: RouteInput): Answer {
   return ok({ status });
 }
 
-export const ROUTES: Record<RouteName, (input: RouteInput) => Answer> = {
-  token,
-  bot_info: botInfo,
-  task_check: taskCheck,
-  reply,
-  create,
-  patch,
-};
+/** Every route the emulator serves, matched in this order. */
+export const ROUTE_TABLE = [
+  route({
+    name: "token",
+    method: "POST",
+    path: "/open-apis/auth/v3/tenant_access_token/internal",
+    handle: token,
+    auth: false,
+  }),
+  route({ name: "bot_info", method: "GET", path: "/open-apis/bot/v3/info", handle: botInfo }),
+  route({
+    name: "task_check",
+    method: "GET",
+    path: "/open-apis/drive/v1/files/task_check",
+    handle: taskCheck,
+    gateway: "task_check",
+  }),
+  route({
+    name: "create",
+    method: "POST",
+    path: "/open-apis/im/v1/messages",
+    handle: create,
+    gateway: "message_api",
+  }),
+  route({
+    name: "reply",
+    method: "POST",
+    path: "/open-apis/im/v1/messages/:message_id/reply",
+    handle: reply,
+    gateway: "message_api",
+  }),
+  route({
+    name: "patch",
+    method: "PATCH",
+    path: "/open-apis/im/v1/messages/:message_id",
+    handle: patch,
+    gateway: "message_api",
+  }),
+] as const;
+
+export type RouteName = (typeof ROUTE_TABLE)[number]["name"];
+
+export interface RouteMatch {
+  route: RouteName | "unknown";
+  spec?: RouteSpec<RouteName>;
+  /** The path's `:name` parameters, URI-decoded. */
+  params: Record<string, string>;
+  /** params.message_id, used by faults' messageId. */
+  messageId?: string;
+}
+
+function compile(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path
+    .split("/")
+    .map((segment) => {
+      if (!segment.startsWith(":")) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(segment.slice(1));
+      return "([^/]+)";
+    })
+    .join("/");
+  return { regex: new RegExp(`^${source}$`), names };
+}
+
+const COMPILED = ROUTE_TABLE.map((spec) => ({ spec: spec as RouteSpec<RouteName>, ...compile(spec.path) }));
+
+/** Maps method + path to a route of the table and its path parameters. */
+export function matchRoute(method: string, path: string): RouteMatch {
+  const p = path.replace(/\/+$/, "");
+  for (const { spec, regex, names } of COMPILED) {
+    if (spec.method !== method) continue;
+    const m = regex.exec(p);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    names.forEach((name, i) => {
+      params[name] = decodeURIComponent(m[i + 1]);
+    });
+    return { route: spec.name, spec, params, messageId: params.message_id };
+  }
+  return { route: "unknown", params: {} };
+}

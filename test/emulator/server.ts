@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { type Answer, fail } from "./answer";
 import { CODES, HTTP, INVALID_TOKEN_MSG, TOKEN_EXPIRED_MSG } from "./constants";
 import { gatewayLimit } from "./limits";
-import { matchRoute, ROUTES, type RouteMatch } from "./routes";
+import { matchRoute, type RouteSpec } from "./routes";
 import type { EmulatorState } from "./state";
 import type { EmulatorOptions, Fault, RecordedRequest, RouteName } from "./types";
 
@@ -54,22 +54,22 @@ function handleNormally(
   state: EmulatorState,
   options: Required<EmulatorOptions>,
   req: IncomingMessage,
-  match: RouteMatch & { route: RouteName },
+  match: { spec: RouteSpec<RouteName>; params: Record<string, string>; messageId?: string },
   query: Record<string, string>,
   body: unknown,
 ): Answer {
-  const { route, messageId } = match;
-  if (route !== "token") {
+  const { spec, params, messageId } = match;
+  if (spec.auth !== false) {
     const token = state.tokenStatus(bearer(req));
     if (token === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
     if (token === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
   }
-  const limited = gatewayLimit(state.windows, options, route, state.now());
+  const limited = gatewayLimit(state.windows, options, spec.gateway, state.now());
   if (limited) return limited;
   if (typeof body === "string") {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
   }
-  return ROUTES[route]({ state, options, query, body, messageId });
+  return spec.handle({ state, options, query, body, params, messageId });
 }
 
 export async function startServer(
@@ -106,7 +106,7 @@ export async function startServer(
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const body = parseBody(await readBody(req));
     const match = matchRoute(method, url.pathname);
-    const { route, messageId } = match;
+    const { route, spec, params, messageId } = match;
     const record: RecordedRequest = {
       route,
       method,
@@ -119,9 +119,11 @@ export async function startServer(
       at: state.now(),
     };
     state.record(record);
-    if (route === "unknown") return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));
+    if (route === "unknown" || !spec) {
+      return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));
+    }
     if (route === "task_check") state.countTaskCheck(query.task_id ?? "");
-    const normally = () => handleNormally(state, options, req, { route, messageId }, query, body);
+    const normally = () => handleNormally(state, options, req, { spec, params, messageId }, query, body);
 
     const fault = state.takeFault(route, query.task_id, messageId);
     if (!fault) return answer(res, record, normally());

@@ -1,6 +1,10 @@
 /**
  * Public types of the loopback Feishu Open Platform emulator (constants live in constants.ts).
  */
+import type { RouteName } from "./routes";
+
+/** A route of the table in routes.ts (the name requestsFor() and faults use). */
+export type { RouteName };
 
 export interface EmulatorOptions {
   /** default "cli_a1b2c3d4e5f60718" */
@@ -44,8 +48,6 @@ export type RateLimitName =
   | "messageApiPerSecond"
   | "messageApiPerMinute"
   | "taskCheckPerSecond";
-
-export type RouteName = "token" | "bot_info" | "task_check" | "reply" | "create" | "patch";
 
 export interface RecordedRequest {
   route: RouteName | "unknown";
