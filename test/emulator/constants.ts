@@ -64,6 +64,23 @@ export const IM_RATE_LIMIT_MSG = "This operation triggers the frequency limit.";
 export const IM_BAD_PARAM_MSG = "Your request contains an invalid request parameter";
 /** Card and post bodies may not exceed 30 KB; text 150 KB. */
 export const CARD_MAX_BYTES = 30 * 1024;
+/** A JSON 2.0 card holds at most 200 components (every tagged object counts). */
+export const CARD_MAX_COMPONENTS = 200;
+/**
+ * Sub-codes in the ext of a 230099 answer: "ErrCode: n; ErrMsg: why; ErrorValue: where; ". Feishu answers
+ * 230099 with such an ext, but its sub-code numbers are not in the stored docs [?]: these are the emulator's
+ * own, one per kind of rejection, so a test can tell them apart.
+ */
+export const CARD_SUBCODES = {
+  /** Not JSON, not an object, an unsupported schema, or a 2.0 card turned back into 1.0. */
+  MALFORMED: 9001,
+  /** A required part missing, or a field, tag or value the 2.0 rules do not allow (card-rules.ts). */
+  INVALID: 9002,
+  /** More than CARD_MAX_COMPONENTS components. */
+  TOO_MANY_COMPONENTS: 9003,
+  /** An `<at id=...>` / `<at user_id=...>` naming a user the tenant does not have. */
+  UNKNOWN_USER: 9004,
+} as const;
 export const TEXT_MAX_BYTES = 150 * 1024;
 /** Same uuid within this window returns the already created message. */
 export const UUID_WINDOW_MS = 60 * 60 * 1000;

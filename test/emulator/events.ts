@@ -6,8 +6,9 @@ import { request } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_USER_OPEN_ID, TENANT_KEY } from "./constants";
-import { derivedHex, encryptBody, randomHex, signBody } from "./crypto";
+import { encryptBody, randomHex, signBody } from "./crypto";
 import type { EmulatorState } from "./state";
+import { userIds } from "./tenant";
 import type {
   BotAddedEvent,
   CardActionEvent,
@@ -18,17 +19,7 @@ import type {
   MessageEventInput,
   MessageMention,
   MessageReceiveEvent,
-  UserIds,
 } from "./types";
-
-/** The user ids Feishu puts next to an open_id (stable per open_id). */
-export function userIds(openId: string): UserIds {
-  return {
-    open_id: openId,
-    union_id: `on_${derivedHex(`union:${openId}`)}`,
-    user_id: derivedHex(`user:${openId}`, 8),
-  };
-}
 
 export function envelope<E>(
   options: Required<EmulatorOptions>,
@@ -61,9 +52,10 @@ export function messageEvent(
   const chatId =
     input.chatId ?? (input.chatType === "p2p" ? state.p2pChat(senderOpenId) : `oc_${randomHex(16)}`);
   const messageId = input.messageId ?? `om_${randomHex(16)}`;
+  state.tenant.addUser(senderOpenId);
   const mentions: MessageMention[] = (input.mentions ?? []).map((m) => ({
     key: m.key,
-    id: userIds(m.openId),
+    id: state.tenant.addUser(m.openId),
     name: m.name,
     tenant_key: TENANT_KEY,
   }));
@@ -104,12 +96,13 @@ export function messageEvent(
 }
 
 export function botAddedEvent(
+  state: EmulatorState,
   options: Required<EmulatorOptions>,
   input: { chatId: string; operatorOpenId: string },
 ) {
   const event: BotAddedEvent = {
     chat_id: input.chatId,
-    operator_id: userIds(input.operatorOpenId),
+    operator_id: state.tenant.addUser(input.operatorOpenId),
     external: false,
     operator_tenant_key: TENANT_KEY,
     name: "Emulated group",
@@ -118,11 +111,12 @@ export function botAddedEvent(
 }
 
 export function cardActionEvent(
+  state: EmulatorState,
   options: Required<EmulatorOptions>,
   input: { openMessageId: string; chatId: string; operatorOpenId: string; value: Record<string, unknown> },
 ) {
   const event: CardActionEvent = {
-    operator: { tenant_key: TENANT_KEY, ...userIds(input.operatorOpenId) },
+    operator: { tenant_key: TENANT_KEY, ...state.tenant.addUser(input.operatorOpenId) },
     token: `c-${randomHex(16)}`,
     action: { value: input.value, tag: "button" },
     host: "im_message",

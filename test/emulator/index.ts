@@ -37,15 +37,18 @@ import type {
   RecordedRequest,
   RouteName,
   SentMessage,
+  UserIds,
 } from "./types";
 
 export type { Answer } from "./answer";
+export * from "./card-rules";
 export * from "./constants";
 export { decryptBody, encryptBody, signBody } from "./crypto";
-export { buildDelivery, userIds } from "./events";
+export { buildDelivery } from "./events";
 export { matchRoute, ROUTE_TABLE, type RouteSpec } from "./routes";
+export { userIds } from "./tenant";
 export * from "./types";
-export { checkCard, checkContent } from "./validate";
+export { type ContentContext, checkCard, checkContent } from "./validate";
 
 export interface Emulator {
   readonly url: string;
@@ -95,6 +98,12 @@ export interface Emulator {
    * callback, which Feishu never re-pushes (use deliver() to send a duplicate anyway).
    */
   repush(targetUrl: string, envelope: object, opts?: DeliverOptions): Promise<DeliveryResult>;
+  // --- the tenant ---
+  /**
+   * Declares a user of the tenant (cards may `<at>` it); returns its ids. Every open_id in an event the
+   * emulator builds (sender, mentions, operators) and the bot itself are known already.
+   */
+  addUser(openId: string): UserIds;
   /** Polls fn every 20 ms until it returns something truthy (default timeout 5000 ms). */
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Forget requests/messages/tasks/faults; the server and issued tokens stay. */
@@ -129,6 +138,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
   const state = new EmulatorState(options.now);
+  state.tenant.addUser(options.botOpenId);
   const server = await startServer(state, options);
   const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
     const { body, headers } = buildDelivery(options, payload, deliverOpts);
@@ -157,16 +167,20 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     onRequest: (listener) => state.onRequest(listener),
     violations: () => state.requests.filter((r) => r.rateLimit !== undefined),
     messageEvent: (input) => messageEvent(state, options, input),
-    botAddedEvent: (input) => botAddedEvent(options, input),
-    cardActionEvent: (input) => cardActionEvent(options, input),
+    botAddedEvent: (input) => botAddedEvent(state, options, input),
+    cardActionEvent: (input) => cardActionEvent(state, options, input),
     challenge: (token) => challenge(options, token),
     deliver,
     repush: (targetUrl, envelope, deliverOpts) => {
       checkRepushable(envelope);
       return deliver(targetUrl, envelope, deliverOpts);
     },
+    addUser: (openId) => state.tenant.addUser(openId),
     waitFor: (fn, timeoutMs) => waitFor(fn, timeoutMs),
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      state.tenant.addUser(options.botOpenId);
+    },
     close: () => server.close(),
   };
 }

@@ -48,7 +48,9 @@ function send(input: RouteInput, target: NewMessage): Answer {
   const existing = uuid ? state.byUuid(uuid) : undefined;
   const msgType = field(body, "msg_type");
   const content = field(body, "content");
-  const check: ContentCheck = existing ? { ok: true } : checkContent(msgType, content);
+  const check: ContentCheck = existing
+    ? { ok: true }
+    : checkContent(msgType, content, undefined, state.tenant);
   if (!check.ok) return fromCheck(check);
   // Checked once the call is otherwise valid; a uuid dedupe hit counts too [?].
   const limited = imLimit(
@@ -114,8 +116,9 @@ export function patch({ state, options, body, messageId }: RouteInput): Answer {
   }
   if (message.msg_type !== "interactive")
     return fromCheck(badParam("only interactive messages can be patched."));
-  const check = checkContent("interactive", field(body, "content"), message.card);
+  const check = checkContent("interactive", field(body, "content"), message.card, state.tenant);
   if (!check.ok) return fromCheck(check);
+  if (!check.card) return fromCheck(badParam("invalid message content."));
   const limited = imLimit(
     state.windows,
     "patchPerSecondPerMessage",

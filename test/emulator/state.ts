@@ -6,6 +6,7 @@
 import { UUID_WINDOW_MS } from "./constants";
 import { randomHex } from "./crypto";
 import { SlidingWindows } from "./limits";
+import { Tenant } from "./tenant";
 import type { Fault, RecordedRequest, RouteName, SentMessage } from "./types";
 
 interface IssuedToken {
@@ -43,6 +44,8 @@ export class EmulatorState {
   readonly windows = new SlidingWindows();
   private readonly listeners = new Set<(record: RecordedRequest) => void>();
   private p2pChats = new Map<string, string>();
+  /** Users (and, later, chats) of the emulated tenant. */
+  readonly tenant = new Tenant();
 
   /** The emulator clock (options.now): every time the emulator reads goes through it. */
   constructor(readonly now: () => number = () => Date.now()) {}
@@ -214,5 +217,6 @@ export class EmulatorState {
     this.uuids = new Map();
     this.windows.clear();
     this.p2pChats = new Map();
+    this.tenant.reset();
   }
 }

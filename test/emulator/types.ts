@@ -71,11 +71,49 @@ export interface RecordedRequest {
   withheld?: { status: number; response: unknown };
 }
 
+/** A text element of a card: header title/subtitle, button text, tag text (`plain_text` / `lark_md`). */
+export interface CardText {
+  tag?: string;
+  content?: string;
+  i18n_content?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** A card component (`markdown`, `button`, `column_set`, ...). */
+export interface CardElement {
+  tag?: string;
+  element_id?: string;
+  content?: string;
+  text?: CardText;
+  elements?: CardElement[];
+  columns?: CardElement[];
+  [field: string]: unknown;
+}
+
+/**
+ * A card as the emulator parsed it (JSON 2.0, or 1.0 with top-level `elements`): the fields tests read are
+ * typed, anything else is `unknown`. The emulator has validated it (validate.ts) before keeping it.
+ */
+export interface CardJson {
+  schema?: string;
+  config?: { update_multi?: boolean; locales?: string[]; [field: string]: unknown };
+  header?: {
+    title?: CardText;
+    subtitle?: CardText;
+    template?: string;
+    text_tag_list?: Array<{ tag?: string; text?: CardText; color?: string; [field: string]: unknown }>;
+    [field: string]: unknown;
+  };
+  body?: { elements?: CardElement[]; [field: string]: unknown };
+  /** JSON 1.0 cards. */
+  elements?: CardElement[];
+  [field: string]: unknown;
+}
+
 export interface CardPatch {
   at: number;
   content: string;
-  // biome-ignore lint/suspicious/noExplicitAny: parsed card JSON, free-form by nature; tests drill into it.
-  card: any;
+  card: CardJson;
 }
 
 export interface SentMessage {
@@ -85,8 +123,7 @@ export interface SentMessage {
   /** Current content (updated by successful patches). */
   content: string;
   /** Parsed current card when msg_type is interactive. */
-  // biome-ignore lint/suspicious/noExplicitAny: parsed card JSON, free-form by nature; tests drill into it.
-  card?: any;
+  card?: CardJson;
   /** The text when msg_type is text. */
   text?: string;
   uuid?: string;
@@ -218,10 +255,16 @@ export interface DeliverOptions {
   rawBody?: string;
 }
 
+/** What a bot answers to a card callback (feishu-protocol.md §6): `{}`, a toast and/or a new card. */
+export interface CardCallbackAnswer {
+  toast?: { type?: string; content?: string; i18n?: Record<string, string> };
+  card?: { type?: string; data?: CardJson };
+}
+
 export interface DeliveryResult {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the bot's answer, parsed when JSON; tests drill into it.
-  body: any;
+  /** The bot's answer, parsed when JSON (else undefined; `text` has it raw). */
+  body: unknown;
   text: string;
   ms: number;
 }
