@@ -7,7 +7,7 @@
  * arrive. Ctrl-D or Ctrl-C closes it.
  */
 import { createInterface } from "node:readline";
-import { MessageFeed, Transcript, useColor } from "../demo/conversation";
+import { MessageFeed, Transcript, useColor } from "./transcript";
 import { DEFAULT_USER_OPEN_ID, type Emulator, type RecordedRequest, startEmulator } from "./index";
 
 export const CLI_DEFAULTS = {
