@@ -89,3 +89,38 @@ export const TENANT_KEY = "tenant_emulator";
 export const DEFAULT_USER_OPEN_ID = "ou_user0000000000000000000000000001";
 /** Feishu re-pushes an event not answered 200 within 3 s after 15 s, 5 min, 1 h and 6 h. */
 export const REPUSH_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000] as const;
+
+/**
+ * Feishu's permanent refusals of a message call, which retrying never fixes (feishu-protocol.md §4 and §6
+ * "IM errors that retrying never fixes"; codes from the im/v1 reply/create/patch error tables). Every one is
+ * answered with HTTP 400 like the other im/v1 business errors; the msg wordings are the docs' as recalled,
+ * not verified in the stored copies [?].
+ */
+export const REFUSALS = {
+  /** 230002: the bot is not (or no longer) a member of the chat. */
+  BOT_NOT_IN_CHAT: { code: 230002, msg: "The bot can not be outside the group." },
+  /** 230011: the message was recalled (reply to it, patch it). */
+  MESSAGE_RECALLED: { code: 230011, msg: "The message was recalled." },
+  /** 230013: the user is outside the app's availability (可用范围): DMs, by open_id or by reply. */
+  NO_AVAILABILITY: { code: 230013, msg: "Bot has NO availability to this user." },
+  /** 230018: the group's settings forbid the bot to post (e.g. only owner and admins may speak). */
+  GROUP_SETTINGS: { code: 230018, msg: "These operations are NOT allowed at current group settings." },
+  /** 230027: an external chat, and the app may not share externally. */
+  NO_PERMISSION: { code: 230027, msg: "Lack of necessary permissions." },
+  /** 230031: a message may only be updated within 14 days of sending. */
+  TOO_OLD: { code: 230031, msg: "The message has been sent for more than 14 days and can NOT be updated." },
+  /** 230035: the bot's speaking is restricted in this chat (banned, muted). */
+  SPEAKING_RESTRICTED: { code: 230035, msg: "Send Message Permission deny." },
+  /** 230053: the user stopped the bot from sending messages. */
+  BOT_BLOCKED: { code: 230053, msg: "The user has stopped the bot from sending messages." },
+  /** 230110: the message was deleted (reply to it, patch it). */
+  MESSAGE_DELETED: { code: 230110, msg: "Action unavailable as the message has been deleted." },
+  /** 232009: the chat was dissolved. */
+  CHAT_DISSOLVED: { code: 232009, msg: "Your request specifies a chat which has already been dissolved." },
+} as const;
+
+/** Codes muteChat() accepts: group settings (default) or speaking restricted. */
+export const MUTE_CODES = [REFUSALS.GROUP_SETTINGS.code, REFUSALS.SPEAKING_RESTRICTED.code] as const;
+
+/** Cards (and text/post through PUT) may be updated only within 14 days of sending (230031 after). */
+export const PATCH_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;

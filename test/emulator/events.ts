@@ -5,10 +5,9 @@
 import { request } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { performance } from "node:perf_hooks";
-import { DEFAULT_USER_OPEN_ID, TENANT_KEY } from "./constants";
+import { TENANT_KEY } from "./constants";
 import { encryptBody, randomHex, signBody } from "./crypto";
 import type { EmulatorState } from "./state";
-import { userIds } from "./tenant";
 import type {
   BotAddedEvent,
   CardActionEvent,
@@ -16,9 +15,6 @@ import type {
   DeliveryResult,
   EmulatorOptions,
   EventEnvelope,
-  MessageEventInput,
-  MessageMention,
-  MessageReceiveEvent,
 } from "./types";
 
 export function envelope<E>(
@@ -40,59 +36,6 @@ export function envelope<E>(
     event,
   };
   return result;
-}
-
-/** im.message.receive_v1; registers the message so the bot can reply to it. */
-export function messageEvent(
-  state: EmulatorState,
-  options: Required<EmulatorOptions>,
-  input: MessageEventInput,
-): EventEnvelope<MessageReceiveEvent> {
-  const senderOpenId = input.senderOpenId ?? DEFAULT_USER_OPEN_ID;
-  const chatId =
-    input.chatId ?? (input.chatType === "p2p" ? state.p2pChat(senderOpenId) : `oc_${randomHex(16)}`);
-  const messageId = input.messageId ?? `om_${randomHex(16)}`;
-  state.tenant.addUser(senderOpenId);
-  const mentions: MessageMention[] = (input.mentions ?? []).map((m) => ({
-    key: m.key,
-    id: state.tenant.addUser(m.openId),
-    name: m.name,
-    tenant_key: TENANT_KEY,
-  }));
-  let text = input.text ?? "";
-  if (input.mentionBot) {
-    text = `@_user_1 ${text}`;
-    mentions.unshift({
-      key: "@_user_1",
-      id: userIds(options.botOpenId),
-      name: options.botName,
-      tenant_key: TENANT_KEY,
-    });
-  }
-  const messageType = input.messageType ?? "text";
-  const now = String(options.now());
-  const event: MessageReceiveEvent = {
-    sender: {
-      sender_id: userIds(senderOpenId),
-      sender_type: input.senderType ?? "user",
-      tenant_key: TENANT_KEY,
-    },
-    message: {
-      message_id: messageId,
-      root_id: "",
-      parent_id: "",
-      create_time: now,
-      update_time: now,
-      chat_id: chatId,
-      thread_id: "",
-      chat_type: input.chatType,
-      message_type: messageType,
-      content: input.content ?? JSON.stringify({ text }),
-    },
-  };
-  if (mentions.length > 0) event.message.mentions = mentions;
-  state.registerInbound(messageId, chatId);
-  return envelope(options, "im.message.receive_v1", event, input.eventId);
 }
 
 export function botAddedEvent(

@@ -12,21 +12,15 @@
  * See README.md for routes, faults and the Feishu facts behind them.
  */
 
-import { DEFAULT_OPTIONS } from "./constants";
-import {
-  botAddedEvent,
-  buildDelivery,
-  cardActionEvent,
-  challenge,
-  checkRepushable,
-  messageEvent,
-  post,
-} from "./events";
+import { DEFAULT_OPTIONS, MUTE_CODES, REFUSALS } from "./constants";
+import { botAddedEvent, buildDelivery, cardActionEvent, challenge, checkRepushable, post } from "./events";
+import { messageEvent } from "./message-event";
 import { startServer } from "./server";
 import { EmulatorState } from "./state";
 import type {
   BotAddedEvent,
   CardActionEvent,
+  ChatType,
   DeliverOptions,
   DeliveryResult,
   EmulatorOptions,
@@ -104,6 +98,25 @@ export interface Emulator {
    * emulator builds (sender, mentions, operators) and the bot itself are known already.
    */
   addUser(openId: string): UserIds;
+  /** Declares a chat and its type (events do it too: every chat an event names keeps the event's type). */
+  addChat(chatId: string, chatType: ChatType): void;
+  // --- refusals that retrying never fixes (refusals.ts has the table of what each refuses) ---
+  /** The bot may no longer post in this group: 230018 (group settings, default) or 230035 (speaking restricted). */
+  muteChat(chatId: string, code?: (typeof MUTE_CODES)[number]): void;
+  /** An external chat, and the app has no external sharing: reply/create answer 230027. */
+  makeExternal(chatId: string): void;
+  /** The bot is no longer in the chat: 230002 (until a botAddedEvent for that chat). */
+  removeBot(chatId: string): void;
+  /** The chat is dissolved: 232009 for reply, create and patch. */
+  dissolveChat(chatId: string): void;
+  /** The user stopped the bot from sending messages: 230053 for DMs (by open_id, or replies in the DM). */
+  blockBot(openId: string): void;
+  /** The user is outside the app's availability: 230013 for DMs. */
+  makeUnavailable(openId: string): void;
+  /** The message is recalled: replies to it and patches of it answer 230011. */
+  recall(messageId: string): void;
+  /** The message is deleted: replies to it and patches of it answer 230110. */
+  deleteMessage(messageId: string): void;
   /** Polls fn every 20 ms until it returns something truthy (default timeout 5000 ms). */
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /** Forget requests/messages/tasks/faults; the server and issued tokens stay. */
@@ -156,10 +169,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     requestsFor: (route) => state.requests.filter((r) => r.route === route),
     get messages() {
-      return state.messages;
+      return state.im.messages;
     },
-    message: (messageId) => state.message(messageId),
-    repliesTo: (messageId) => state.messages.filter((m) => m.reply_to === messageId),
+    message: (messageId) => state.im.sent(messageId),
+    repliesTo: (messageId) => state.im.messages.filter((m) => m.reply_to === messageId),
     inject: (fault) => state.inject(fault),
     clearFaults: () => state.clearFaults(),
     revokeTokens: () => state.revokeTokens(),
@@ -167,7 +180,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     onRequest: (listener) => state.onRequest(listener),
     violations: () => state.requests.filter((r) => r.rateLimit !== undefined),
     messageEvent: (input) => messageEvent(state, options, input),
-    botAddedEvent: (input) => botAddedEvent(state, options, input),
+    botAddedEvent: (input) => {
+      state.tenant.chat(input.chatId).botRemoved = false; // the bot is (back) in the chat
+      return botAddedEvent(state, options, input);
+    },
     cardActionEvent: (input) => cardActionEvent(state, options, input),
     challenge: (token) => challenge(options, token),
     deliver,
@@ -176,6 +192,31 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return deliver(targetUrl, envelope, deliverOpts);
     },
     addUser: (openId) => state.tenant.addUser(openId),
+    addChat: (chatId, chatType) => {
+      state.tenant.setChatType(chatId, chatType);
+    },
+    muteChat: (chatId, code = REFUSALS.GROUP_SETTINGS.code) => {
+      if (!MUTE_CODES.includes(code))
+        throw new Error(`muteChat: code must be one of ${MUTE_CODES.join(", ")}`);
+      state.tenant.chat(chatId).muted = code;
+    },
+    makeExternal: (chatId) => {
+      state.tenant.chat(chatId).external = true;
+    },
+    removeBot: (chatId) => {
+      state.tenant.chat(chatId).botRemoved = true;
+    },
+    dissolveChat: (chatId) => {
+      state.tenant.chat(chatId).dissolved = true;
+    },
+    blockBot: (openId) => {
+      state.tenant.user(openId).blockedBot = true;
+    },
+    makeUnavailable: (openId) => {
+      state.tenant.user(openId).unavailable = true;
+    },
+    recall: (messageId) => state.im.markGone(messageId, "recalled"),
+    deleteMessage: (messageId) => state.im.markGone(messageId, "deleted"),
     waitFor: (fn, timeoutMs) => waitFor(fn, timeoutMs),
     reset: () => {
       state.reset();

@@ -129,6 +129,14 @@ export interface SentMessage {
   uuid?: string;
   /** The message replied to (reply route only). */
   reply_to?: string;
+  /** The first message of its reply chain or thread (absent for a message that starts one). */
+  root_id?: string;
+  /**
+   * The thread (topic) it was posted in, "omt_...": a reply to a message in a thread, a reply with
+   * `reply_in_thread: true`, or any message into a topic group (a `create` there opens a new topic).
+   * Set later too, when someone replies to it in a new thread.
+   */
+  thread_id?: string;
   receive_id?: string;
   receive_id_type?: string;
   created_at: number;
@@ -160,20 +168,60 @@ export interface Fault {
   body?: unknown;
 }
 
+/**
+ * A chat's type as events carry it. `topic_group` (话题群, from the official Go SDK's model): every message
+ * lives in a topic (thread).
+ */
+export type ChatType = "p2p" | "group" | "topic_group";
+
+export type PostStyle = "bold" | "underline" | "lineThrough" | "italic";
+
+/** One element of a rich-text (`post`) paragraph, as `im.message.receive_v1` carries it. */
+export type PostElement =
+  | { tag: "text"; text: string; style?: PostStyle[]; un_escape?: boolean }
+  | { tag: "a"; text: string; href: string; style?: PostStyle[] }
+  /** `user_id` is the mention key ("@_user_1"), resolved by the event's `mentions[]`. */
+  | { tag: "at"; user_id: string; user_name?: string; style?: PostStyle[] }
+  | { tag: "img"; image_key: string; width?: number; height?: number }
+  | { tag: "media"; file_key: string; image_key?: string }
+  | { tag: "emotion"; emoji_type: string }
+  | { tag: "code_block"; language?: string; text: string }
+  | { tag: "hr" }
+  | { tag: "md"; text: string };
+
+/** A rich-text message: a title and paragraphs, each an array of elements. */
+export interface PostInput {
+  /** Default "". */
+  title?: string;
+  paragraphs: PostElement[][];
+}
+
 export interface MessageEventInput {
-  chatType: "p2p" | "group";
-  /** Default: per-sender "oc_..." for p2p, a random "oc_..." for group. */
+  /** The chat's type; remembered for the chat (a `create` into a topic group opens a new topic). */
+  chatType: ChatType;
+  /** Default: per-sender "oc_..." for p2p, a random "oc_..." otherwise; the thread's chat with threadOf. */
   chatId?: string;
   text?: string;
-  /** Default "text". */
+  /** A rich-text message (message_type "post"); with mentionBot, an `at` of the bot opens it. */
+  post?: PostInput;
+  /** Default "post" with `post`, else "text". */
   messageType?: string;
   /** Raw content override (a JSON string). */
   content?: string;
+  /**
+   * A message id the emulator knows: the new message is posted in its thread (topic), which starts at that
+   * message when it had none (as a user's "reply in thread"). Without it, a message into a topic group
+   * opens a new topic.
+   */
+  threadOf?: string;
   senderOpenId?: string;
   /** Default "user". */
   senderType?: "user" | "app";
   mentions?: Array<{ key: string; openId: string; name: string }>;
-  /** Convenience: prefix the text with "@_user_1 " and add the bot as mention @_user_1. */
+  /**
+   * Convenience: add the bot as mention @_user_1 and name it first: "@_user_1 " before the text, or an
+   * `{"tag":"at","user_id":"@_user_1"}` element opening a post.
+   */
   mentionBot?: boolean;
   /** Default random "om_...". */
   messageId?: string;

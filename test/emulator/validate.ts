@@ -1,6 +1,6 @@
 /**
  * Message content validation, as strict as Feishu where it matters to the bot:
- * content is a JSON string; text needs a non-empty "text"; cards are objects,
+ * content is a JSON string; text needs a non-empty "text"; a post needs paragraphs; cards are objects,
  * and every JSON 2.0 card must pass the deep 2.0 rules (card-rules.ts) and may only `<at>` known users.
  * Cards > 30 KB get 230025, rejected cards 230099 with a sub-code (CARD_SUBCODES) in the ext.
  */
@@ -33,16 +33,7 @@ export interface ContentContext {
 const EVERYONE_KNOWN: ContentContext = { isKnownUser: () => true };
 
 /** msg_types accepted with only a "content is a JSON object" check (the bot does not send them). */
-const OTHER_MSG_TYPES = new Set([
-  "post",
-  "image",
-  "file",
-  "audio",
-  "media",
-  "sticker",
-  "share_chat",
-  "share_user",
-]);
+const OTHER_MSG_TYPES = new Set(["image", "file", "audio", "media", "sticker", "share_chat", "share_user"]);
 /** Top-level fields of a JSON 2.0 card; anything else is an error in 2.0. */
 const CARD2_FIELDS = new Set(["schema", "config", "card_link", "header", "body"]);
 
@@ -192,10 +183,30 @@ export function checkContent(
     if (!parsed.ok) return cardError("card content is not valid JSON");
     return checkCard(parsed.value, previousCard, ctx) ?? { ok: true, card: parsed.value as CardJson };
   }
+  if (msgType === "post") {
+    if (bytes > CARD_MAX_BYTES) return tooLong(CARD_MAX_BYTES);
+    const parsed = parse(content);
+    return parsed.ok && isPost(parsed.value) ? { ok: true } : badParam("invalid message content.");
+  }
   if (OTHER_MSG_TYPES.has(msgType)) {
     if (bytes > CARD_MAX_BYTES) return tooLong(CARD_MAX_BYTES);
     const parsed = parse(content);
     return parsed.ok && isObject(parsed.value) ? { ok: true } : badParam("invalid message content.");
   }
   return badParam(`invalid msg_type ${JSON.stringify(msgType)}.`);
+}
+
+/**
+ * A post to send: `{"zh_cn": {"title", "content": [[...]]}}`, one body per locale (create_json docs), or one
+ * flat `{"title", "content"}` body [?]; content is an array of paragraphs, each an array of tagged elements.
+ */
+function isPost(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const bodies = Array.isArray(value.content) ? [value] : Object.values(value);
+  const paragraph = (p: unknown) =>
+    Array.isArray(p) && p.every((e) => isObject(e) && typeof e.tag === "string");
+  return (
+    bodies.length > 0 &&
+    bodies.every((b) => isObject(b) && Array.isArray(b.content) && b.content.every(paragraph))
+  );
 }
