@@ -4,6 +4,7 @@
  * - Encryption: key = SHA-256(encryptKey) (32 bytes), AES-256-CBC, PKCS#7, random 16-byte IV prepended,
  *   base64 of IV || ciphertext.
  * - Signature: lowercase hex SHA-256 of timestamp + nonce + encryptKey + raw body.
+ * - Legacy card callback signature: lowercase hex SHA-1 of timestamp + nonce + verification token + raw body.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
@@ -33,6 +34,22 @@ export function decryptBody(encryptKey: string, encrypted: string): string {
 export function signBody(encryptKey: string, timestamp: string, nonce: string, rawBody: string): string {
   return createHash("sha256")
     .update(timestamp + nonce + encryptKey, "utf8")
+    .update(rawBody, "utf8")
+    .digest("hex");
+}
+
+/**
+ * X-Lark-Signature of the legacy card callback (message card request URL): SHA-1 over the verification
+ * token, never the encrypt key, and the exact raw body bytes.
+ */
+export function signLegacyBody(
+  verificationToken: string,
+  timestamp: string,
+  nonce: string,
+  rawBody: string,
+): string {
+  return createHash("sha1")
+    .update(timestamp + nonce + verificationToken, "utf8")
     .update(rawBody, "utf8")
     .digest("hex");
 }

@@ -77,7 +77,9 @@ export function challenge(options: Required<EmulatorOptions>, token?: string): R
 export function checkRepushable(payload: object): void {
   const header = (payload as { header?: { event_id?: unknown; event_type?: unknown } }).header;
   if (typeof header?.event_id !== "string") {
-    throw new Error("repush: needs an event envelope with header.event_id (challenges are never re-pushed)");
+    throw new Error(
+      "repush: needs an event envelope with header.event_id (challenges are never re-pushed, nor legacy card callbacks)",
+    );
   }
   if (header.event_type === "card.action.trigger") {
     throw new Error(

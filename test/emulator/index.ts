@@ -14,6 +14,7 @@
 
 import { DEFAULT_OPTIONS, MUTE_CODES, REFUSALS } from "./constants";
 import { botAddedEvent, buildDelivery, cardActionEvent, challenge, checkRepushable, post } from "./events";
+import { deliverLegacy, legacyCardCallback } from "./legacy-callback";
 import { messageEvent } from "./message-event";
 import { startServer } from "./server";
 import { EmulatorState } from "./state";
@@ -26,6 +27,8 @@ import type {
   EmulatorOptions,
   EventEnvelope,
   Fault,
+  LegacyCardCallback,
+  LegacyDeliverOptions,
   MessageEventInput,
   MessageReceiveEvent,
   RecordedRequest,
@@ -37,8 +40,9 @@ import type {
 export type { Answer } from "./answer";
 export * from "./card-rules";
 export * from "./constants";
-export { decryptBody, encryptBody, signBody } from "./crypto";
+export { decryptBody, encryptBody, signBody, signLegacyBody } from "./crypto";
 export { buildDelivery } from "./events";
+export { buildLegacyDelivery } from "./legacy-callback";
 export { matchRoute, ROUTE_TABLE, type RouteSpec } from "./routes";
 export { userIds } from "./tenant";
 export * from "./types";
@@ -86,6 +90,20 @@ export interface Emulator {
   }): EventEnvelope<CardActionEvent>;
   challenge(token?: string): Record<string, unknown>;
   deliver(targetUrl: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
+  /** The flat body of the legacy card callback (message card request URL), for deliverLegacy(). */
+  legacyCardCallback(input: {
+    openMessageId: string;
+    chatId: string;
+    operatorOpenId: string;
+    value: Record<string, unknown>;
+    tag?: string;
+  }): LegacyCardCallback;
+  /**
+   * POSTs a legacy card callback (or a challenge) as Feishu does to a message card request URL: never
+   * encrypted; X-Lark-Request-Timestamp/Nonce and X-Lark-Signature = SHA-1 of timestamp + nonce +
+   * verification token + raw body (challenges unsigned). `opts` can omit, forge or mis-sign it.
+   */
+  deliverLegacy(targetUrl: string, payload: object, opts?: LegacyDeliverOptions): Promise<DeliveryResult>;
   /**
    * Feishu's re-push (after 15 s, 5 min, 1 h, 6 h; no waiting here): the same envelope again, freshly
    * encrypted and signed, with the same event_id unless opts.eventId. Throws for a challenge or a card
@@ -187,6 +205,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     cardActionEvent: (input) => cardActionEvent(state, options, input),
     challenge: (token) => challenge(options, token),
     deliver,
+    legacyCardCallback: (input) => legacyCardCallback(state, input),
+    deliverLegacy: (targetUrl, payload, deliverOpts) =>
+      deliverLegacy(options, targetUrl, payload, deliverOpts),
     repush: (targetUrl, envelope, deliverOpts) => {
       checkRepushable(envelope);
       return deliver(targetUrl, envelope, deliverOpts);

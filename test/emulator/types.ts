@@ -283,6 +283,30 @@ export interface CardActionEvent {
   context: { open_message_id: string; open_chat_id: string };
 }
 
+/** The flat, never-encrypted body of the legacy card callback (message card request URL). */
+export interface LegacyCardCallback {
+  open_id: string;
+  user_id: string;
+  open_message_id: string;
+  open_chat_id: string;
+  tenant_key: string;
+  /** The update token, "c-...". */
+  token: string;
+  action: { value: Record<string, unknown>; tag: string };
+}
+
+export interface LegacyDeliverOptions {
+  /** Default true, except for a url_verification challenge (never signed). */
+  sign?: boolean;
+  /** Sign with this verification token instead of options.verificationToken (a wrong token). */
+  verificationToken?: string;
+  /** Send exactly this X-Lark-Signature (a forged signature). */
+  signature?: string;
+  headers?: Record<string, string>;
+  /** Send exactly this body instead (the signature, unless forged, is computed over it). */
+  rawBody?: string;
+}
+
 export interface EventEnvelope<E = Record<string, unknown>> {
   schema: "2.0";
   header: EventHeader;
