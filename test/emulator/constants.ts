@@ -19,6 +19,8 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   taskCheckPerSecond: 0,
   port: 0,
   now: () => Date.now(),
+  knowAllFolders: false,
+  driveTaskMs: 3000,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */
@@ -27,6 +29,11 @@ export const CODES = {
   APP_SECRET_INVALID: 10014, // tenant_access_token: wrong app_secret
   TASK_PARAMS_ERROR: 1061002,
   TASK_NOT_FOUND: 1061003,
+  /** Drive file APIs (move, delete; same codes as task_check's 1061002/1061003). */
+  DRIVE_FORBIDDEN: 1061004,
+  DRIVE_AUTH_FAILED: 1061005,
+  DRIVE_FILE_DELETED: 1061007,
+  DRIVE_CAN_RETRY: 1061045,
   IM_BAD_PARAM: 230001,
   IM_NOT_SENDER: 230012,
   IM_RATE_LIMITED: 230020,
@@ -53,6 +60,11 @@ export const HTTP = {
   IM_ERROR: 400,
   TASK_PARAMS_ERROR: 400,
   TASK_NOT_FOUND: 404,
+  /** Drive file API error table (copy/list/upload pages; the move/delete pages list the same codes [?]). */
+  DRIVE_FORBIDDEN: 403,
+  DRIVE_AUTH_FAILED: 401,
+  DRIVE_FILE_DELETED: 404,
+  DRIVE_CAN_RETRY: 400,
   NOT_FOUND: 404,
 } as const;
 

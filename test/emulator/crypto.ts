@@ -6,7 +6,7 @@
  * - Signature: lowercase hex SHA-256 of timestamp + nonce + encryptKey + raw body.
  * - Legacy card callback signature: lowercase hex SHA-1 of timestamp + nonce + verification token + raw body.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt } from "node:crypto";
 
 function aesKey(encryptKey: string): Buffer {
   return createHash("sha256").update(encryptKey, "utf8").digest();
@@ -57,6 +57,11 @@ export function signLegacyBody(
 /** `bytes` random bytes as lowercase hex. */
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString("hex");
+}
+
+/** `n` random decimal digits (Feishu task ids are 19-digit numbers). */
+export function randomDigits(n: number): string {
+  return Array.from({ length: n }, () => randomInt(10)).join("");
 }
 
 /** A deterministic 32-hex id derived from a seed (stable union_id/user_id for an open_id). */

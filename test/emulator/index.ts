@@ -24,6 +24,9 @@ import type {
   ChatType,
   DeliverOptions,
   DeliveryResult,
+  DriveFileType,
+  DriveItemOptions,
+  DriveTask,
   EmulatorOptions,
   EventEnvelope,
   Fault,
@@ -58,6 +61,17 @@ export interface Emulator {
   setTaskStatus(taskId: string, status: string): void;
   /** task_check requests received (any outcome, faults included) for that id, or in total. */
   taskCheckCount(taskId?: string): number;
+  // --- Drive folders (move / delete start tasks that task_check then reports) ---
+  /** A folder Drive has: move/delete of it answer a task_id; `opts` sets its access, task duration, result. */
+  addFolder(token: string, opts?: DriveItemOptions): void;
+  /** A file (docx, sheet, ...): move/delete of it happen at once and answer `{}` (no task). */
+  addFile(
+    token: string,
+    type?: Exclude<DriveFileType, "folder">,
+    opts?: Pick<DriveItemOptions, "access">,
+  ): void;
+  /** The tasks folder moves and deletes started, in order. */
+  driveTasks(): DriveTask[];
   // --- what the bot did ---
   readonly requests: RecordedRequest[];
   requestsFor(route: RouteName): RecordedRequest[];
@@ -182,6 +196,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setTask: (taskId, statuses) => state.setTask(taskId, statuses),
     setTaskStatus: (taskId, status) => state.setTask(taskId, [status]),
     taskCheckCount: (taskId) => state.taskCheckCount(taskId),
+    addFolder: (token, opts) => state.drive.add(token, "folder", opts),
+    addFile: (token, type = "docx", opts) => state.drive.add(token, type, opts),
+    driveTasks: () => [...state.drive.tasks.values()],
     get requests() {
       return state.requests;
     },

@@ -5,6 +5,7 @@
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
 import { CODES, HTTP } from "./constants";
+import { deleteFile, moveFile } from "./drive";
 import { create, patch, reply } from "./messages";
 
 /** Which per-app gateway limit counts a call (limits.ts). */
@@ -52,7 +53,8 @@ function botInfo({ options }: RouteInput): Answer {
 function taskCheck({ state, query }: RouteInput): Answer {
   const taskId = query.task_id;
   if (!taskId) return fail(HTTP.TASK_PARAMS_ERROR, CODES.TASK_PARAMS_ERROR, "params error.");
-  const status = state.nextTaskStatus(taskId);
+  // A scripted status (setTask) wins over the clock of a task a folder move/delete started.
+  const status = state.nextTaskStatus(taskId) ?? state.drive.taskStatus(taskId, state.now());
   if (status === undefined) return fail(HTTP.TASK_NOT_FOUND, CODES.TASK_NOT_FOUND, "not found.");
   return ok({ status });
 }
@@ -94,6 +96,18 @@ export const ROUTE_TABLE = [
     path: "/open-apis/im/v1/messages/:message_id",
     handle: patch,
     gateway: "message_api",
+  }),
+  route({
+    name: "move_file",
+    method: "POST",
+    path: "/open-apis/drive/v1/files/:file_token/move",
+    handle: moveFile,
+  }),
+  route({
+    name: "delete_file",
+    method: "DELETE",
+    path: "/open-apis/drive/v1/files/:file_token",
+    handle: deleteFile,
   }),
 ] as const;
 

@@ -5,6 +5,7 @@
  */
 
 import { randomHex } from "./crypto";
+import { Drive } from "./drive";
 import { ImStore } from "./im-store";
 import { SlidingWindows } from "./limits";
 import { Tenant } from "./tenant";
@@ -36,6 +37,8 @@ export class EmulatorState {
   readonly tenant = new Tenant();
   /** Messages, threads and the uuid window. */
   readonly im: ImStore;
+  /** Drive folders and files, and the tasks of folder moves and deletes. */
+  readonly drive = new Drive();
 
   /** The emulator clock (options.now): every time the emulator reads goes through it. */
   constructor(readonly now: () => number = () => Date.now()) {
@@ -159,6 +162,7 @@ export class EmulatorState {
   reset(): void {
     this.requests = [];
     this.im.reset();
+    this.drive.reset();
     this.tasks = new Map();
     this.taskChecks = new Map();
     this.faults = [];

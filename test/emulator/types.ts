@@ -39,6 +39,44 @@ export interface EmulatorOptions {
    * durations, event `create_time` and the signature timestamp. Tests can age messages or end tasks with it.
    */
   now?: () => number;
+  /** Drive move/delete: take every token the emulator does not know for a folder. Default false. */
+  knowAllFolders?: boolean;
+  /** How long (emulator clock) a folder move/delete task reports `process` before it ends; default 3000. */
+  driveTaskMs?: number;
+}
+
+export type DriveFileType =
+  | "file"
+  | "docx"
+  | "bitable"
+  | "doc"
+  | "sheet"
+  | "mindnote"
+  | "folder"
+  | "shortcut"
+  | "slides";
+
+/** How addFolder()/addFile() items behave under move and delete. */
+export interface DriveItemOptions {
+  /** "forbidden": 403 / 1061004; "auth_failed": 401 / 1061005. Default "ok". */
+  access?: "ok" | "forbidden" | "auth_failed";
+  /** Folders: how long the task reports `process` (default options.driveTaskMs). */
+  taskMs?: number;
+  /** Folders: how the task ends; default "success". */
+  result?: "success" | "fail";
+}
+
+/** An asynchronous folder move or delete, as task_check reports it. */
+export interface DriveTask {
+  task_id: string;
+  operation: "move" | "delete";
+  file_token: string;
+  /** move: the target folder. */
+  folder_token?: string;
+  started_at: number;
+  /** task_check answers `process` before this moment (emulator clock), `result` from it on. */
+  ends_at: number;
+  result: "success" | "fail";
 }
 
 /** The option whose limit refused a call. */
