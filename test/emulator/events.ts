@@ -43,6 +43,7 @@ export function botAddedEvent(
   options: Required<EmulatorOptions>,
   input: { chatId: string; operatorOpenId: string },
 ) {
+  state.tenant.chat(input.chatId).botRemoved = false; // the bot is (back) in the chat
   const event: BotAddedEvent = {
     chat_id: input.chatId,
     operator_id: state.tenant.addUser(input.operatorOpenId),

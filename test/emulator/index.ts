@@ -12,7 +12,7 @@
  * See README.md for routes, faults and the Feishu facts behind them.
  */
 
-import { DEFAULT_OPTIONS, MUTE_CODES, REFUSALS } from "./constants";
+import { DEFAULT_OPTIONS, type MUTE_CODES, REFUSALS } from "./constants";
 import { botAddedEvent, buildDelivery, cardActionEvent, challenge, checkRepushable, post } from "./events";
 import { deliverLegacy, legacyCardCallback } from "./legacy-callback";
 import { messageEvent } from "./message-event";
@@ -151,7 +151,10 @@ export interface Emulator {
   deleteMessage(messageId: string): void;
   /** Polls fn every 20 ms until it returns something truthy (default timeout 5000 ms). */
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
-  /** Forget requests/messages/tasks/faults; the server and issued tokens stay. */
+  /**
+   * Forget requests, messages, threads, tasks, Drive folders, users and chats (and their refusals), faults
+   * and rate-limit windows; the server, issued tokens, listeners and the bot's own user stay.
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -182,8 +185,7 @@ export async function waitFor<T>(
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
-  const state = new EmulatorState(options.now);
-  state.tenant.addUser(options.botOpenId);
+  const state = new EmulatorState(options.now, options.botOpenId);
   const server = await startServer(state, options);
   const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
     const { body, headers } = buildDelivery(options, payload, deliverOpts);
@@ -215,10 +217,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     onRequest: (listener) => state.onRequest(listener),
     violations: () => state.requests.filter((r) => r.rateLimit !== undefined),
     messageEvent: (input) => messageEvent(state, options, input),
-    botAddedEvent: (input) => {
-      state.tenant.chat(input.chatId).botRemoved = false; // the bot is (back) in the chat
-      return botAddedEvent(state, options, input);
-    },
+    botAddedEvent: (input) => botAddedEvent(state, options, input),
     cardActionEvent: (input) => cardActionEvent(state, options, input),
     challenge: (token) => challenge(options, token),
     deliver,
@@ -233,11 +232,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addChat: (chatId, chatType) => {
       state.tenant.setChatType(chatId, chatType);
     },
-    muteChat: (chatId, code = REFUSALS.GROUP_SETTINGS.code) => {
-      if (!MUTE_CODES.includes(code))
-        throw new Error(`muteChat: code must be one of ${MUTE_CODES.join(", ")}`);
-      state.tenant.chat(chatId).muted = code;
-    },
+    muteChat: (chatId, code = REFUSALS.GROUP_SETTINGS.code) => state.tenant.mute(chatId, code),
     makeExternal: (chatId) => {
       state.tenant.chat(chatId).external = true;
     },
@@ -256,10 +251,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     recall: (messageId) => state.im.markGone(messageId, "recalled"),
     deleteMessage: (messageId) => state.im.markGone(messageId, "deleted"),
     waitFor: (fn, timeoutMs) => waitFor(fn, timeoutMs),
-    reset: () => {
-      state.reset();
-      state.tenant.addUser(options.botOpenId);
-    },
+    reset: () => state.reset(),
     close: () => server.close(),
   };
 }

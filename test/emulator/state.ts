@@ -41,8 +41,12 @@ export class EmulatorState {
   readonly drive = new Drive();
 
   /** The emulator clock (options.now): every time the emulator reads goes through it. */
-  constructor(readonly now: () => number = () => Date.now()) {
+  constructor(
+    readonly now: () => number = () => Date.now(),
+    private readonly botOpenId?: string,
+  ) {
     this.im = new ImStore(now);
+    if (botOpenId) this.tenant.addUser(botOpenId);
   }
 
   // ---- tokens ----
@@ -158,7 +162,7 @@ export class EmulatorState {
     return fault;
   }
 
-  /** Forget requests, messages, tasks, faults, rate windows (tokens and listeners survive). */
+  /** Forget everything the emulator learnt but tokens and listeners (the bot's user stays known). */
   reset(): void {
     this.requests = [];
     this.im.reset();
@@ -168,5 +172,6 @@ export class EmulatorState {
     this.faults = [];
     this.windows.clear();
     this.tenant.reset();
+    if (this.botOpenId) this.tenant.addUser(this.botOpenId);
   }
 }

@@ -4,6 +4,7 @@
  * outside the app's availability). Every open_id in an event the emulator builds joins the users; the type of
  * every chat an event names is remembered (p2p, group, topic_group).
  */
+import { MUTE_CODES } from "./constants";
 import { derivedHex, randomHex } from "./crypto";
 import type { ChatType, UserIds } from "./types";
 
@@ -70,6 +71,13 @@ export class Tenant {
       this.chats.set(chatId, chat);
     }
     return chat;
+  }
+
+  /** muteChat(): the bot may no longer post here, refused with `code` (230018 or 230035). */
+  mute(chatId: string, code: number): void {
+    if (!MUTE_CODES.some((c) => c === code))
+      throw new Error(`muteChat: code must be one of ${MUTE_CODES.join(", ")}`);
+    this.chat(chatId).muted = code;
   }
 
   /** Remembers a chat's type as an event names it. */
