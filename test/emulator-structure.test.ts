@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { matchRoute, ROUTE_TABLE } from "./emulator";
+import { DEFAULT_OPTIONS, matchRoute, ROUTE_TABLE, startEmulator } from "./emulator";
 
 describe("route table", () => {
   it("matches method + path pattern to a route and its decoded parameters", () => {
@@ -84,5 +84,23 @@ describe("standalone", () => {
       true,
     );
     expect(importedFiles.map((f) => f.fileName)).toEqual(["../src/app", "../../cards", "./y"]);
+  });
+});
+
+describe("README", () => {
+  const readme = readFileSync(path.join(__dirname, "emulator", "README.md"), "utf8");
+
+  it("documents every member, option and route", async () => {
+    const emu = await startEmulator();
+    try {
+      const missing = [
+        ...Object.keys(emu).filter((m) => !readme.includes(`\`${m}`) && !readme.includes(` ${m}(`)),
+        ...Object.keys(DEFAULT_OPTIONS).filter((o) => !readme.includes(`\`${o}\``)),
+        ...ROUTE_TABLE.map((r) => r.name).filter((n) => !readme.includes(`| \`${n}\``)),
+      ];
+      expect(missing).toEqual([]);
+    } finally {
+      await emu.close();
+    }
   });
 });
