@@ -48,6 +48,7 @@ describe("chat states", () => {
     expect(await rejection(create("oc_g"))).toMatchObject(refused(230018));
     await expect(patch(card)).resolves.toMatchObject({ code: 0 });
     emu.muteChat("oc_g", 230035);
+    expect(await rejection(reply(user))).toMatchObject(refused(230035));
     expect(await rejection(create("oc_g"))).toMatchObject({
       ...refused(230035),
       msg: REFUSALS.SPEAKING_RESTRICTED.msg,
