@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SentMessage } from "../emulator";
+import type { CardCallbackAnswer, SentMessage } from "../emulator";
 import { eventually, useBot } from "../support/harness";
 
 const TASK = "7360595374803812399";
@@ -39,7 +39,8 @@ async function click(
     operatorOpenId: operator,
     value,
   });
-  return t.emu.deliver(url, event);
+  const res = await t.emu.deliver(url, event);
+  return { ...res, body: res.body as CardCallbackAnswer };
 }
 
 describe("commands", () => {
@@ -126,8 +127,8 @@ describe("card buttons", () => {
     const res = await click(card, { action: "refresh", watch_id: watchIdOf(card) }, BOB);
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(3000);
-    expect(res.body.toast.type).toBe("info");
-    expect(JSON.stringify(res.body.card.data)).toContain('"template":"green"');
+    expect(res.body.toast?.type).toBe("info");
+    expect(JSON.stringify(res.body.card?.data)).toContain('"template":"green"');
     expect(t.emu.taskCheckCount(TASK)).toBe(checks + 1);
   });
 
@@ -137,17 +138,17 @@ describe("card buttons", () => {
     const card = await firstReply(command, "interactive");
     const watchId = watchIdOf(card);
     const refused = await click(card, { action: "stop", watch_id: watchId }, BOB);
-    expect(refused.body.toast.type).toBe("warning");
+    expect(refused.body.toast?.type).toBe("warning");
     expect(await t.bot.app.store.countOpenWatches()).toBe(1);
 
     const ok = await click(card, { action: "stop", watch_id: watchId }, ALICE, t.bot.eventUrl);
     expect(ok.status).toBe(200);
-    expect(ok.body.toast.type).toBe("success");
-    expect(JSON.stringify(ok.body.card.data)).toContain(ALICE);
+    expect(ok.body.toast?.type).toBe("success");
+    expect(JSON.stringify(ok.body.card?.data)).toContain(ALICE);
     await eventually(async () => (await t.bot.app.store.countOpenWatches()) === 0);
     // The stopped card has no buttons any more; a click from an old client still gets a polite answer.
     const stale = await click(card, { action: "refresh", watch_id: watchId }, ALICE);
-    expect(stale.body.toast.type).toBe("info");
+    expect(stale.body.toast?.type).toBe("info");
     expect(t.emu.repliesTo(command).filter((m) => m.msg_type === "text")).toHaveLength(0);
   });
 
@@ -166,9 +167,9 @@ describe("card buttons", () => {
     // A real click on another message carrying this watch's id changes nothing.
     const other = await firstReply(await say("/help"));
     const copied = await click(other, value, ALICE);
-    expect(copied.body.toast.type).toBe("warning");
+    expect(copied.body.toast?.type).toBe("warning");
     const nonsense = await click(card, { action: "explode", watch_id: "1e9" }, ALICE);
-    expect(nonsense.body.toast.type).toBe("warning");
+    expect(nonsense.body.toast?.type).toBe("warning");
     expect(await t.bot.app.store.countOpenWatches()).toBe(1);
   });
 });
