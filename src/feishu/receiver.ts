@@ -29,18 +29,18 @@ const KNOWN = new Set<string>(KNOWN_EVENT_TYPES);
  * the core answers to an HTTP status. Refused input (forged, malformed) gets 4xx and changes nothing; a store
  * that cannot record gets 503, so Feishu delivers the event again later.
  */
-export function createReceiver(o: ReceiverOptions): Router {
+export function createReceiver(options: ReceiverOptions): Router {
   const router = express.Router();
 
   const receive = async (req: Request, res: Response) => {
     const started = performance.now();
     const request_id = requestIdOf(res);
-    const logger = o.logger.child({ request_id });
+    const logger = options.logger.child({ request_id });
     let type = "unknown";
     let outcome = "rejected";
     try {
       const rawBody = await readBody(req, BODY_LIMIT_BYTES);
-      const envelope = openEnvelope({ rawBody, header: (name) => req.get(name) }, o.secrets);
+      const envelope = openEnvelope({ rawBody, header: (name) => req.get(name) }, options.secrets);
       if (envelope.kind === "challenge") {
         type = "url_verification";
         outcome = "challenge";
@@ -55,7 +55,7 @@ export function createReceiver(o: ReceiverOptions): Router {
         type = KNOWN.has(envelope.eventType) ? envelope.eventType : "other";
         incoming = readIncoming(envelope.eventType, envelope.eventId, envelope.tenantKey, envelope.event);
       }
-      const result = await o.ingest.handle(incoming, logger);
+      const result = await options.ingest.handle(incoming, logger);
       outcome = result.outcome;
       res.status(200).json(answerBody(result, envelope.kind === "legacy_card"));
     } catch (error) {
@@ -73,15 +73,18 @@ export function createReceiver(o: ReceiverOptions): Router {
       logger.error("event could not be recorded; Feishu will deliver it again", { error: String(error) });
       res.status(503).json({ error: "temporarily unavailable" });
     } finally {
-      o.metrics.eventsReceived.inc({ transport: "webhook", type, outcome });
-      o.metrics.eventAnswerSeconds.observe({ transport: "webhook" }, (performance.now() - started) / 1000);
+      options.metrics.eventsReceived.inc({ transport: "webhook", type, outcome });
+      options.metrics.eventAnswerSeconds.observe(
+        { transport: "webhook" },
+        (performance.now() - started) / 1000,
+      );
     }
   };
 
   router.post(["/webhook/event", "/webhook/card"], (req, res, next) => {
     receive(req, res).catch(next);
   });
-  router.use(["/webhook/event", "/webhook/card"], internalErrors(o.logger));
+  router.use(["/webhook/event", "/webhook/card"], internalErrors(options.logger));
   return router;
 }
 

@@ -71,14 +71,13 @@ describe.each(TRANSPORTS)("over %s", (transport) => {
   });
 
   describe("topic groups", () => {
+    /** A message @-mentioning the bot that opens a new topic in a topic group. */
+    const inTopic = (text: string) =>
+      t.emu.messageEvent({ chatType: "topic_group", senderOpenId: ALICE, text, mentionBot: true });
+
     it("answers in the command's topic: the card, and the notice", async () => {
       t.emu.setTask(TASK, ["process", "process", "success"]);
-      const event = t.emu.messageEvent({
-        chatType: "topic_group",
-        senderOpenId: ALICE,
-        text: `/status ${TASK}`,
-        mentionBot: true,
-      });
+      const event = inTopic(`/status ${TASK}`);
       const thread = event.event.message.thread_id;
       expect(thread).toMatch(/^omt_/);
       expect((await t.send(event)).status).toBe(200);
@@ -92,12 +91,7 @@ describe.each(TRANSPORTS)("over %s", (transport) => {
 
     it("with the command recalled, the notice replies to the card, still in the topic", async () => {
       t.emu.setTask(TASK, ["process"]);
-      const event = t.emu.messageEvent({
-        chatType: "topic_group",
-        senderOpenId: ALICE,
-        text: `/status ${TASK}`,
-        mentionBot: true,
-      });
+      const event = inTopic(`/status ${TASK}`);
       await t.send(event);
       const id = event.event.message.message_id;
       const card = await t.emu.waitFor(() => cards(t.emu.repliesTo(id))[0], 4000);
@@ -110,12 +104,7 @@ describe.each(TRANSPORTS)("over %s", (transport) => {
 
     it("a card too old to update sends its final state anew in the topic, not as a new topic", async () => {
       t.emu.setTask(TASK, ["process"]);
-      const event = t.emu.messageEvent({
-        chatType: "topic_group",
-        senderOpenId: ALICE,
-        text: `/status ${TASK}`,
-        mentionBot: true,
-      });
+      const event = inTopic(`/status ${TASK}`);
       await t.send(event);
       const id = event.event.message.message_id;
       await t.emu.waitFor(() => cards(t.emu.repliesTo(id))[0], 4000);
