@@ -20,6 +20,8 @@ export interface Config {
   logFormat: "json" | "pretty";
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
+  /** Bearer tokens of the watch API (`/api/v1/...`); empty: the API is off and its routes answer 404. */
+  apiTokens: readonly string[];
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -56,6 +58,7 @@ export const ENV_NAMES = [
   "TASK_CHECK_RPS",
   "BOT_LOCALE",
   "LOG_FORMAT",
+  "API_TOKENS",
 ] as const;
 
 /**
@@ -130,9 +133,30 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as Config["logFormat"],
     locale: locale as Config["locale"],
+    apiTokens: parseApiTokens(get("API_TOKENS"), problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A watch API token: long enough not to be guessed, and fit for an `Authorization` header. */
+const API_TOKEN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
+
+/** Comma-separated tokens; a bad one is named by its position, never shown (it is a secret). */
+function parseApiTokens(raw: string, problems: string[]): readonly string[] {
+  const tokens = raw
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  tokens.forEach((token, i) => {
+    if (!API_TOKEN.test(token)) {
+      problems.push(
+        `API_TOKENS: token ${i + 1} of ${tokens.length} must be 16 to 256 visible ASCII characters without ` +
+          "spaces or commas (its value is not shown)",
+      );
+    }
+  });
+  return Object.freeze([...new Set(tokens)]);
 }
 
 function parseDomain(raw: string, problems: string[]): string {

@@ -68,7 +68,7 @@ export async function startBot(
   const logger = createLogger({
     level: config.logLevel,
     format: "json",
-    secrets: [config.appSecret, config.encryptKey, config.verificationToken],
+    secrets: [config.appSecret, config.encryptKey, config.verificationToken, ...config.apiTokens],
     stream,
   });
   const server = await startServer(config, { logger }, { port: 0, host: "127.0.0.1" });
