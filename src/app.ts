@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { handleCardAction } from "../handlers";
 import type { CardActionContext } from "../handlers/card-action";
+import { type Api, createApi } from "./api/router";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
@@ -35,6 +36,8 @@ export interface App {
   inbox: InboxProcessor;
   engine: WatchEngine;
   ingest: Ingest;
+  /** The watch API (`/api/v1/...`), on when API_TOKENS is set. */
+  api: Api;
   /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
   start(): Promise<void>;
   /** Stops the schedule, lets in-flight work finish and closes the store. */
@@ -87,10 +90,13 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     onTenantStatus: async () => undefined,
   });
 
+  const api = createApi({ tokens: config.apiTokens, store, engine, logger, now });
+
   const http = express();
   http.disable("x-powered-by");
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
+  http.use("/api", api.router);
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
     const ok = state === "ready" && storeOk && scheduler.running;
@@ -113,6 +119,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     inbox,
     engine,
     ingest,
+    api,
     get state() {
       return state;
     },
@@ -128,6 +135,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       state = "stopping";
       await scheduler.stop();
       await inbox.idle();
+      await api.idle();
       await store.close();
       state = "stopped";
     },
