@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { API_ERRORS } from "../../src/api/errors";
 import { openApiDocument } from "../../src/api/openapi";
+import { API_BURST, API_REQUESTS_PER_SECOND } from "../../src/api/rate-limit";
 import { createApi } from "../../src/api/router";
+import { MAX_NOTE_CHARS } from "../../src/api/schemas";
 import { createLogger } from "../../src/logger";
 import type { Store } from "../../src/store/types";
 
@@ -88,5 +92,22 @@ describe("the OpenAPI document", () => {
       required: ["task_id", "chat_id"],
       properties: { task_id: { pattern: "^\\d{6,32}$" }, note: { maxLength: 200 } },
     });
+  });
+});
+
+describe("README's watch API section", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+  const section = readme.split("## Watch tasks from your scripts")[1]?.split("\n## ")[0] ?? "";
+
+  it("lists every error code with its status, and the limits the code enforces", () => {
+    for (const [code, status] of Object.entries(API_ERRORS)) {
+      if (code === "internal_error") continue;
+      const row = section.split("\n").find((line) => line.startsWith(`| \`${status}\``)) ?? "";
+      expect(row, code).toContain(`\`${code}\``);
+    }
+    expect(section).toContain(
+      `${API_REQUESTS_PER_SECOND} requests per second per token, bursts of ${API_BURST}`,
+    );
+    expect(section).toContain(`at most ${MAX_NOTE_CHARS} characters`);
   });
 });
