@@ -45,7 +45,14 @@ export async function moveAndWatch(o: MoveAndWatch): Promise<WatchAnswer> {
   });
   const taskId = moved.data?.task_id;
   if (moved.code !== 0 || !taskId) throw new Error(`Drive refused the move: ${moved.code} ${moved.msg}`);
+  return registerWatch(o, taskId);
+}
 
+/** Asks the bot to watch a task; safe to repeat (a retried step gets the same watch, and no second card). */
+export function registerWatch(
+  o: Omit<MoveAndWatch, "client" | "folderToken" | "targetFolderToken">,
+  taskId: string,
+): Promise<WatchAnswer> {
   const body = {
     task_id: taskId,
     ...(o.chatId ? { chat_id: o.chatId } : { open_id: o.openId }),
@@ -112,6 +119,7 @@ async function main(): Promise<number> {
       appId: env("FEISHU_APP_ID"),
       appSecret: env("FEISHU_APP_SECRET"),
       domain: env("FEISHU_DOMAIN", false) || lark.Domain.Feishu,
+      loggerLevel: lark.LoggerLevel.warn,
     }),
     folderToken: env("FOLDER_TOKEN"),
     targetFolderToken: env("TARGET_FOLDER_TOKEN"),

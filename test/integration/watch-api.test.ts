@@ -118,6 +118,20 @@ describe("POST /api/v1/watches into a chat", () => {
     expect(t.emu.messages).toHaveLength(0);
   });
 
+  it("a muted group (230018): GET says chat_muted, and an ended watch lets a new request start afresh", async () => {
+    t.emu.setTask(TASK, ["process"]);
+    t.emu.muteChat(CHAT);
+    const created = await api().create({ task_id: TASK, chat_id: CHAT });
+    await stateOf(created.body.watch_id, "stopped");
+    expect((await api().get(created.body.watch_id)).body).toMatchObject({
+      end_reason: "chat_muted",
+      feishu_code: 230018,
+    });
+    const again = await api().create({ task_id: TASK, chat_id: CHAT });
+    expect(again.status).toBe(201);
+    expect(again.body.watch_id).not.toBe(created.body.watch_id);
+  });
+
   it("a task already watched in the chat (/status): 200 with that watch, no second card", async () => {
     t.emu.setTask(TASK, ["process"]);
     const command = t.emu.messageEvent({
@@ -157,9 +171,9 @@ describe("POST /api/v1/watches to a user (open_id)", () => {
     expect((await api().get(created.body.watch_id)).body.chat_id).toBe(card.chat_id);
   });
 
-  it("a user the bot cannot reach (230053): GET says user_unreachable", async () => {
+  it("a user who blocked the bot (230053): GET says user_unreachable", async () => {
     t.emu.setTask(TASK, ["process"]);
-    t.emu.inject({ route: "create", status: 400, code: 230053, msg: "The user has stopped the bot" });
+    t.emu.blockBot(ALICE);
     const created = await api().create({ task_id: TASK, open_id: ALICE });
     await stateOf(created.body.watch_id, "stopped");
     expect((await api().get(created.body.watch_id)).body.end_reason).toBe("user_unreachable");
