@@ -1,4 +1,8 @@
 /** A small client of the bot's watch API for tests: plain fetch, every answer read as text and JSON. */
+import type { ApiState } from "../../src/api/schemas";
+import { apiStateOf } from "../../src/api/view";
+import type { SentMessage } from "../emulator";
+import { type BotFixture, eventually } from "./harness";
 
 export const API_TOKEN = "test-api-token-0123456789abcdef";
 export const OTHER_API_TOKEN = "other-api-token-fedcba9876543210";
@@ -57,3 +61,24 @@ export function watchApi(baseUrl: string, token: string = API_TOKEN) {
     list: (query = "") => callApi(baseUrl, `/api/v1/watches${query}`, { token }),
   };
 }
+
+/** Waits on the store (polling GET would soon meet the rate limit) until the API would answer `state`. */
+export async function waitForApiState(t: BotFixture, id: string, state: ApiState): Promise<void> {
+  await eventually(async () => {
+    const watch = await t.bot.app.store.getWatch(Number(id));
+    return watch !== undefined && apiStateOf(watch) === state;
+  }, 10_000);
+}
+
+/** Waits until the bot is done with a watch (its final card and notice are out). */
+export async function waitUntilOver(t: BotFixture, id: string): Promise<void> {
+  await eventually(async () => (await t.bot.app.store.getWatch(Number(id)))?.phase === "done", 10_000);
+}
+
+/** Cards the bot posted into a chat on its own (API watches), not as replies to a command. */
+export const cardsIn = (t: BotFixture, chatId: string): SentMessage[] =>
+  t.emu.messages.filter((m) => m.chat_id === chatId && m.msg_type === "interactive" && !m.reply_to);
+
+/** The completion notices under a card. */
+export const noticesTo = (t: BotFixture, card: SentMessage): SentMessage[] =>
+  t.emu.repliesTo(card.message_id).filter((m) => m.msg_type === "text");
