@@ -38,39 +38,39 @@ export interface WatchAnswer {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the move (Drive answers at once with a task id), then registers that task with the bot. */
-export async function moveAndWatch(o: MoveAndWatch): Promise<WatchAnswer> {
-  const moved = await o.client.drive.v1.file.move({
-    path: { file_token: o.folderToken },
-    data: { type: "folder", folder_token: o.targetFolderToken },
+export async function moveAndWatch(options: MoveAndWatch): Promise<WatchAnswer> {
+  const moved = await options.client.drive.v1.file.move({
+    path: { file_token: options.folderToken },
+    data: { type: "folder", folder_token: options.targetFolderToken },
   });
   const taskId = moved.data?.task_id;
   if (moved.code !== 0 || !taskId) throw new Error(`Drive refused the move: ${moved.code} ${moved.msg}`);
-  return registerWatch(o, taskId);
+  return registerWatch(options, taskId);
 }
 
 /** Asks the bot to watch a task; safe to repeat (a retried step gets the same watch, and no second card). */
 export function registerWatch(
-  o: Omit<MoveAndWatch, "client" | "folderToken" | "targetFolderToken">,
+  options: Omit<MoveAndWatch, "client" | "folderToken" | "targetFolderToken">,
   taskId: string,
 ): Promise<WatchAnswer> {
   const body = {
     task_id: taskId,
-    ...(o.chatId ? { chat_id: o.chatId } : { open_id: o.openId }),
-    ...(o.mentionOpenId ? { mention_open_id: o.mentionOpenId } : {}),
-    ...(o.note ? { note: o.note } : {}),
+    ...(options.chatId ? { chat_id: options.chatId } : { open_id: options.openId }),
+    ...(options.mentionOpenId ? { mention_open_id: options.mentionOpenId } : {}),
+    ...(options.note ? { note: options.note } : {}),
   };
   // The task id makes a good Idempotency-Key: retrying after a lost answer never posts a second card.
-  return callBot(o, "POST", "/api/v1/watches", body, `move-${taskId}`);
+  return callBot(options, "POST", "/api/v1/watches", body, `move-${taskId}`);
 }
 
 /** Polls the bot (well under its rate limit) until the watch has ended; returns its final answer. */
 export async function waitForEnd(
-  o: Pick<MoveAndWatch, "botUrl" | "apiToken">,
+  bot: Pick<MoveAndWatch, "botUrl" | "apiToken">,
   watchId: string,
   intervalMs = 5000,
 ): Promise<WatchAnswer> {
   for (;;) {
-    const watch = await callBot(o, "GET", `/api/v1/watches/${watchId}`);
+    const watch = await callBot(bot, "GET", `/api/v1/watches/${watchId}`);
     if (watch.state !== "running") return watch;
     await sleep(intervalMs);
   }
@@ -78,17 +78,17 @@ export async function waitForEnd(
 
 /** One API call, retried on 429 (after Retry-After), 5xx and network errors, with the same Idempotency-Key. */
 async function callBot(
-  o: Pick<MoveAndWatch, "botUrl" | "apiToken">,
+  bot: Pick<MoveAndWatch, "botUrl" | "apiToken">,
   method: string,
   path: string,
   body?: unknown,
   idempotencyKey?: string,
 ): Promise<WatchAnswer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${o.apiToken}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${bot.apiToken}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
   for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${o.botUrl.replace(/\/+$/, "")}${path}`, {
+    const res = await fetch(`${bot.botUrl.replace(/\/+$/, "")}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

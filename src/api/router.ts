@@ -32,16 +32,16 @@ const clientOf = (res: Response): ApiClient => res.locals.apiClient as ApiClient
  * The watch API (README "Watch tasks from your scripts"): bearer tokens, a per-token rate limit, JSON bodies
  * validated by the schemas the OpenAPI document is made of, and one error shape for every refusal.
  */
-export function createApi(o: ApiOptions): Api {
+export function createApi(options: ApiOptions): Api {
   const router = express.Router();
-  const service = new WatchService(o);
-  if (o.tokens.length === 0) {
+  const service = new WatchService(options);
+  if (options.tokens.length === 0) {
     router.use((_req, res) =>
       sendError(res, new ApiError("not_found", "no such route (the watch API is off)")),
     );
     return { router, idle: () => service.idle() };
   }
-  const authenticate = createAuthenticator(o.tokens);
+  const authenticate = createAuthenticator(options.tokens);
   const document = JSON.stringify(openApiDocument());
   const body = express.json({
     limit: MAX_BODY_BYTES,
@@ -66,7 +66,7 @@ export function createApi(o: ApiOptions): Api {
       });
     }
     res.locals.apiClient = client;
-    await takeApiPermit(o.store, client, o.now());
+    await takeApiPermit(options.store, client, options.now());
     next();
   });
 
@@ -110,7 +110,10 @@ export function createApi(o: ApiOptions): Api {
   });
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const known = error instanceof ApiError ? error : fromBodyParser(error);
-    const logger = o.logger.child({ request_id: requestIdOf(res), api_client: res.locals.apiClient?.id });
+    const logger = options.logger.child({
+      request_id: requestIdOf(res),
+      api_client: res.locals.apiClient?.id,
+    });
     if (known?.code === "store_unavailable") {
       logger.error("watch API: the store failed", { error: String(known.cause) });
     } else if (!known) {

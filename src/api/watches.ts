@@ -33,7 +33,7 @@ export class WatchService {
   /** Requests for the same task and target, one at a time in this process (see create()). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly o: WatchServiceOptions) {}
+  constructor(private readonly options: WatchServiceOptions) {}
 
   /**
    * 201 with a new watch, or 200 with: the watch this Idempotency-Key already answered (422 if the body
@@ -56,16 +56,16 @@ export class WatchService {
       }
       const existing =
         "chat_id" in body
-          ? await stored(() => this.o.store.findOpenWatch(tenantKey, body.chat_id, body.task_id))
+          ? await stored(() => this.options.store.findOpenWatch(tenantKey, body.chat_id, body.task_id))
           : undefined;
       const result: Created = existing
         ? { status: 200, watch: existing }
         : await this.insert(newWatchOf(client, tenantKey, body), scope, key);
       if (bindingKey) {
         const binding: KeyBinding = { watchId: result.watch.id, request };
-        const now = this.o.now();
+        const now = this.options.now();
         await stored(() =>
-          this.o.store.setValue(bindingKey, JSON.stringify(binding), now + IDEMPOTENCY_TTL_MS, now),
+          this.options.store.setValue(bindingKey, JSON.stringify(binding), now + IDEMPOTENCY_TTL_MS, now),
         );
       }
       return result;
@@ -75,34 +75,34 @@ export class WatchService {
   private async insert(wanted: NewWatch, scope: string, key?: string): Promise<Created> {
     const idempotency = key === undefined ? undefined : { scope, key };
     const { watch, created } = await stored(() =>
-      this.o.store.createWatch(wanted, this.o.now(), idempotency),
+      this.options.store.createWatch(wanted, this.options.now(), idempotency),
     );
     if (!created) {
       // Another replica recorded this key first (or the binding below was lost in a crash).
       if (!sameRequest(watch, wanted)) throw keyReused();
       return { status: 200, watch };
     }
-    this.o.logger.info("watch started", {
+    this.options.logger.info("watch started", {
       watch_id: watch.id,
       task_id: watch.taskId,
       api_client: watch.apiClient,
       origin: "api",
     });
-    this.track(this.o.engine.runNow([watch.id]));
+    this.track(this.options.engine.runNow([watch.id]));
     return { status: 201, watch };
   }
 
   private async bound(key: string): Promise<{ binding: KeyBinding; watch: Watch } | undefined> {
-    const raw = await stored(() => this.o.store.getValue(key, this.o.now()));
+    const raw = await stored(() => this.options.store.getValue(key, this.options.now()));
     if (raw === undefined) return undefined;
     const binding = JSON.parse(raw) as KeyBinding;
-    const watch = await stored(() => this.o.store.getWatch(binding.watchId));
+    const watch = await stored(() => this.options.store.getWatch(binding.watchId));
     return watch ? { binding, watch } : undefined;
   }
 
   /** A watch of this tenant, or 404: watch ids are shared by every token of the tenant. */
   async get(tenantKey: string, id: number): Promise<Watch> {
-    const watch = await stored(() => this.o.store.getWatch(id));
+    const watch = await stored(() => this.options.store.getWatch(id));
     if (!watch || watch.tenantKey !== tenantKey) {
       throw new ApiError("watch_not_found", `no watch ${id}`);
     }
@@ -112,7 +112,7 @@ export class WatchService {
   /** The watches this token created, oldest first. */
   list(client: ApiClient, tenantKey: string, query: ListRequest): Promise<Watch[]> {
     return stored(() =>
-      this.o.store.listWatches({
+      this.options.store.listWatches({
         tenantKey,
         apiClient: client.id,
         openOnly: query.openOnly,
@@ -129,13 +129,13 @@ export class WatchService {
   async stop(client: ApiClient, tenantKey: string, id: number): Promise<Watch> {
     const watch = await this.get(tenantKey, id);
     const by = `${API_STOPPER_PREFIX}${client.id}`;
-    if (!(await stored(() => this.o.store.requestStop(id, by, this.o.now())))) return watch;
-    this.o.logger.info("watch stop requested", {
+    if (!(await stored(() => this.options.store.requestStop(id, by, this.options.now())))) return watch;
+    this.options.logger.info("watch stop requested", {
       watch_id: id,
       task_id: watch.taskId,
       api_client: client.id,
     });
-    this.track(this.o.engine.requestStop(id, by).then(() => undefined));
+    this.track(this.options.engine.requestStop(id, by).then(() => undefined));
     return this.get(tenantKey, id);
   }
 
@@ -146,7 +146,7 @@ export class WatchService {
 
   private track(work: Promise<void>): void {
     const p = work.catch((error: unknown) => {
-      this.o.logger.error("watch API background work failed", { error: String(error) });
+      this.options.logger.error("watch API background work failed", { error: String(error) });
     });
     this.background.add(p);
     void p.finally(() => this.background.delete(p));
