@@ -100,7 +100,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     onTenantStatus: async () => undefined,
   });
 
-  const api = createApi({ tokens: config.apiTokens, store, engine, logger, now });
+  const api = createApi({ tokens: config.apiTokens, store, engine, logger, metrics, now });
   const longConnection =
     config.eventTransport === "websocket"
       ? new LongConnection({

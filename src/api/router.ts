@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { requestIdOf } from "../request-context";
 import type { Store } from "../store/types";
 import { type ApiClient, createAuthenticator } from "./auth";
@@ -17,6 +18,7 @@ export interface ApiOptions extends WatchServiceOptions {
   tokens: readonly string[];
   store: Store;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export interface Api {
@@ -27,6 +29,18 @@ export interface Api {
 }
 
 const clientOf = (res: Response): ApiClient => res.locals.apiClient as ApiClient;
+
+/** The operation a request asks for, as the metrics label it (a fixed set, whatever the path). */
+function operationOf(req: Request): string {
+  const path = req.path.replace(/\/+$/, "");
+  if (path === "/v1/openapi.json") return "openapi";
+  if (path === "/v1/watches")
+    return req.method === "POST" ? "create" : req.method === "GET" ? "list" : "other";
+  if (/^\/v1\/watches\/[^/]+$/.test(path)) {
+    return req.method === "GET" ? "get" : req.method === "DELETE" ? "stop" : "other";
+  }
+  return "other";
+}
 
 /**
  * The watch API (README "Watch tasks from your scripts"): bearer tokens, a per-token rate limit, JSON bodies
@@ -50,8 +64,10 @@ export function createApi(options: ApiOptions): Api {
     strict: true,
   });
 
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     res.setHeader("Cache-Control", "no-store");
+    const operation = operationOf(req);
+    res.on("finish", () => options.metrics.apiRequests.inc({ operation, status: String(res.statusCode) }));
     next();
   });
   // The document describes the API and holds nothing secret: tools may read it without a token.

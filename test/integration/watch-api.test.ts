@@ -58,6 +58,9 @@ describe("POST /api/v1/watches into a chat", () => {
     await settle();
     expect(cardsIn(CHAT)).toHaveLength(1);
     expect(noticesTo(card)).toHaveLength(1);
+    const metrics = await (await fetch(`${t.bot.url}/metrics`)).text();
+    expect(metrics).toContain('bot_api_requests_total{operation="create",status="201"} 1');
+    expect(metrics).toContain('bot_api_requests_total{operation="get",status="200"} 1');
   });
 
   it("without mention_open_id the notice mentions nobody", async () => {

@@ -8,6 +8,7 @@ import { API_BURST, API_REQUESTS_PER_SECOND } from "../../src/api/rate-limit";
 import { createApi } from "../../src/api/router";
 import { MAX_NOTE_CHARS } from "../../src/api/schemas";
 import { createLogger } from "../../src/logger";
+import { createMetrics } from "../../src/metrics";
 import type { Store } from "../../src/store/types";
 
 type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> } };
@@ -19,6 +20,7 @@ function servedRoutes(): string[] {
     store: {} as Store,
     engine: { runNow: async () => undefined, requestStop: async () => false },
     logger: createLogger({ level: "error", format: "json", secrets: [] }),
+    metrics: createMetrics(async () => 0),
     now: Date.now,
   });
   const routes = new Set<string>();
