@@ -24,6 +24,8 @@ export interface Config {
   apiTokens: readonly string[];
   /** webhook: events at the HTTP routes only; websocket: also over Feishu's long connection. */
   eventTransport: "webhook" | "websocket";
+  /** self_built: one tenant; store: a store app (ISV), each event's tenant_key scoping its work. */
+  appType: "self_built" | "store";
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -62,6 +64,7 @@ export const ENV_NAMES = [
   "LOG_FORMAT",
   "API_TOKENS",
   "FEISHU_EVENT_TRANSPORT",
+  "FEISHU_APP_TYPE",
 ] as const;
 
 /**
@@ -133,6 +136,15 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     );
   }
 
+  const appType = (get("FEISHU_APP_TYPE") || "self_built").toLowerCase();
+  if (appType !== "self_built" && appType !== "store") {
+    problems.push(`FEISHU_APP_TYPE must be "self_built" or "store", got "${get("FEISHU_APP_TYPE")}"`);
+  } else if (appType === "store" && eventTransport === "websocket") {
+    problems.push(
+      "FEISHU_EVENT_TRANSPORT=websocket works for self-built apps only: a store app (FEISHU_APP_TYPE=store) receives events by webhook",
+    );
+  }
+
   const config: Config = {
     appId,
     appSecret,
@@ -150,6 +162,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     locale: locale as Config["locale"],
     apiTokens: parseApiTokens(get("API_TOKENS"), problems),
     eventTransport: eventTransport as Config["eventTransport"],
+    appType: appType as Config["appType"],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

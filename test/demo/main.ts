@@ -3,6 +3,7 @@
  * in-process, plays a short scripted conversation (a DM, a group, then a deploy script using the watch API) and
  * prints it as a person would see it.
  * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
+ * `npm run demo -- --transport websocket` plays it over Feishu's long connection instead of the webhook.
  */
 import {
   type CardCallbackAnswer,
@@ -11,6 +12,7 @@ import {
   type MessageReceiveEvent,
   startEmulator,
 } from "../emulator";
+import { feishuSide, TRANSPORTS, type Transport } from "../support/transport";
 import {
   type DemoBot,
   DemoError,
@@ -52,13 +54,28 @@ function buttonValue(card: unknown, elementId: string): Record<string, unknown> 
   return found;
 }
 
-async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFeed): Promise<void> {
-  const eventUrl = `${bot.url}/webhook/event`;
+/** `--transport webhook|websocket` (default webhook). */
+function transportOf(argv: string[]): Transport {
+  const at = argv.indexOf("--transport");
+  const value = at >= 0 ? argv[at + 1] : "webhook";
+  if (!TRANSPORTS.includes(value as Transport))
+    throw new DemoError(`--transport must be webhook or websocket`);
+  return value as Transport;
+}
+
+async function play(
+  emu: Emulator,
+  bot: DemoBot,
+  t: Transcript,
+  feed: MessageFeed,
+  transport: Transport,
+): Promise<void> {
+  const feishu = feishuSide(emu, transport, () => bot.url);
   const botName = emu.options.botName;
   const send = async (label: string, env: Envelope, shown: string) => {
     t.say(label, "›", shown);
-    const answer = await emu.deliver(eventUrl, env);
-    if (answer.status !== 200) throw new DemoError(`the bot answered HTTP ${answer.status} to "${shown}"`);
+    const answer = await feishu.send(env);
+    if (answer.status !== 200) throw new DemoError(`the bot answered ${answer.status} to "${shown}"`);
     return env;
   };
   const cardReply = (env: Envelope) =>
@@ -121,12 +138,12 @@ async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFee
     operatorOpenId: ALICE,
     value,
   });
-  const answer = await emu.deliver(`${bot.url}/webhook/card`, click);
+  const answer = await feishu.send(click, { path: "/webhook/card" });
   const body = answer.body as CardCallbackAnswer | undefined;
   const toastText = body?.toast?.i18n?.en_us ?? body?.toast?.content;
   if (answer.status !== 200 || !toastText) {
     throw new DemoError(
-      `the click was answered HTTP ${answer.status} without a toast: ${answer.text.slice(0, 200)}`,
+      `the click was answered ${answer.status} without a toast: ${JSON.stringify(body).slice(0, 200)}`,
     );
   }
   t.say(`${botName} (#ops)`, "›", `toast: "${toastText}"  (answered in ${Math.round(answer.ms)} ms)`);
@@ -216,8 +233,13 @@ async function main(): Promise<number> {
     });
     t.line("Feishu task-status bot: an offline demo");
     t.line(`The real bot runs against the Feishu emulator at ${emu.url} (no network, no credentials);`);
-    t.line("events are encrypted and signed as Feishu does. The bot checks tasks every second here.");
-    bot = await startDemoBot(emu, { API_TOKENS: DEMO_API_TOKEN });
+    const transport = transportOf(process.argv.slice(2));
+    t.line(
+      transport === "webhook"
+        ? "events are encrypted and signed as Feishu does. The bot checks tasks every second here."
+        : "events come over Feishu's long connection (no public URL). The bot checks tasks every second here.",
+    );
+    bot = await startDemoBot(emu, { FEISHU_EVENT_TRANSPORT: transport, API_TOKENS: DEMO_API_TOKEN });
     const botName = emu.options.botName;
     feed = new MessageFeed(emu, t, (chatId) => `${botName} (${chatId === OPS_CHAT ? "#ops" : "DM"})`);
     const deadline = new Promise<never>((_, reject) => {
@@ -226,7 +248,7 @@ async function main(): Promise<number> {
         DEADLINE_MS,
       );
     });
-    const script = play(emu, bot, t, feed);
+    const script = play(emu, bot, t, feed, transport);
     script.catch(() => undefined); // past the deadline its later failure is moot
     await Promise.race([script, deadline]);
     const { messages, patches } = feed.counts;
