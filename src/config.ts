@@ -145,6 +145,14 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     );
   }
 
+  const apiTokens = parseApiTokens(get("API_TOKENS"), problems);
+  if (apiTokens.length > 0 && appType === "store") {
+    // src/api/tenant.ts: every API request acts for the one tenant of a self-built app.
+    problems.push(
+      "API_TOKENS works for self-built apps only: a store app (FEISHU_APP_TYPE=store) cannot tell which tenant a token acts for yet",
+    );
+  }
+
   const config: Config = {
     appId,
     appSecret,
@@ -160,7 +168,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as Config["logFormat"],
     locale: locale as Config["locale"],
-    apiTokens: parseApiTokens(get("API_TOKENS"), problems),
+    apiTokens,
     eventTransport: eventTransport as Config["eventTransport"],
     appType: appType as Config["appType"],
   };

@@ -49,6 +49,12 @@ describe("readConfig", () => {
     expect(problems.join()).not.toContain("space in");
   });
 
+  it("API_TOKENS with a store app: refused until a token is bound to a tenant", () => {
+    const env = { ...minimal, API_TOKENS: "a".repeat(16), FEISHU_APP_TYPE: "store" };
+    expect(problemsOf(env)).toEqual([expect.stringMatching(/^API_TOKENS works for self-built apps only/)]);
+    expect(problemsOf({ ...env, API_TOKENS: "" })).toEqual([]);
+  });
+
   it("names every missing required variable in one error", () => {
     const problems = problemsOf({});
     expect(problems).toHaveLength(2);
