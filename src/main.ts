@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
-    secrets: [config.appSecret, config.encryptKey, config.verificationToken, ...config.apiTokens],
+    secrets: [
+      config.appSecret,
+      config.encryptKey,
+      config.verificationToken,
+      ...config.apiTokens.map((t) => t.token),
+    ],
   });
   logger.info("starting", {
     app_id: config.appId,
