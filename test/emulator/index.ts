@@ -56,6 +56,7 @@ import type {
   EmulatorOptions,
   EventEnvelope,
   Fault,
+  LegacyCallbackInput,
   LegacyCardCallback,
   LegacyDeliverOptions,
   MessageEventInput,
@@ -151,14 +152,7 @@ export interface Emulator {
   challenge(token?: string): Record<string, unknown>;
   deliver(targetUrl: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
   /** The flat body of the legacy card callback (message card request URL), for deliverLegacy(). */
-  legacyCardCallback(input: {
-    openMessageId: string;
-    chatId: string;
-    operatorOpenId: string;
-    value: Record<string, unknown>;
-    tag?: string;
-    tenantKey?: string;
-  }): LegacyCardCallback;
+  legacyCardCallback(input: LegacyCallbackInput): LegacyCardCallback;
   /**
    * POSTs a legacy card callback (or a challenge) as Feishu does to a message card request URL: never
    * encrypted; X-Lark-Request-Timestamp/Nonce and X-Lark-Signature = SHA-1 of timestamp + nonce +

@@ -7,19 +7,15 @@
 import { randomHex, signLegacyBody } from "./crypto";
 import { eventTenant, post } from "./events";
 import type { EmulatorState } from "./state";
-import type { DeliveryResult, EmulatorOptions, LegacyCardCallback, LegacyDeliverOptions } from "./types";
+import type {
+  DeliveryResult,
+  EmulatorOptions,
+  LegacyCallbackInput,
+  LegacyCardCallback,
+  LegacyDeliverOptions,
+} from "./types";
 
-export function legacyCardCallback(
-  state: EmulatorState,
-  input: {
-    openMessageId: string;
-    chatId: string;
-    operatorOpenId: string;
-    value: Record<string, unknown>;
-    tag?: string;
-    tenantKey?: string;
-  },
-): LegacyCardCallback {
+export function legacyCardCallback(state: EmulatorState, input: LegacyCallbackInput): LegacyCardCallback {
   const tenant = eventTenant(state, "legacyCardCallback", { ...input, messageId: input.openMessageId });
   const ids = tenant.addUser(input.operatorOpenId);
   return {

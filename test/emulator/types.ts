@@ -454,6 +454,18 @@ export interface LegacyCardCallback {
   action: { value: Record<string, unknown>; tag: string };
 }
 
+/** What a legacy card callback says: the clicked card, who clicked, the button's value. */
+export interface LegacyCallbackInput {
+  openMessageId: string;
+  chatId: string;
+  operatorOpenId: string;
+  value: Record<string, unknown>;
+  /** Default "button". */
+  tag?: string;
+  /** Default: the tenant of the clicked message. */
+  tenantKey?: string;
+}
+
 export interface LegacyDeliverOptions {
   /** Default true, except for a url_verification challenge (never signed). */
   sign?: boolean;

@@ -1,16 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ApiState } from "../../src/api/schemas";
-import type { SentMessage } from "../emulator";
-import {
-  API_TOKEN,
-  cardsIn as cardsInChat,
-  noticesTo as noticesUnder,
-  OTHER_API_TOKEN,
-  waitForApiState,
-  waitUntilOver,
-  watchApi,
-} from "../support/api";
-import { useBot } from "../support/harness";
+import { OTHER_API_TOKEN, useApiBot, watchApi } from "../support/api";
 
 /**
  * The watch API over HTTP, what happens after a watch is asked for: retries with an Idempotency-Key (also at the
@@ -21,13 +10,7 @@ const TASK = "7360595374803812356";
 const CHAT = "oc_api0000000000000000000000000001";
 const ALICE = "ou_a11ce00000000000000000000000001";
 
-const t = useBot("each", { API_TOKENS: `${API_TOKEN},${OTHER_API_TOKEN}` });
-const api = () => watchApi(t.bot.url);
-const cardsIn = (chatId: string) => cardsInChat(t, chatId);
-const noticesTo = (card: SentMessage) => noticesUnder(t, card);
-const settle = () => new Promise((r) => setTimeout(r, 1500));
-const stateOf = (id: string, state: ApiState) => waitForApiState(t, id, state);
-const over = (id: string) => waitUntilOver(t, id);
+const { t, api, cardsIn, noticesTo, settle, stateOf, over } = useApiBot();
 
 describe("Idempotency-Key", () => {
   it("a repeated request answers 200 with the same watch and posts nothing more", async () => {

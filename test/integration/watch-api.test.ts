@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ApiState } from "../../src/api/schemas";
 import type { SentMessage } from "../emulator";
-import {
-  API_TOKEN,
-  cardsIn as cardsInChat,
-  noticesTo as noticesUnder,
-  OTHER_API_TOKEN,
-  waitForApiState,
-  watchApi,
-} from "../support/api";
-import { useBot } from "../support/harness";
+import { useApiBot } from "../support/api";
 
 /**
  * The watch API over HTTP: the real bot (real SDK, real SQLite) against the emulator. A script asks, the card
@@ -20,12 +11,7 @@ const TASK = "7360595374803812356";
 const CHAT = "oc_api0000000000000000000000000001";
 const ALICE = "ou_a11ce00000000000000000000000001";
 
-const t = useBot("each", { API_TOKENS: `${API_TOKEN},${OTHER_API_TOKEN}` });
-const api = () => watchApi(t.bot.url);
-const cardsIn = (chatId: string) => cardsInChat(t, chatId);
-const noticesTo = (card: SentMessage) => noticesUnder(t, card);
-const settle = () => new Promise((r) => setTimeout(r, 1500));
-const stateOf = (id: string, state: ApiState) => waitForApiState(t, id, state);
+const { t, api, cardsIn, noticesTo, settle, stateOf } = useApiBot();
 
 describe("POST /api/v1/watches into a chat", () => {
   it("201 at once, the card in the chat, GET follows it, one notice that @-mentions mention_open_id", async () => {

@@ -2,7 +2,7 @@
 import type { ApiState } from "../../src/api/schemas";
 import { apiStateOf } from "../../src/api/view";
 import type { SentMessage } from "../emulator";
-import { type BotFixture, eventually } from "./harness";
+import { type BotFixture, eventually, useBot } from "./harness";
 
 export const API_TOKEN = "test-api-token-0123456789abcdef";
 export const OTHER_API_TOKEN = "other-api-token-fedcba9876543210";
@@ -82,3 +82,20 @@ export const cardsIn = (t: BotFixture, chatId: string): SentMessage[] =>
 /** The completion notices under a card. */
 export const noticesTo = (t: BotFixture, card: SentMessage): SentMessage[] =>
   t.emu.repliesTo(card.message_id).filter((m) => m.msg_type === "text");
+
+/**
+ * The real bot with the watch API on (both test tokens), a fresh one per test, and the helpers the API suites
+ * share, bound to it.
+ */
+export function useApiBot(env: Record<string, string> = {}) {
+  const t = useBot("each", { API_TOKENS: `${API_TOKEN},${OTHER_API_TOKEN}`, ...env });
+  return {
+    t,
+    api: () => watchApi(t.bot.url),
+    cardsIn: (chatId: string) => cardsIn(t, chatId),
+    noticesTo: (card: SentMessage) => noticesTo(t, card),
+    settle: () => new Promise((r) => setTimeout(r, 1500)),
+    stateOf: (id: string, state: ApiState) => waitForApiState(t, id, state),
+    over: (id: string) => waitUntilOver(t, id),
+  };
+}
