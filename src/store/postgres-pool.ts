@@ -1,0 +1,91 @@
+import pg from "pg";
+import type { Logger } from "../logger";
+
+export type Queryable = Pick<pg.PoolClient, "query">;
+
+export interface PoolOptions {
+  /** Connections at most (default 10). */
+  max?: number;
+}
+
+/** A query still unanswered after this is failed and its connection dropped (a dead peer, no RST). */
+const QUERY_TIMEOUT_MS = 15_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * The password of a PostgreSQL URL, so that it can be kept out of every message. Empty when there is none.
+ */
+export function urlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * An error whose message cannot carry the password: a copy with it masked when it does (the driver's own
+ * messages never include it; this keeps it that way whatever a future version or a URL parse error says).
+ */
+export function scrubbed(error: unknown, password: string): unknown {
+  if (!password || !(error instanceof Error) || !error.message.includes(password)) return error;
+  const copy = new Error(error.message.split(password).join("***"));
+  copy.name = error.name;
+  return copy;
+}
+
+/**
+ * A pool that never takes the process down: a connection that dies while idle is dropped and logged (pg
+ * emits `error` on the pool, which without a listener would crash the process), queries fail while the
+ * database is away and new connections are made when it is back.
+ */
+export function createPool(url: string, logger: Logger, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    idleTimeoutMillis: 10_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: "feishu-task-bot",
+  });
+  const password = urlPassword(url);
+  pool.on("error", (error) => {
+    logger.warn("a PostgreSQL connection failed; it is replaced on the next query", {
+      error: String(scrubbed(error, password)),
+    });
+  });
+  return pool;
+}
+
+/**
+ * Runs `work` on one pooled connection inside BEGIN ... COMMIT (ROLLBACK when it throws). A connection that
+ * breaks meanwhile fails the work and is dropped, never returned to the pool.
+ */
+export async function transaction<T>(pool: pg.Pool, work: (client: Queryable) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  // While checked out, a dying connection emits `error` on the client itself, not on the pool.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on("error", onError);
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    // A query that timed out may still run on the server: that connection is not reused.
+    if (!broken && error instanceof Error && /timeout/i.test(error.message)) broken = error;
+    if (!broken) {
+      await client.query("ROLLBACK").catch((e: Error) => {
+        broken = e;
+      });
+    }
+    throw error;
+  } finally {
+    client.off("error", onError);
+    client.release(broken);
+  }
+}
