@@ -1,4 +1,4 @@
-import { ConfigError, describeDatabase, readConfig } from "./config";
+import { ConfigError, databasePassword, describeDatabase, readConfig } from "./config";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
 import { type RunningServer, startServer } from "./server";
@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
-    secrets: [config.appSecret, config.encryptKey, config.verificationToken],
+    secrets: [
+      config.appSecret,
+      config.encryptKey,
+      config.verificationToken,
+      databasePassword(config.database),
+    ],
   });
   logger.info("starting", {
     app_id: config.appId,

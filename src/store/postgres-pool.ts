@@ -1,4 +1,5 @@
 import pg from "pg";
+import { urlPassword } from "../config";
 import type { Logger } from "../logger";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
@@ -11,17 +12,6 @@ export interface PoolOptions {
 /** A query still unanswered after this is failed and its connection dropped (a dead peer, no RST). */
 const QUERY_TIMEOUT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 5_000;
-
-/**
- * The password of a PostgreSQL URL, so that it can be kept out of every message. Empty when there is none.
- */
-export function urlPassword(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return "";
-  }
-}
 
 /**
  * An error whose message cannot carry the password: a copy with it masked when it does (the driver's own

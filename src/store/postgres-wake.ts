@@ -1,6 +1,7 @@
 import pg from "pg";
+import { urlPassword } from "../config";
 import type { Logger } from "../logger";
-import { scrubbed, urlPassword } from "./postgres-pool";
+import { scrubbed } from "./postgres-pool";
 
 /** The NOTIFY channel of wake-ups; NOTIFY reaches the listeners of the same database only. */
 export const WAKE_CHANNEL = "feishu_task_bot_wake";

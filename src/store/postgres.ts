@@ -1,14 +1,8 @@
 import type pg from "pg";
+import { urlPassword } from "../config";
 import type { Logger } from "../logger";
 import { migrate } from "./postgres-migrations";
-import {
-  createPool,
-  type PoolOptions,
-  type Queryable,
-  scrubbed,
-  transaction,
-  urlPassword,
-} from "./postgres-pool";
+import { createPool, type PoolOptions, type Queryable, scrubbed, transaction } from "./postgres-pool";
 import { WAKE_CHANNEL, WakeListener } from "./postgres-wake";
 import { COLUMNS, toWatch } from "./rows";
 import {

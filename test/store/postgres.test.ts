@@ -1,8 +1,8 @@
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { urlPassword } from "../../src/config";
 import { PostgresStore } from "../../src/store/postgres";
 import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
-import { urlPassword } from "../../src/store/postgres-pool";
 import { LEASE_MS, type Store } from "../../src/store/types";
 import { eventually } from "../support/bot";
 import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
