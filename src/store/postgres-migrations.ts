@@ -100,8 +100,10 @@ export const PG_MIGRATIONS: string[] = [
   );
 
   -- Token buckets shared by every replica (budget.ts has the same arithmetic in memory). full_at: when the
-  -- bucket is full again; a row past it says nothing a missing row does not, so it can be purged.
-  CREATE TABLE budgets (
+  -- bucket is full again; a row past it says nothing a missing row does not, so it can be purged. UNLOGGED:
+  -- a take commits without waiting for a WAL flush (about 3x cheaper, measured), and all a database crash
+  -- loses is the level of the buckets, which then start full.
+  CREATE UNLOGGED TABLE budgets (
     key TEXT PRIMARY KEY,
     tokens DOUBLE PRECISION NOT NULL,
     at BIGINT NOT NULL,
