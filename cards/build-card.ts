@@ -1,7 +1,8 @@
 /**
  * The status card: a pure function of a watch's view and a clock. The caller compares
- * JSON.stringify(buildCard(view, now)) across polls and PATCHes only on change, so nothing here may vary
- * faster than once a minute unless the view itself changed.
+ * JSON.stringify(buildCard(view, now)) across polls and PATCHes only on change, so a running card shows no
+ * time that moves by itself (no "elapsed"): instants as `<local_datetime>`, which each reader's client renders,
+ * and the polling schedule in words. It changes only when the view does.
  */
 import {
   buttonRow,
@@ -16,9 +17,9 @@ import {
   type TagColor,
   translate,
 } from "./components";
-import { escapeMarkdown, markdownValue, plainValue, safeOpenId } from "./escape";
+import { escapeMarkdown, markdownValue, plainValue, safeOpenId, truncate } from "./escape";
 import { LOCALES, type Strings } from "./strings";
-import { formatDuration, localDateTime, localTime, minutesBetween } from "./time-format";
+import { formatDuration, formatInterval, localDateTime, localTime, minutesBetween } from "./time-format";
 import type { CardJson, CardState, CardView } from "./types";
 
 interface StateStyle {
@@ -63,9 +64,9 @@ export function buildCard(view: CardView, now: number): CardJson {
       translate((t) => t.taskId(orEmpty(markdownValue(view.taskId), t))),
     ),
     markdown("md_state", stateMessage(view)),
-    divider("hr_times"),
-    markdown("md_times", timesBlock(view, now)),
   ];
+  if (view.note) elements.push(noteBlock(view.note));
+  elements.push(divider("hr_times"), markdown("md_times", timesBlock(view, now)));
   if (view.actions === true && STATES_WITH_ACTIONS.has(view.state)) elements.push(actionRow(view));
   return {
     schema: "2.0",
@@ -133,25 +134,42 @@ export function timedOutMinutes(view: CardView, end: number | undefined): number
   return view.timeoutMinutes ?? minutesBetween(view.startedAt, end ?? view.lastCheckAt ?? view.startedAt);
 }
 
-/** Watching since / elapsed / last check / finished, all at minute resolution. */
+/**
+ * Running: watching since, last check, and how the bot checks. Ended: watching since, finished, elapsed (all
+ * fixed once the watch ends). Instants at minute resolution; nothing that moves while the view stays the same.
+ */
 function timesBlock(view: CardView, now: number): I18nText {
   const final = STATE_STYLE[view.state].final;
-  const minutes = minutesBetween(view.startedAt, final ? (view.finishedAt ?? now) : now);
   return translate((t) => {
-    const lines = [
-      t.timeLine(t.watchingSince, localDateTime(view.startedAt)),
-      t.timeLine(t.elapsed, escapeMarkdown(formatDuration(minutes, t.duration))),
-      t.timeLine(
-        t.lastCheck,
-        view.lastCheckAt === undefined ? escapeMarkdown(t.notYet) : localDateTime(view.lastCheckAt),
-      ),
-    ];
-    if (final && view.finishedAt !== undefined) {
-      lines.push(t.timeLine(t.finished, localDateTime(view.finishedAt)));
+    const lines = [t.timeLine(t.watchingSince, localDateTime(view.startedAt))];
+    if (final) {
+      const end = view.finishedAt ?? view.lastCheckAt ?? now;
+      if (view.finishedAt !== undefined) lines.push(t.timeLine(t.finished, localDateTime(view.finishedAt)));
+      const minutes = minutesBetween(view.startedAt, end);
+      lines.push(t.timeLine(t.elapsed, escapeMarkdown(formatDuration(minutes, t.duration))));
+      return lines.join("\n");
+    }
+    const last = view.lastCheckAt === undefined ? escapeMarkdown(t.notYet) : localDateTime(view.lastCheckAt);
+    lines.push(t.timeLine(t.lastCheck, last));
+    if (view.pollIntervalSeconds !== undefined) {
+      const base = view.pollIntervalSeconds;
+      // Our own words and numbers from the configuration: nothing in them is markup.
+      lines.push(t.schedule((s) => formatInterval(s, t.duration), base));
     }
     return lines.join("\n");
   });
 }
+
+/** A script's note: plain text in a markdown component, so markup and mentions in it stay inert. */
+function noteBlock(note: string): Json {
+  return markdown(
+    "md_note",
+    translate((t) => `**${escapeMarkdown(t.note)}:** ${escapeMarkdown(truncate(note, MAX_NOTE_CHARS))}`),
+  );
+}
+
+/** The watch API accepts notes of at most 200 characters; the card never shows more. */
+const MAX_NOTE_CHARS = 200;
 
 function actionRow(view: CardView): Json {
   const value = (action: "refresh" | "stop"): Json => ({

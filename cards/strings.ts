@@ -17,7 +17,7 @@ export interface NoticeArgs {
 export interface ListLineArgs {
   id: string;
   state: string;
-  /** The requester's `<at>` mention, when there is a well-formed open_id. */
+  /** The requester shown by name with `<person>` (no notification), when there is a well-formed open_id. */
   who?: string;
   duration: string;
 }
@@ -133,6 +133,10 @@ export interface Strings {
   lastCheck: string;
   finished: string;
   notYet: string;
+  /** How the bot checks a running task, so the card need not say it again every minute. */
+  schedule: (duration: (seconds: number) => string, baseSeconds: number) => string;
+  /** A short line a script attached to the watch (watch API), shown as plain text. */
+  note: string;
   duration: DurationWords;
   // Plain text below.
   refreshButton: string;
@@ -171,7 +175,7 @@ const EN_US: Strings = {
   },
   summary: (id, label) => `Task ${id}: ${label}`,
   taskId: (id) => `**Task ID:** ${id}`,
-  running: "Feishu is still working on this task. This card updates itself until the task ends.",
+  running: "Feishu is still working on this task. This card changes as soon as the task does.",
   retrying: (attempt, nextAt) =>
     `⚠️ Feishu is not answering right now. Retrying (attempt ${attempt}), next try around ${nextAt}.`,
   success: "✅ The task finished successfully.",
@@ -193,7 +197,13 @@ const EN_US: Strings = {
   lastCheck: "Last check",
   finished: "Finished",
   notYet: "not yet",
+  schedule: (d, base) =>
+    `Checked every ${d(base)} for the first 10 minutes, then every ${d(Math.max(base, 30))}, ` +
+    `after an hour every ${d(Math.max(base, 120))}, after 6 hours every ${d(Math.max(base, 300))}. ` +
+    "The last-check time moves at 1, 2, 4, 8… minutes, or when you press Refresh now.",
+  note: "Note",
   duration: {
+    seconds: (n) => `${n} s`,
     lessThanMinute: "< 1 min",
     minutes: (m) => `${m} min`,
     hoursMinutes: (h, mm) => `${h} h ${mm} min`,
@@ -296,7 +306,7 @@ const ZH_CN: Strings = {
   },
   summary: (id, label) => `任务 ${id}：${label}`,
   taskId: (id) => `**任务 ID：** ${id}`,
-  running: "飞书仍在处理该任务。任务结束前，本卡片会自动更新。",
+  running: "飞书仍在处理该任务。任务状态一有变化，本卡片随即更新。",
   retrying: (attempt, nextAt) => `⚠️ 飞书暂时没有响应，正在重试（第 ${attempt} 次），预计 ${nextAt} 再试。`,
   success: "✅ 任务已成功完成。",
   fail: "❌ 任务执行失败。请到云空间打开该文件夹，查看剩余内容。",
@@ -314,7 +324,12 @@ const ZH_CN: Strings = {
   lastCheck: "最近检查",
   finished: "结束时间",
   notYet: "尚未检查",
+  schedule: (d, base) =>
+    `前 10 分钟每 ${d(base)}检查一次，之后每 ${d(Math.max(base, 30))}，1 小时后每 ${d(Math.max(base, 120))}，` +
+    `6 小时后每 ${d(Math.max(base, 300))}。「最近检查」时间在第 1、2、4、8… 分钟或点击「立即刷新」时更新。`,
+  note: "备注",
   duration: {
+    seconds: (n) => `${n} 秒`,
     lessThanMinute: "不到 1 分钟",
     minutes: (m) => `${m} 分钟`,
     hoursMinutes: (h, mm) => `${h} 小时 ${mm} 分钟`,

@@ -7,6 +7,7 @@ export const MINUTE_MS = 60_000;
 
 /** Words for a duration, per locale (see strings.ts). */
 export interface DurationWords {
+  seconds: (s: number) => string;
   lessThanMinute: string;
   minutes: (m: number) => string;
   hoursMinutes: (h: number, mm: string) => string;
@@ -32,6 +33,11 @@ export function formatDuration(totalMinutes: number, words: DurationWords): stri
   const totalHours = Math.floor(totalMinutes / 60);
   if (totalHours < 24) return words.hoursMinutes(totalHours, String(totalMinutes % 60).padStart(2, "0"));
   return words.daysHours(Math.floor(totalHours / 24), totalHours % 24);
+}
+
+/** A polling interval: "5 s", "30 s", "2 min" (or the locale's words for them). */
+export function formatInterval(seconds: number, words: DurationWords): string {
+  return seconds >= 60 && seconds % 60 === 0 ? words.minutes(seconds / 60) : words.seconds(seconds);
 }
 
 /**

@@ -18,7 +18,10 @@ export interface CardView {
   rawStatus?: string;
   /** When watching started (ms since epoch). */
   startedAt: number;
-  /** Last successful task_check (ms since epoch). */
+  /**
+   * The check time the card shows. While the task runs it moves only with a change, a refresh and a thinning
+   * schedule (1, 2, 4, 8... minutes), so a running card does not change every minute.
+   */
   lastCheckAt?: number;
   /** When the watch ended (ms since epoch), for final states. */
   finishedAt?: number;
@@ -34,6 +37,10 @@ export interface CardView {
   actions?: boolean;
   /** Watch timeout, for the timed_out text (minutes). */
   timeoutMinutes?: number;
+  /** POLL_INTERVAL_SECONDS: a running card says how the bot checks instead of re-stating it every minute. */
+  pollIntervalSeconds?: number;
+  /** A short line from the script that asked for the watch (watch API), shown as plain text. */
+  note?: string;
 }
 
 /** One watch in the `/list` card. */

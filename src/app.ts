@@ -5,6 +5,7 @@ import type { CardActionContext } from "../handlers/card-action";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
+import { LongConnection } from "./feishu/long-connection";
 import { type FeishuApi, PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
 import { InboxProcessor } from "./inbox";
@@ -25,7 +26,12 @@ export interface AppDeps {
   now?: () => number;
   /** Defaults to the SDK client, paced by the store's budgets. */
   feishu?: FeishuApi;
+  /** Long connection only: seconds without a frame after a ping before the socket is reopened (default 10). */
+  pingTimeoutSeconds?: number;
 }
+
+/** A long connection down longer than this turns /healthz to 503, so an orchestrator restarts a stuck bot. */
+export const LONG_CONNECTION_GRACE_MS = 60_000;
 
 export interface App {
   http: Express;
@@ -35,6 +41,8 @@ export interface App {
   inbox: InboxProcessor;
   engine: WatchEngine;
   ingest: Ingest;
+  /** The long connection, when FEISHU_EVENT_TRANSPORT=websocket. */
+  longConnection: LongConnection | undefined;
   /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
   start(): Promise<void>;
   /** Stops the schedule, lets in-flight work finish and closes the store. */
@@ -87,18 +95,39 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     onTenantStatus: async () => undefined,
   });
 
+  const longConnection =
+    config.eventTransport === "websocket"
+      ? new LongConnection({
+          appId: config.appId,
+          appSecret: config.appSecret,
+          domain: config.domain,
+          ingest,
+          metrics,
+          logger,
+          pingTimeoutSeconds: deps.pingTimeoutSeconds,
+        })
+      : undefined;
+
   const http = express();
   http.disable("x-powered-by");
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
-    const ok = state === "ready" && storeOk && scheduler.running;
+    const connection = longConnection?.health();
+    const connectionOk =
+      !connection ||
+      connection.state === "connected" ||
+      Date.now() - connection.since < LONG_CONNECTION_GRACE_MS;
+    const ok = state === "ready" && storeOk && scheduler.running && connectionOk;
     res.status(ok ? 200 : 503).json({
       status: ok ? "ok" : state === "ready" ? "degraded" : state,
       store: storeOk ? "ok" : "unavailable",
       scheduler: scheduler.running ? "running" : "stopped",
       last_round_at: scheduler.lastRoundAt ? new Date(scheduler.lastRoundAt).toISOString() : null,
+      ...(connection && {
+        long_connection: { state: connection.state, since: new Date(connection.since).toISOString() },
+      }),
     });
   });
   http.get("/metrics", async (_req, res) => {
@@ -113,6 +142,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     inbox,
     engine,
     ingest,
+    longConnection,
     get state() {
       return state;
     },
@@ -121,11 +151,13 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       logger.info("bot identity known", { bot_open_id: botOpenId });
       scheduler.start();
       inbox.start(); // what arrived while starting, and what a crash left unfinished
+      await longConnection?.start();
       state = "ready";
     },
     async stop() {
       if (state === "stopping" || state === "stopped") return;
       state = "stopping";
+      longConnection?.close();
       await scheduler.stop();
       await inbox.idle();
       await store.close();

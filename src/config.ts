@@ -20,6 +20,8 @@ export interface Config {
   logFormat: "json" | "pretty";
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
+  /** webhook: events at the HTTP routes only; websocket: also over Feishu's long connection. */
+  eventTransport: "webhook" | "websocket";
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -56,6 +58,7 @@ export const ENV_NAMES = [
   "TASK_CHECK_RPS",
   "BOT_LOCALE",
   "LOG_FORMAT",
+  "FEISHU_EVENT_TRANSPORT",
 ] as const;
 
 /**
@@ -115,6 +118,18 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     problems.push(`BOT_LOCALE must be "zh_cn" or "en_us", got "${get("BOT_LOCALE")}"`);
   }
 
+  const eventTransport = (get("FEISHU_EVENT_TRANSPORT") || "webhook").toLowerCase();
+  if (eventTransport !== "webhook" && eventTransport !== "websocket") {
+    problems.push(
+      `FEISHU_EVENT_TRANSPORT must be "webhook" or "websocket", got "${get("FEISHU_EVENT_TRANSPORT")}"`,
+    );
+  } else if (eventTransport === "websocket" && appId && !/^cli_[0-9a-f]{16}$/i.test(appId)) {
+    // The SDK's WSClient silently does nothing for any other app id.
+    problems.push(
+      `FEISHU_APP_ID must be "cli_" and 16 hex digits for FEISHU_EVENT_TRANSPORT=websocket, got "${appId}"`,
+    );
+  }
+
   const config: Config = {
     appId,
     appSecret,
@@ -130,6 +145,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as Config["logFormat"],
     locale: locale as Config["locale"],
+    eventTransport: eventTransport as Config["eventTransport"],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

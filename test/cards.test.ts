@@ -10,6 +10,7 @@ const BASE: CardView = {
   startedAt: NOW - 125 * MIN - 10_000, // 08:37:20, so 2 h 05 min at 10:42
   lastCheckAt: NOW - 20_000,
   watchId: "w1",
+  pollIntervalSeconds: 5,
 };
 const ENDED = { finishedAt: NOW - 30_000 };
 const VIEWS: Record<CardState, CardView> = {
@@ -59,17 +60,23 @@ describe("buildCard, per state", () => {
     expect(buildCard(VIEWS[state], NOW)).toMatchSnapshot();
   });
 
-  it("shows id, start, elapsed and last check; final states also the finish time", () => {
+  it("shows id and start; running cards the last check and the schedule, ended ones finish and elapsed", () => {
     for (const state of STATES) {
       const times = markdownIn(buildCard(VIEWS[state], NOW), "en_us").join("\n");
       expect(times).toContain(`<local_datetime millisecond='${BASE.startedAt - 20_000}' format_type='time'>`);
-      expect(times).toContain("- Elapsed: ");
-      expect(times).toContain("- Last check: ");
-      expect(times.includes("- Finished: ")).toBe(VIEWS[state].finishedAt !== undefined);
+      const running = state === "running" || state === "unknown";
+      expect(times.includes("- Last check: ")).toBe(running);
+      expect(times.includes("Checked every 5 s")).toBe(running);
+      expect(times.includes("- Elapsed: ")).toBe(!running);
+      expect(times.includes("- Finished: ")).toBe(!running);
     }
     const running = markdownIn(buildCard(VIEWS.running, NOW), "en_us");
     expect(running[0]).toBe(`**Task ID:** \`${ID}\``);
-    expect(running[2]).toContain("- Elapsed: 2 h 05 min");
+    expect(running[2]).toContain("then every 30 s, after an hour every 2 min, after 6 hours every 5 min");
+    const success = markdownIn(buildCard(VIEWS.success, NOW), "en_us");
+    expect(success[2]).toContain("- Elapsed: 2 h 05 min");
+    const slow = markdownIn(buildCard({ ...VIEWS.running, pollIntervalSeconds: 600 }, NOW), "zh_cn");
+    expect(slow[2]).toContain("前 10 分钟每 10 分钟检查一次");
   });
 
   it("says what each state means", () => {
@@ -91,15 +98,14 @@ describe("stable rendering", () => {
   const minuteStart = Math.floor(NOW / MIN) * MIN;
   const json = (view: CardView, now: number): string => JSON.stringify(buildCard(view, now));
 
-  it("gives identical JSON within one minute and a new elapsed time the next minute", () => {
+  it("gives a running card identical JSON whatever the clock says, until its view changes", () => {
     const early = json(VIEWS.running, minuteStart + 1_000);
     expect(json(VIEWS.running, minuteStart + 59_999)).toBe(early);
+    expect(json(VIEWS.running, minuteStart + 24 * 60 * MIN)).toBe(early);
     expect(json({ ...VIEWS.running, lastCheckAt: minuteStart + 50_000 }, minuteStart + 59_000)).toBe(
       json({ ...VIEWS.running, lastCheckAt: minuteStart + 2_000 }, minuteStart + 59_000),
     );
-    const next = json(VIEWS.running, minuteStart + MIN);
-    expect(next).not.toBe(early);
-    expect(next).toContain("2 h 06 min");
+    expect(json({ ...VIEWS.running, lastCheckAt: minuteStart + MIN }, NOW)).not.toBe(early);
   });
 
   it("freezes a finished card", () => {

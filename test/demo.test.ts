@@ -25,7 +25,7 @@ function view(overrides: Partial<CardView>): CardView {
 describe("render: cards as text boxes", () => {
   it("draws a running card: title, state tag, readable markdown, both buttons", () => {
     const card = buildCard(
-      view({ lastCheckAt: START + 180_000, actions: true, watchId: "7" }),
+      view({ lastCheckAt: START + 180_000, actions: true, watchId: "7", pollIntervalSeconds: 5 }),
       START + 180_000,
     );
     const lines = renderCard(card, { names: NAMES });
@@ -38,7 +38,8 @@ describe("render: cards as text boxes", () => {
     expect(text).toContain(`Task ID: ${TASK}`);
     expect(text).toContain(`Last check: `);
     expect(text).toContain(hhmm(START + 180_000));
-    expect(text).toContain("Elapsed: 3 min");
+    expect(text).toContain("Checked every 5 s");
+    expect(text).not.toContain("Elapsed");
     expect(text).toContain("[ Refresh now ] [ Stop watching ]");
     expect(text).not.toMatch(RAW_TAG);
     expect(text).not.toMatch(/\*\*|`|&#\d+;/);

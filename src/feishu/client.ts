@@ -200,7 +200,7 @@ function sent(operation: string, data: { message_id?: string; chat_id?: string }
  * SDK gap: it logs whole axios errors (request headers with the bearer token, the token request body with
  * the app secret). We keep only messages and strings, and the winston redactor masks what remains.
  */
-function sdkLogger(logger: Logger): lark.Logger {
+export function sdkLogger(logger: Logger): lark.Logger {
   const flatten = (parts: unknown[]): string =>
     parts
       .flat()

@@ -206,7 +206,8 @@ export class WatchEngine {
       rawStatus: check.status,
       lastCheckAt: now,
       checks: w.checks + 1,
-      failures: 0,
+      // A new watch has not taken its step until its first card is out: a good check alone resets nothing.
+      failures: w.phase === "new" ? w.failures : 0,
     };
     if (state === "success" || state === "fail") {
       // Notified even when already over at the first check: after a crash the asker may have seen a
@@ -249,7 +250,12 @@ export class WatchEngine {
 
   /** Ends an open watch: a new one with its first (final) card, an active one through finishing. */
   private async end(w: Watch, changes: WatchChanges, save: Save): Promise<void> {
-    const final: WatchChanges = { ...changes, finishedAt: this.o.now(), failures: 0 };
+    // Entering finishing starts its own count; a new watch keeps counting until its (final) first card is out.
+    const final: WatchChanges = {
+      ...changes,
+      finishedAt: this.o.now(),
+      failures: w.phase === "new" ? w.failures : 0,
+    };
     if (w.phase !== "new") return save({ ...final, phase: "finishing" });
     await save(final);
     await this.expect(w, await this.messages.postCard(w, save), save, "final card");

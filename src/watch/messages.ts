@@ -37,6 +37,7 @@ export interface WatchMessagesOptions {
   now: () => number;
   locale: Locale;
   watchTimeoutMinutes: number;
+  pollIntervalSeconds: number;
 }
 
 /**
@@ -156,6 +157,8 @@ export class WatchMessages {
       watchId: String(w.id),
       actions: true,
       timeoutMinutes: this.o.watchTimeoutMinutes,
+      pollIntervalSeconds: this.o.pollIntervalSeconds,
+      note: w.note ?? undefined,
     };
   }
 

@@ -1,8 +1,12 @@
 /**
  * What a route answers, what it gets, and small helpers shared by the route handlers.
  */
+
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { CODES } from "./constants";
 import type { EmulatorState } from "./state";
-import type { EmulatorOptions, RateLimitName } from "./types";
+import type { EmulatorOptions, Fault, RateLimitName } from "./types";
 import type { ContentError } from "./validate";
 
 export interface Answer {
@@ -19,6 +23,20 @@ export interface RouteInput {
   query: Record<string, string>;
   body: unknown;
   messageId?: string;
+  /** The long-connection side, for the ws_endpoint route. */
+  longConnection: LongConnectionHost;
+}
+
+/** The long-connection side as the HTTP server sees it (long-connection.ts). */
+export interface LongConnectionHost {
+  /** The answer of POST /callback/ws/endpoint, once no fault intercepted it. */
+  endpoint(body: unknown): Answer;
+  /** An HTTP upgrade request, on any path. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Called once, as soon as the server listens on `baseUrl` (http://127.0.0.1:PORT). */
+  listening(baseUrl: string): void;
+  /** Ends every socket, handshake and timer of the long connection. */
+  close(): Promise<void>;
 }
 
 export function fail(status: number, code: number, msg: string, headers?: Record<string, string>): Answer {
@@ -30,3 +48,12 @@ export const ok = (data: unknown): Answer => ({ status: 200, body: { code: 0, ms
 /** A field of a JSON object body (undefined for anything else). */
 export const field = (body: unknown, key: string): unknown =>
   typeof body === "object" && body !== null ? (body as Record<string, unknown>)[key] : undefined;
+
+/** The answer of an injected fault, or undefined when it only delays. */
+export function faultAnswer(fault: Fault): Answer | undefined {
+  if (fault.status === undefined && fault.code === undefined && fault.body === undefined) return undefined;
+  const status = fault.status ?? (fault.code !== undefined ? 400 : 500);
+  const code = fault.code ?? (status === 429 ? CODES.GATEWAY_RATE_LIMITED : status);
+  const body = fault.body !== undefined ? fault.body : { code, msg: fault.msg ?? "injected fault" };
+  return { status, body, headers: fault.headers };
+}

@@ -4,6 +4,41 @@
  */
 import type { EmulatorOptions } from "./types";
 
+/** Feishu re-pushes an event not answered 200 within 3 s after 15 s, 5 min, 1 h and 6 h. */
+export const REPUSH_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000] as const;
+
+/**
+ * Long-connection (WebSocket) mode, as the SDK's WSClient 1.74.0 speaks it (reference: long-connection.md).
+ * [DOC] Feishu's docs, [SDK] read in the SDK, [?] the emulator's assumption or choice.
+ */
+export const WS = {
+  /** [SDK] `${domain}/callback/ws/endpoint`, POST {AppID, AppSecret}, no bearer token. */
+  ENDPOINT_PATH: "/callback/ws/endpoint",
+  /** [?] Feishu's real path is not known; the SDK opens whatever URL the endpoint answers. */
+  PATH: "/ws",
+  /** [?] Any number works: the SDK echoes Number(service_id) in every ping. */
+  SERVICE_ID: 7,
+  /** [DOC] "each app can have at most 50 connections". */
+  MAX_CONNECTIONS: 50,
+  /** [DOC] The handler must finish within 3 s, else the event is re-pushed. */
+  ACK_TIMEOUT_MS: 3000,
+  /**
+   * [?] HTTP status of a refused handshake (unknown device_id, or over the cap after discovery): not documented;
+   * the Go/Python SDKs read Handshake-* headers from it, the Node SDK only sees a failed connect and retries.
+   */
+  HANDSHAKE_REFUSED_STATUS: 403,
+  /** [SDK] pbbp2.Frame.method. */
+  METHOD_CONTROL: 0,
+  METHOD_DATA: 1,
+  /** [SDK] The ack payload's code: 200 when the handler resolved, 500 when it threw. */
+  ACK_OK: 200,
+  /**
+   * [DOC] New-style callbacks that may travel over the long connection; Feishu never re-pushes a callback
+   * ("不提供补推机制"). A `type=card` frame is a callback too.
+   */
+  CALLBACK_EVENT_TYPES: ["card.action.trigger", "url.preview.get"],
+} as const;
+
 export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   appId: "cli_a1b2c3d4e5f60718",
   appSecret: "emulator-secret",
@@ -18,6 +53,21 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   messageApiPerMinute: 1000,
   taskCheckPerSecond: 0,
   port: 0,
+  appType: "self_built",
+  // Long connection: a fast ClientConfig so reconnects take a fraction of a second in tests (Feishu's own
+  // values are unpublished; the SDK's local defaults are 120 s / -1 / 120 s / 30 s). Feishu's ack timeout,
+  // re-push ladder and connection cap stay the defaults: tests compress them explicitly.
+  wsPingIntervalSeconds: 5,
+  wsReconnectCount: -1,
+  wsReconnectIntervalSeconds: 0.5,
+  wsReconnectNonceSeconds: 0.2,
+  wsAckTimeoutMs: WS.ACK_TIMEOUT_MS,
+  // [?] The webhook ladder: not documented for the long connection (one third-party report saw the same).
+  // [?] Each delay counts from the moment the previous attempt failed (timed out or was acked non-200).
+  // [?] A push acked with a code other than 200 (the SDK's 500 when the handler threw) is re-pushed like an
+  // unacked one: the docs only say the handler "must finish within 3 s without throwing, else re-push".
+  wsRepushDelaysMs: REPUSH_DELAYS_MS,
+  wsMaxConnections: WS.MAX_CONNECTIONS,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */
@@ -69,5 +119,37 @@ export const UUID_WINDOW_MS = 60 * 60 * 1000;
 export const UUID_MAX_LENGTH = 50;
 export const TENANT_KEY = "tenant_emulator";
 export const DEFAULT_USER_OPEN_ID = "ou_user0000000000000000000000000001";
-/** Feishu re-pushes an event not answered 200 within 3 s after 15 s, 5 min, 1 h and 6 h. */
-export const REPUSH_DELAYS_MS = [15_000, 5 * 60_000, 60 * 60_000, 6 * 60 * 60_000] as const;
+
+/** [SDK] `ErrorCode` of WSClient (the same in the Go and Python SDKs), answered by the endpoint. */
+export const WS_CODES = {
+  OK: 0,
+  SYSTEM_BUSY: 1,
+  /**
+   * [?] Refusing a store (ISV) app: long connection is for self-built apps only [DOC], but the code Feishu
+   * answers then is not documented; 403 `forbidden` is the SDK's closest code (fatal in the SDK, with data).
+   */
+  FORBIDDEN: 403,
+  /** [SDK] auth_failed: wrong AppID/AppSecret (fatal in the SDK when `data` is present, as the emulator sends). */
+  AUTH_FAILED: 514,
+  /** [SDK] internal_error: the one non-zero code the SDK retries when `data` is present. */
+  INTERNAL_ERROR: 1000040343,
+  /** [SDK] exceed_conn_limit (more than WS.MAX_CONNECTIONS). */
+  EXCEED_CONN_LIMIT: 1000040350,
+} as const;
+
+/** [?] The msg of each endpoint refusal (Feishu's wording is not documented). */
+export const WS_MSGS = {
+  AUTH_FAILED: "auth failed",
+  FORBIDDEN: "forbidden: long connection is only available to self-built apps",
+  EXCEED_CONN_LIMIT: "exceed_conn_limit",
+} as const;
+
+/**
+ * [SDK Go/Python] Headers read from a refused WebSocket handshake (the Node SDK never reads them):
+ * status 514 + autherrcode 1000040350 means "too many connections".
+ */
+export const WS_HANDSHAKE_HEADERS = {
+  STATUS: "Handshake-Status",
+  MSG: "Handshake-Msg",
+  AUTH_ERR_CODE: "Handshake-Autherrcode",
+} as const;

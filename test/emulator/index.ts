@@ -9,6 +9,7 @@
  *   await emu.waitFor(() => emu.messages.length > 0);
  *   await emu.close();
  *
+ * Long connection (the SDK's WSClient): `emu.longConnection` (long-connection.ts).
  * See README.md for routes, faults and the Feishu facts behind them.
  */
 
@@ -22,6 +23,7 @@ import {
   messageEvent,
   post,
 } from "./events";
+import { createLongConnection, type LongConnection } from "./long-connection";
 import { startServer } from "./server";
 import { EmulatorState } from "./state";
 import type {
@@ -43,6 +45,9 @@ export type { Answer } from "./answer";
 export * from "./constants";
 export { decryptBody, encryptBody, signBody } from "./crypto";
 export { buildDelivery, userIds } from "./events";
+export type { LongConnection } from "./long-connection";
+export * from "./long-connection-types";
+export { decodeFrame, encodeFrame, type Frame, type FrameHeader } from "./pbbp2";
 export { matchRoute } from "./routes";
 export * from "./types";
 export { checkCard, checkContent } from "./validate";
@@ -59,7 +64,7 @@ export interface Emulator {
   taskCheckCount(taskId?: string): number;
   // --- what the bot did ---
   readonly requests: RecordedRequest[];
-  requestsFor(route: RouteName): RecordedRequest[];
+  requestsFor(route: RouteName | "unknown"): RecordedRequest[];
   readonly messages: SentMessage[];
   message(messageId: string): SentMessage | undefined;
   repliesTo(messageId: string): SentMessage[];
@@ -95,9 +100,14 @@ export interface Emulator {
    * callback, which Feishu never re-pushes (use deliver() to send a duplicate anyway).
    */
   repush(targetUrl: string, envelope: object, opts?: DeliverOptions): Promise<DeliveryResult>;
+  // --- long connection (WebSocket mode, for the SDK's WSClient) ---
+  readonly longConnection: LongConnection;
   /** Polls fn every 20 ms until it returns something truthy (default timeout 5000 ms). */
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
-  /** Forget requests/messages/tasks/faults; the server and issued tokens stay. */
+  /**
+   * Forget requests/messages/tasks/faults, long-connection pushes (in-flight handles reject) and acks; the
+   * server, issued tokens and open WebSocket connections stay.
+   */
   reset(): void;
   close(): Promise<void>;
 }
@@ -129,7 +139,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
   const state = new EmulatorState();
-  const server = await startServer(state, options);
+  const longConnection = createLongConnection(state, options);
+  const server = await startServer(state, options, longConnection.host);
   const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
     const { body, headers } = buildDelivery(options, payload, deliverOpts);
     return post(targetUrl, body, headers);
@@ -165,8 +176,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       checkRepushable(envelope);
       return deliver(targetUrl, envelope, deliverOpts);
     },
+    longConnection: longConnection.api,
     waitFor: (fn, timeoutMs) => waitFor(fn, timeoutMs),
-    reset: () => state.reset(),
+    reset: () => {
+      state.reset();
+      longConnection.reset();
+    },
     close: () => server.close(),
   };
 }

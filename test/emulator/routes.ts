@@ -3,12 +3,15 @@
  * Handlers describe the normal behaviour only; faults and token checks happen in server.ts first.
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
-import { CODES, HTTP } from "./constants";
+import { CODES, HTTP, WS } from "./constants";
 import { create, patch, reply } from "./messages";
 import type { RouteName } from "./types";
 
+/** Routes answered over plain HTTP (ws_upgrade is the WebSocket handshake, handled by ws-handshake.ts). */
+export type HttpRouteName = Exclude<RouteName, "ws_upgrade">;
+
 export interface RouteMatch {
-  route: RouteName | "unknown";
+  route: HttpRouteName | "unknown";
   messageId?: string;
 }
 
@@ -17,6 +20,7 @@ export function matchRoute(method: string, path: string): RouteMatch {
   const p = path.replace(/\/+$/, "");
   if (method === "POST" && p === "/open-apis/auth/v3/tenant_access_token/internal") return { route: "token" };
   if (method === "GET" && p === "/open-apis/bot/v3/info") return { route: "bot_info" };
+  if (method === "POST" && p === WS.ENDPOINT_PATH) return { route: "ws_endpoint" };
   if (method === "GET" && p === "/open-apis/drive/v1/files/task_check") return { route: "task_check" };
   if (method === "POST" && p === "/open-apis/im/v1/messages") return { route: "create" };
   const replyPath = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(p);
@@ -60,8 +64,9 @@ function taskCheck({ state, query }: RouteInput): Answer {
   return ok({ status });
 }
 
-export const ROUTES: Record<RouteName, (input: RouteInput) => Answer> = {
+export const ROUTES: Record<HttpRouteName, (input: RouteInput) => Answer> = {
   token,
+  ws_endpoint: ({ longConnection, body }) => longConnection.endpoint(body),
   bot_info: botInfo,
   task_check: taskCheck,
   reply,

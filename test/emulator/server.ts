@@ -1,16 +1,16 @@
 /**
  * The HTTP side: a node:http server on 127.0.0.1 (port `options.port`, 0 = any free port) that records every
  * request (and tells the onRequest listeners), applies queued faults, checks the tenant token and the gateway
- * rate limits, then dispatches to routes.ts.
+ * rate limits, then dispatches to routes.ts. WebSocket upgrades go to the long connection (long-connection.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Answer, fail } from "./answer";
+import { type Answer, fail, faultAnswer, type LongConnectionHost } from "./answer";
 import { CODES, HTTP, INVALID_TOKEN_MSG, TOKEN_EXPIRED_MSG } from "./constants";
 import { gatewayLimit } from "./limits";
-import { matchRoute, ROUTES, type RouteMatch } from "./routes";
+import { type HttpRouteName, matchRoute, ROUTES, type RouteMatch } from "./routes";
 import type { EmulatorState } from "./state";
-import type { EmulatorOptions, Fault, RecordedRequest, RouteName } from "./types";
+import type { EmulatorOptions, RecordedRequest, RouteName } from "./types";
 
 export interface RunningServer {
   url: string;
@@ -40,26 +40,21 @@ function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-/** The answer of an injected fault, or undefined when it only delays. */
-function faultAnswer(fault: Fault): Answer | undefined {
-  if (fault.status === undefined && fault.code === undefined && fault.body === undefined) return undefined;
-  const status = fault.status ?? (fault.code !== undefined ? 400 : 500);
-  const code = fault.code ?? (status === 429 ? CODES.GATEWAY_RATE_LIMITED : status);
-  const body = fault.body !== undefined ? fault.body : { code, msg: fault.msg ?? "injected fault" };
-  return { status, body, headers: fault.headers };
-}
+/** The routes that take no tenant token: the token route itself and the long connection's discovery. */
+const NO_TOKEN_ROUTES: ReadonlySet<RouteName> = new Set(["token", "ws_endpoint"]);
 
 /** What Feishu does with a request that no fault intercepts: token, gateway limits, body, route. */
 function handleNormally(
   state: EmulatorState,
   options: Required<EmulatorOptions>,
+  longConnection: LongConnectionHost,
   req: IncomingMessage,
-  match: RouteMatch & { route: RouteName },
+  match: RouteMatch & { route: HttpRouteName },
   query: Record<string, string>,
   body: unknown,
 ): Answer {
   const { route, messageId } = match;
-  if (route !== "token") {
+  if (!NO_TOKEN_ROUTES.has(route)) {
     const token = state.tokenStatus(bearer(req));
     if (token === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
     if (token === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
@@ -69,12 +64,13 @@ function handleNormally(
   if (typeof body === "string") {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
   }
-  return ROUTES[route]({ state, options, query, body, messageId });
+  return ROUTES[route]({ state, options, query, body, messageId, longConnection });
 }
 
 export async function startServer(
   state: EmulatorState,
   options: Required<EmulatorOptions>,
+  longConnection: LongConnectionHost,
 ): Promise<RunningServer> {
   let closed = false;
   const timers = new Map<NodeJS.Timeout, (answered: boolean) => void>();
@@ -121,7 +117,8 @@ export async function startServer(
     state.record(record);
     if (route === "unknown") return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));
     if (route === "task_check") state.countTaskCheck(query.task_id ?? "");
-    const normally = () => handleNormally(state, options, req, { route, messageId }, query, body);
+    const normally = () =>
+      handleNormally(state, options, longConnection, req, { route, messageId }, query, body);
 
     const fault = state.takeFault(route, query.task_id, messageId);
     if (!fault) return answer(res, record, normally());
@@ -145,17 +142,22 @@ export async function startServer(
       }
     });
   });
+  // Upgrades never reach the request handler: the long connection takes them all (and refuses other paths).
+  server.on("upgrade", (req, socket, head) => longConnection.upgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  longConnection.listening(url);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: async () => {
       if (closed) return;
       closed = true;
+      await longConnection.close();
       for (const [t, resolve] of timers) {
         clearTimeout(t);
         resolve(false);

@@ -29,6 +29,23 @@ export interface EmulatorOptions {
   taskCheckPerSecond?: number;
   /** TCP port on 127.0.0.1; default 0 = a free port chosen by the system (`npm run emulator` uses 9000). */
   port?: number;
+  /** default "self_built"; a "store" app is refused the long connection (403 forbidden, fatal in the SDK). */
+  appType?: "self_built" | "store";
+  // --- long connection (long-connection.ts); the four ClientConfig values are seconds, fractions allowed ---
+  /** ClientConfig.PingInterval, default 5 (the SDK pings this often; Feishu's value is not published). */
+  wsPingIntervalSeconds?: number;
+  /** ClientConfig.ReconnectCount, default -1 (the SDK retries forever). */
+  wsReconnectCount?: number;
+  /** ClientConfig.ReconnectInterval, default 0.5 (the SDK's wait between failed reconnect attempts). */
+  wsReconnectIntervalSeconds?: number;
+  /** ClientConfig.ReconnectNonce, default 0.2 (the SDK waits random() * this before reconnecting). */
+  wsReconnectNonceSeconds?: number;
+  /** default 3000 (Feishu: 3 s): a push not acked with code 200 within this is re-pushed. */
+  wsAckTimeoutMs?: number;
+  /** default Feishu's webhook ladder [15 s, 5 min, 1 h, 6 h]: the waits before each re-push. */
+  wsRepushDelaysMs?: readonly number[];
+  /** default 50 (Feishu's cap per app): one more is refused with exceed_conn_limit. */
+  wsMaxConnections?: number;
 }
 
 /** The option whose limit refused a call. */
@@ -39,7 +56,16 @@ export type RateLimitName =
   | "messageApiPerMinute"
   | "taskCheckPerSecond";
 
-export type RouteName = "token" | "bot_info" | "task_check" | "reply" | "create" | "patch";
+/** `ws_endpoint` is the long connection's endpoint discovery; `ws_upgrade` its WebSocket handshake on /ws. */
+export type RouteName =
+  | "token"
+  | "bot_info"
+  | "task_check"
+  | "reply"
+  | "create"
+  | "patch"
+  | "ws_endpoint"
+  | "ws_upgrade";
 
 export interface RecordedRequest {
   route: RouteName | "unknown";
@@ -90,6 +116,11 @@ export interface SentMessage {
   patches: CardPatch[];
 }
 
+/**
+ * ws_endpoint faults work as for any route (longConnection.injectEndpointFault builds them). ws_upgrade faults
+ * act on the WebSocket handshake: status/code/body → refused with that answer, hang → never answered,
+ * delayMs → answered late (see longConnection.refuseUpgrades).
+ */
 export interface Fault {
   route: RouteName;
   status?: number;

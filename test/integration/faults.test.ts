@@ -21,15 +21,6 @@ const cardOf = (commandId: string): SentMessage => {
   return card;
 };
 
-/** Runs rounds, moving the fake clock to each watch's next due time, until `done` or `max` rounds. */
-async function runUntil(rig: ReturnType<typeof engineRig>, id: number, done: () => boolean, max = 20) {
-  for (let i = 0; i < max && !done(); i++) {
-    const w = await rig.store.getWatch(id);
-    if (w && w.nextCheckAt > rig.clock.now) rig.clock.now = w.nextCheckAt;
-    await rig.engine.round();
-  }
-}
-
 describe("transient failures: 1061001, 5xx, network errors, timeouts", () => {
   it.each([
     ["1061001", { status: 500, code: 1061001 }],
@@ -47,7 +38,7 @@ describe("transient failures: 1061001, 5xx, network errors, timeouts", () => {
     const delay = (after?.nextCheckAt ?? 0) - rig.clock.now;
     expect(delay).toBeGreaterThanOrEqual(2500); // half of 5 s at least
     expect(JSON.stringify(cardOf(w.commandMessageId).card)).toMatch(/retrying/i);
-    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    await rig.runUntil(w.id, () => texts(w.commandMessageId).length > 0);
     expect(texts(w.commandMessageId)).toHaveLength(1);
     expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done", state: "success", failures: 0 });
   });
@@ -80,7 +71,7 @@ describe("rate limits", () => {
     rig.advance(5000);
     await rig.engine.round();
     expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "finishing", state: "success" });
-    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    await rig.runUntil(w.id, () => texts(w.commandMessageId).length > 0);
     expect(JSON.stringify(emu.message(cardOf(w.commandMessageId).message_id)?.card)).toContain('"green"');
     expect(texts(w.commandMessageId)).toHaveLength(1);
   });
@@ -132,7 +123,7 @@ describe("card recalled or deleted: 230011, 230110", () => {
     expect(await rig.store.getWatch(w.id)).toMatchObject({ cardDisabled: true, phase: "active" });
     const patches = emu.requestsFor("patch").length;
     emu.setTaskStatus("200006", "fail");
-    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    await rig.runUntil(w.id, () => texts(w.commandMessageId).length > 0);
     expect(emu.requestsFor("patch").length).toBe(patches);
     expect(texts(w.commandMessageId)).toHaveLength(1);
   });
@@ -147,7 +138,7 @@ describe("card older than 14 days: 230031", () => {
     emu.inject({ route: "patch", status: 400, code: 230031, count: Number.POSITIVE_INFINITY });
     emu.setTaskStatus("200007", "success");
     rig.advance(5000);
-    await runUntil(rig, w.id, () => texts(w.commandMessageId).length > 0);
+    await rig.runUntil(w.id, () => texts(w.commandMessageId).length > 0);
     const cards = emu.repliesTo(w.commandMessageId).filter((m) => m.msg_type === "interactive");
     expect(cards).toHaveLength(2);
     expect(JSON.stringify(cards[1].card)).toContain('"green"');

@@ -32,8 +32,14 @@ export function tempDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The emulator as the tests use it: encrypted, signed events; a long connection re-pushing within a second. */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  return startEmulator({ encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, ...options });
+  return startEmulator({
+    encryptKey: ENCRYPT_KEY,
+    verificationToken: VERIFICATION_TOKEN,
+    wsRepushDelaysMs: [300, 600, 1200],
+    ...options,
+  });
 }
 
 /** The bot's environment for talking to this emulator, with test-friendly timing and logs. */

@@ -11,7 +11,7 @@ import type { Emulator } from "../emulator";
 /** The watch engine with a hand-driven clock, real SQLite in memory and the real SDK against the emulator. */
 export function engineRig(
   emu: Emulator,
-  options: { pollIntervalSeconds?: number; watchTimeoutMinutes?: number } = {},
+  options: { pollIntervalSeconds?: number; watchTimeoutMinutes?: number; taskCheckRps?: number } = {},
 ) {
   const clock = { now: Date.UTC(2026, 0, 1, 9, 0, 0) };
   const now = () => clock.now;
@@ -28,7 +28,8 @@ export function engineRig(
     logger,
     timeoutMs: 2000,
   });
-  const feishu = new PacedFeishu(client, store, { taskCheckRps: 50, metrics });
+  const taskCheckRps = options.taskCheckRps ?? 50;
+  const feishu = new PacedFeishu(client, store, { taskCheckRps, metrics });
   const engine = new WatchEngine({
     store,
     feishu,
@@ -37,7 +38,7 @@ export function engineRig(
     now,
     owner: "test-owner",
     pollIntervalSeconds: options.pollIntervalSeconds ?? 5,
-    taskCheckRps: 50,
+    taskCheckRps,
     watchTimeoutMinutes: options.watchTimeoutMinutes ?? 60,
     locale: "en_us",
   });
@@ -65,5 +66,13 @@ export function engineRig(
     );
     return w as Watch & { commandMessageId: string };
   };
-  return { clock, store, engine, metrics, logs, watch, advance: (ms: number) => (clock.now += ms) };
+  /** Runs rounds, moving the clock to the watch's next due time each time, until `done` or `max` rounds. */
+  const runUntil = async (id: number, done: () => boolean | Promise<boolean>, max = 20) => {
+    for (let i = 0; i < max && !(await done()); i++) {
+      const w = await store.getWatch(id);
+      if (w && w.nextCheckAt > clock.now) clock.now = w.nextCheckAt;
+      await engine.round();
+    }
+  };
+  return { clock, store, engine, metrics, logs, watch, runUntil, advance: (ms: number) => (clock.now += ms) };
 }

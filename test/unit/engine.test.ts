@@ -32,13 +32,47 @@ describe("watch engine decisions (fake clock)", () => {
     const w = await rig.watch("100002");
     await rig.engine.round();
     const cardId = emu.repliesTo(w.commandMessageId)[0].message_id;
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       rig.advance(5000);
       await rig.engine.round();
     }
-    // 30 s of checks in the same or next minute: at most one patch (the minute rolled over once).
-    expect(emu.taskCheckCount("100002")).toBe(7);
-    expect(emu.message(cardId)?.patches.length).toBeLessThanOrEqual(1);
+    // 50 s of checks, the same status every time, across a wall-clock minute: nothing to show, no patch.
+    expect(emu.taskCheckCount("100002")).toBe(11);
+    expect(emu.message(cardId)?.patches).toHaveLength(0);
+    emu.setTaskStatus("100002", "paused"); // a status the bot does not know: shown at once
+    rig.advance(5000);
+    await rig.engine.round();
+    expect(emu.message(cardId)?.patches).toHaveLength(1);
+    expect(JSON.stringify(emu.message(cardId)?.card)).toContain("paused");
+  });
+
+  it("moves the card's last-check time only at 1, 2, 4, 8... minutes: 11 updates in a day", async () => {
+    const rig = engineRig(emu, { watchTimeoutMinutes: 1500, taskCheckRps: 2000 });
+    emu.setTask("100007", ["process"]);
+    const w = await rig.watch("100007");
+    await rig.engine.round();
+    const cardId = emu.repliesTo(w.commandMessageId)[0].message_id;
+    const start = rig.clock.now;
+    const patchAges: number[] = [];
+    while (rig.clock.now - start < 1440 * 60_000) {
+      const next = await rig.store.getWatch(w.id);
+      rig.clock.now = next?.nextCheckAt ?? rig.clock.now;
+      const before = emu.message(cardId)?.patches.length ?? 0;
+      await rig.engine.round();
+      if ((emu.message(cardId)?.patches.length ?? 0) > before) {
+        patchAges.push((rig.clock.now - start) / 60_000);
+        // The day runs in a second of real time; Feishu's 5 updates per second per message do not, and a
+        // freshness update that finds the budget short is dropped. Give the budget its real quarter second.
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+    // At the first check past each power of two (checks come every 5 min after 6 hours).
+    expect(patchAges.map((age) => Math.floor(Math.log2(age)))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const calls = await rig.metrics.messageCalls.get();
+    const byPurpose = (purpose: string) =>
+      calls.values.filter((v) => v.labels.purpose === purpose).reduce((n, v) => n + v.value, 0);
+    expect(byPurpose("freshness")).toBe(11);
+    expect(byPurpose("reply")).toBe(1);
   });
 
   it("slows down for long-running tasks", async () => {
