@@ -28,6 +28,8 @@ export interface AppDeps {
   feishu?: FeishuApi;
   /** Long connection only: seconds without a frame after a ping before the socket is reopened (default 10). */
   pingTimeoutSeconds?: number;
+  /** Long connection only: how long it may be down before /healthz answers 503 (default 60 s). */
+  longConnectionGraceMs?: number;
 }
 
 /** A long connection down longer than this turns /healthz to 503, so an orchestrator restarts a stuck bot. */
@@ -118,7 +120,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     const connectionOk =
       !connection ||
       connection.state === "connected" ||
-      Date.now() - connection.since < LONG_CONNECTION_GRACE_MS;
+      Date.now() - connection.since < (deps.longConnectionGraceMs ?? LONG_CONNECTION_GRACE_MS);
     const ok = state === "ready" && storeOk && scheduler.running && connectionOk;
     res.status(ok ? 200 : 503).json({
       status: ok ? "ok" : state === "ready" ? "degraded" : state,

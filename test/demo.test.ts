@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildCard, listCard } from "../cards";
 import type { CardView } from "../cards/types";
-import { displayWidth, renderCard, renderText, richTextToPlain } from "./demo/render";
+import { displayWidth, renderCard, renderText, richTextToPlain } from "./emulator/render";
 import { freePort } from "./support/child-bot";
 
 const ROOT = join(__dirname, "..");

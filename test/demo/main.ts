@@ -3,7 +3,13 @@
  * in-process, plays a short scripted conversation (a DM, then a group) and prints it as a person would see it.
  * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
  */
-import { type Emulator, type EventEnvelope, type MessageReceiveEvent, startEmulator } from "../emulator";
+import {
+  type CardCallbackAnswer,
+  type Emulator,
+  type EventEnvelope,
+  type MessageReceiveEvent,
+  startEmulator,
+} from "../emulator";
 import {
   type DemoBot,
   DemoError,
@@ -22,7 +28,6 @@ const UNKNOWN_TASK = "7360595374803812999"; // Feishu does not know it
 const DEADLINE_MS = 28_000;
 
 type Envelope = EventEnvelope<MessageReceiveEvent>;
-type Card = { header?: { template?: string }; body?: { elements?: unknown[] } } | undefined;
 
 /** The value Feishu would send back when the button with this element id is pressed. */
 function buttonValue(card: unknown, elementId: string): Record<string, unknown> | undefined {
@@ -57,7 +62,7 @@ async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFee
     emu.repliesTo(env.event.message.message_id).find((m) => m.msg_type === "interactive");
   const textReply = (env: Envelope) =>
     emu.repliesTo(env.event.message.message_id).find((m) => m.msg_type === "text");
-  const template = (messageId: string) => (emu.message(messageId)?.card as Card)?.header?.template;
+  const template = (messageId: string) => emu.message(messageId)?.card?.header?.template;
 
   // ---- 1. A direct message: a task that succeeds after a few checks ----
   t.heading("1. Alice asks in a direct message");
@@ -114,16 +119,15 @@ async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFee
     value,
   });
   const answer = await emu.deliver(`${bot.url}/webhook/card`, click);
-  const toast = answer.body?.toast as { content?: string; i18n?: { en_us?: string } } | undefined;
-  const toastText = toast?.i18n?.en_us ?? toast?.content;
+  const body = answer.body as CardCallbackAnswer | undefined;
+  const toastText = body?.toast?.i18n?.en_us ?? body?.toast?.content;
   if (answer.status !== 200 || !toastText) {
     throw new DemoError(
       `the click was answered HTTP ${answer.status} without a toast: ${answer.text.slice(0, 200)}`,
     );
   }
   t.say(`${botName} (#ops)`, "›", `toast: "${toastText}"  (answered in ${Math.round(answer.ms)} ms)`);
-  if (answer.body?.card?.data)
-    t.card(`${botName} (#ops)`, "✎", "card updated by the click", answer.body.card.data);
+  if (body?.card?.data) t.card(`${botName} (#ops)`, "✎", "card updated by the click", body.card.data);
   await feed.during(200);
 
   // ---- 3. The remaining task ends ----

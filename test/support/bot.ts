@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
-import { startServer } from "../../src/server";
+import { type ServerDeps, startServer } from "../../src/server";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator";
 
 export const ENCRYPT_KEY = "harness-encrypt-key";
@@ -63,6 +63,7 @@ export async function startBot(
   emu: Emulator,
   dbPath: string,
   env: Record<string, string> = {},
+  deps: Partial<ServerDeps> = {},
 ): Promise<RunningBot> {
   const config = readConfig({ ...emulatorEnv(emu, dbPath), ...env });
   const logs: string[] = [];
@@ -77,7 +78,7 @@ export async function startBot(
     secrets: [config.appSecret, config.encryptKey, config.verificationToken],
     stream,
   });
-  const server = await startServer(config, { logger }, { port: 0, host: "127.0.0.1" });
+  const server = await startServer(config, { logger, ...deps }, { port: 0, host: "127.0.0.1" });
   return {
     app: server.app,
     url: server.url,

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
-import type { Emulator } from "../emulator";
+import type { Emulator, EmulatorOptions, EventEnvelope } from "../emulator";
 import { type RunningBot, startBot, startTestEmulator, tempDir } from "./bot";
+import { type ChildBot, spawnBot } from "./child-bot";
 import { type Delivery, feishuSide, type Transport, transportEnv } from "./transport";
 
 export * from "./bot";
@@ -41,5 +42,46 @@ export function useBot(
     await fixture.emu.close();
     fixture.tmp.remove();
   });
+  return fixture;
+}
+
+/**
+ * An emulator, a database folder and the built bot as a child process (spawn, kill, spawn again on the same
+ * database) for each test, over one transport; everything is stopped and removed afterwards.
+ */
+export function useChildBot(transport: Transport, emulatorOptions: EmulatorOptions = {}) {
+  const state = {} as { emu: Emulator; tmp: ReturnType<typeof tempDir>; bot: ChildBot | undefined };
+  beforeEach(async () => {
+    state.tmp = tempDir();
+    state.emu = await startTestEmulator(emulatorOptions);
+    state.bot = undefined;
+  });
+  afterEach(async () => {
+    state.bot?.child.kill("SIGKILL");
+    await state.emu.close();
+    state.tmp.remove();
+  });
+  const fixture = {
+    transport,
+    get emu() {
+      return state.emu;
+    },
+    get dbPath() {
+      return join(state.tmp.dir, "bot.sqlite");
+    },
+    /** The running bot; throws when none was spawned. */
+    get bot(): ChildBot {
+      if (!state.bot) throw new Error("no bot: call spawn() first");
+      return state.bot;
+    },
+    /** Starts the built bot on this test's database (again, after a kill: a restart). */
+    async spawn(env: Record<string, string> = {}, options: { waitReady?: boolean } = {}) {
+      state.bot = await spawnBot(state.emu, fixture.dbPath, { ...transportEnv(transport), ...env }, options);
+      return state.bot;
+    },
+    /** Feishu delivering an event to the running bot over this transport. */
+    send: (envelope: EventEnvelope<object>, opts?: { eventId?: string; path?: string }) =>
+      feishuSide(state.emu, transport, () => fixture.bot.url).send(envelope, opts),
+  };
   return fixture;
 }

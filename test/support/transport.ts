@@ -12,8 +12,8 @@ export function transportEnv(transport: Transport): Record<string, string> {
 /** What the bot answered: the HTTP status and body (webhook), or the ack's code and data (long connection). */
 export interface Delivery {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the bot's answer (a callback's toast and card); tests drill into it.
-  body: any;
+  /** A card callback's answer (cast it to CardCallbackAnswer); {} or nothing for other events. */
+  body: unknown;
   /** Time from sending to the answer or ack. */
   ms: number;
 }

@@ -59,7 +59,7 @@ describe("Dockerfile", () => {
     .split("\n")
     .filter((l) => /^[A-Z]+ /.test(l));
 
-  it("builds in one stage with the same steps CI runs, and runs with production dependencies only", () => {
+  it("builds in a first stage with the same steps CI runs, and runs in a second with production dependencies only", () => {
     expect(instructions.filter((l) => l.startsWith("FROM "))).toHaveLength(2);
     expect(dockerfile).toContain("RUN npm ci");
     expect(dockerfile).toContain("RUN npm run build");
