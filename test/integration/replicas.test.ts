@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
 import type { Emulator, EventEnvelope, MessageReceiveEvent } from "../emulator";
 import { startTestEmulator } from "../support/bot";
 import { freshDatabase, type TestDatabase } from "../support/postgres";
@@ -175,16 +176,18 @@ describe("replicas on one PostgreSQL database", () => {
     }
   }, 240_000);
 
-  it("start together on an empty database: both migrate it safely and serve", async () => {
+  it("start together on an empty database: both migrate it safely, serve, and stop cleanly", async () => {
     fleet = await startFleet(emu, db.url, 2);
-    const versions = await queryDatabase(db.url, "SELECT version FROM schema_migrations");
-    expect(versions.length).toBeGreaterThan(0);
-    expect(new Set(versions.map((v) => v.version)).size).toBe(versions.length);
+    const versions = await queryDatabase(db.url, "SELECT version FROM schema_migrations ORDER BY version");
+    expect(versions.map((v) => v.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
     const random = seededRandom(1);
     const envelope = command("/help", CHATS[0], USERS[0]);
     await deliverUntilAccepted(emu, fleet, envelope, random, fleet.replicas[1]);
     await emu.waitFor(() => emu.repliesTo(idOf(envelope)).length > 0, 10_000);
     for (const r of fleet.replicas) expect((await fetch(`${r.bot.url}/healthz`)).status).toBe(200);
+    // SIGTERM: the store (pool and wake-up connection) closes and the process exits 0.
+    for (const r of fleet.replicas) r.bot.child.kill("SIGTERM");
+    expect(await Promise.all(fleet.replicas.map((r) => r.bot.exited))).toEqual([0, 0]);
   });
 
   it("ride out a database outage: 503 while it lasts (so Feishu re-pushes), then recover by themselves and " +
