@@ -3,6 +3,15 @@ import { urlPassword } from "../config";
 import type { Logger } from "../logger";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
+export type Row = Record<string, unknown>;
+
+/** The store's way to the database: single statements and transactions, errors without the password. */
+export interface Db {
+  /** One statement: its own transaction. */
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+  /** Several statements in one transaction (see transaction()). */
+  tx<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
+}
 
 export interface PoolOptions {
   /** Connections at most (default 10). */
@@ -78,4 +87,24 @@ export async function transaction<T>(pool: pg.Pool, work: (client: Queryable) =>
     client.off("error", onError);
     client.release(broken);
   }
+}
+
+/** A Db over the pool whose errors never carry `password`. */
+export function poolDb(pool: pg.Pool, password: string): Db {
+  return {
+    async query(text, values = []) {
+      try {
+        return await pool.query<Row>(text, values);
+      } catch (error) {
+        throw scrubbed(error, password);
+      }
+    },
+    async tx(work) {
+      try {
+        return await transaction(pool, work);
+      } catch (error) {
+        throw scrubbed(error, password);
+      }
+    },
+  };
 }

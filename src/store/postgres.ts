@@ -1,30 +1,13 @@
 import type pg from "pg";
 import { urlPassword } from "../config";
 import type { Logger } from "../logger";
+import * as inbox from "./postgres-inbox";
 import { migrate } from "./postgres-migrations";
-import { createPool, type PoolOptions, type Queryable, scrubbed, transaction } from "./postgres-pool";
+import { createPool, type Db, type PoolOptions, poolDb, scrubbed } from "./postgres-pool";
 import { WAKE_CHANNEL, WakeListener } from "./postgres-wake";
-import { COLUMNS, toWatch } from "./rows";
-import {
-  type BudgetBucket,
-  type InboxItem,
-  type InboxPayload,
-  LEASE_MS,
-  LeaseLostError,
-  type NewWatch,
-  type Store,
-  type Watch,
-  type WatchChanges,
-  type WatchFilter,
-} from "./types";
+import * as watches from "./postgres-watches";
+import type { BudgetBucket, InboxPayload, NewWatch, Store, WatchChanges, WatchFilter } from "./types";
 
-type Row = Record<string, unknown>;
-
-const WATCH_COLUMNS = `tenant_key, task_id, origin, chat_id, chat_type, receive_open_id, requester_open_id,
-  command_message_id, note, api_client, next_check_at, created_at, updated_at`;
-
-/** Rows of due watches locked per task wanted: a task watched from several chats has several rows. */
-const CANDIDATES_PER_TASK = 4;
 /** ping() answers false rather than make /healthz wait for a connection attempt. */
 const PING_TIMEOUT_MS = 2_000;
 
@@ -37,11 +20,15 @@ const PING_TIMEOUT_MS = 2_000;
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
 
+  private readonly db: Db;
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly wakes: WakeListener,
-    private readonly password: string,
-  ) {}
+    password: string,
+  ) {
+    this.db = poolDb(pool, password);
+  }
 
   /** Connects, creates or migrates the schema (safe when replicas start together) and starts listening. */
   static async open(url: string, logger: Logger, options: PoolOptions = {}): Promise<PostgresStore> {
@@ -59,267 +46,58 @@ export class PostgresStore implements Store {
     return new PostgresStore(pool, wakes, urlPassword(url));
   }
 
-  /** One statement (its own transaction); errors never carry the password. */
-  private async query(text: string, values: unknown[] = []): Promise<pg.QueryResult<Row>> {
-    try {
-      return await this.pool.query<Row>(text, values);
-    } catch (error) {
-      throw scrubbed(error, this.password);
-    }
-  }
-
-  private async tx<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    try {
-      return await transaction(this.pool, work);
-    } catch (error) {
-      throw scrubbed(error, this.password);
-    }
-  }
-
-  async recordInbox(
+  // --- inbox (postgres-inbox.ts) and watches (postgres-watches.ts) ---
+  recordInbox(
     key: string,
     eventId: string,
     payload: InboxPayload,
     now: number,
     owner: string,
     leaseMs: number,
-  ): Promise<"new" | "duplicate"> {
-    // One statement, so one transaction: a concurrent duplicate waits on the unique index, then does nothing.
-    const { rows } = await this.query(
-      `WITH seen AS (
-         INSERT INTO seen_events (event_id, seen_at) VALUES ($2, $4) ON CONFLICT DO NOTHING RETURNING 1),
-       item AS (
-         INSERT INTO inbox (message_id, event_id, payload, attempts, next_attempt_at, lease_owner, lease_until,
-           received_at, updated_at)
-         SELECT $1, $2, $3, 1, $4, $5, $6, $4, $4 WHERE EXISTS (SELECT 1 FROM seen)
-         ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT count(*) AS n FROM item`,
-      [key, eventId, JSON.stringify(payload), now, owner, now + leaseMs],
-    );
-    return Number(rows[0].n) > 0 ? "new" : "duplicate";
+  ) {
+    return inbox.recordInbox(this.db, key, eventId, payload, now, owner, leaseMs);
   }
-
-  async recordEvent(eventId: string, now: number): Promise<boolean> {
-    const res = await this.query(
-      "INSERT INTO seen_events (event_id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-      [eventId, now],
-    );
-    return res.rowCount === 1;
+  recordEvent(eventId: string, now: number) {
+    return inbox.recordEvent(this.db, eventId, now);
   }
-
-  async claimInbox(now: number, limit: number, owner: string, leaseMs: number): Promise<InboxItem[]> {
-    const { rows } = await this.query(
-      `WITH c AS (
-         SELECT message_id FROM inbox
-          WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
-          ORDER BY received_at LIMIT $2
-          FOR UPDATE SKIP LOCKED)
-       UPDATE inbox i SET lease_owner = $3, lease_until = $4, attempts = i.attempts + 1, updated_at = $1
-         FROM c WHERE i.message_id = c.message_id
-       RETURNING i.message_id, i.payload, i.received_at, i.attempts`,
-      [now, limit, owner, now + leaseMs],
-    );
-    return rows
-      .map((r) => ({
-        key: String(r.message_id),
-        payload: JSON.parse(String(r.payload)) as InboxPayload,
-        receivedAt: Number(r.received_at),
-        attempts: Number(r.attempts),
-      }))
-      .sort((a, b) => a.receivedAt - b.receivedAt);
+  claimInbox(now: number, limit: number, owner: string, leaseMs: number) {
+    return inbox.claimInbox(this.db, now, limit, owner, leaseMs);
   }
-
-  completeInbox(key: string, watches: NewWatch[], now: number, owner: string): Promise<Watch[]> {
-    return this.tx(async (client) => {
-      const done = await client.query(
-        `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
-           WHERE message_id = $2 AND lease_owner = $3`,
-        [now, key, owner],
-      );
-      if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
-      const created: Watch[] = [];
-      for (const w of watches) {
-        await client.query(
-          `INSERT INTO watches (${WATCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)
-             ON CONFLICT (command_message_id, task_id) DO NOTHING`,
-          watchValues(w, now),
-        );
-        const { rows } = await client.query<Row>(
-          "SELECT * FROM watches WHERE command_message_id = $1 AND task_id = $2",
-          [w.commandMessageId, w.taskId],
-        );
-        created.push(toWatch(rows[0]));
-      }
-      return created;
-    });
+  completeInbox(key: string, newWatches: NewWatch[], now: number, owner: string) {
+    return inbox.completeInbox(this.db, key, newWatches, now, owner);
   }
-
-  async retryInbox(
-    key: string,
-    nextAttemptAt: number,
-    failed: boolean,
-    now: number,
-    owner: string,
-  ): Promise<void> {
-    const res = await this.query(
-      `UPDATE inbox SET state = $1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3
-         WHERE message_id = $4 AND lease_owner = $5`,
-      [failed ? "failed" : "pending", nextAttemptAt, now, key, owner],
-    );
-    if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
+  retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number, owner: string) {
+    return inbox.retryInbox(this.db, key, nextAttemptAt, failed, now, owner);
   }
-
-  async createWatch(
-    watch: NewWatch,
-    now: number,
-    idempotency?: { scope: string; key: string },
-  ): Promise<{ watch: Watch; created: boolean }> {
-    const insert = `INSERT INTO watches (${WATCH_COLUMNS})
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11) RETURNING *`;
-    if (!idempotency) {
-      const { rows } = await this.query(insert, watchValues(watch, now));
-      return { watch: toWatch(rows[0]), created: true };
-    }
-    // The request row comes first: a simultaneous twin's insert waits on its key until this commits, then
-    // does nothing and finds the watch made here.
-    for (let attempt = 0; ; attempt++) {
-      const { rows } = await this.query(
-        `WITH request AS (
-           INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at)
-           VALUES ($12, $13, nextval(pg_get_serial_sequence('watches', 'id')), $11)
-           ON CONFLICT DO NOTHING RETURNING watch_id)
-         INSERT INTO watches (id, ${WATCH_COLUMNS})
-         SELECT request.watch_id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11 FROM request
-         RETURNING *`,
-        [...watchValues(watch, now), idempotency.scope, idempotency.key],
-      );
-      if (rows.length > 0) return { watch: toWatch(rows[0]), created: true };
-      const existing = await this.query(
-        `SELECT w.* FROM api_requests r JOIN watches w ON w.id = r.watch_id
-           WHERE r.scope = $1 AND r.idempotency_key = $2`,
-        [idempotency.scope, idempotency.key],
-      );
-      if (existing.rows.length > 0) return { watch: toWatch(existing.rows[0]), created: false };
-      // The request was purged (or its watch deleted) in between: record it afresh.
-      if (attempt >= 2) throw new Error("idempotency key conflict could not be resolved");
-    }
+  createWatch(watch: NewWatch, now: number, idempotency?: { scope: string; key: string }) {
+    return watches.createWatch(this.db, watch, now, idempotency);
   }
-
-  async claimDueWatches(
-    now: number,
-    taskLimit: number,
-    owner: string,
-    leaseMs: number,
-    coalesceUntil: number,
-  ): Promise<Watch[]> {
-    // FOR UPDATE is not allowed with GROUP BY: lock the oldest due rows first, pick tasks among them, then
-    // lock every open watch of those tasks due before coalesceUntil. Rows another claim holds are skipped;
-    // a lease committed meanwhile is seen by the re-check FOR UPDATE makes.
-    const { rows } = await this.query(
-      `WITH candidates AS (
-         SELECT id, tenant_key, task_id, next_check_at FROM watches
-          WHERE phase <> 'done' AND next_check_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
-          ORDER BY next_check_at, id LIMIT $2
-          FOR UPDATE SKIP LOCKED),
-       tasks AS (
-         SELECT tenant_key, task_id FROM candidates
-          GROUP BY tenant_key, task_id ORDER BY min(next_check_at) LIMIT $3),
-       targets AS (
-         SELECT w.id FROM watches w JOIN tasks t ON t.tenant_key = w.tenant_key AND t.task_id = w.task_id
-          WHERE w.phase <> 'done' AND w.next_check_at <= $4 AND (w.lease_until IS NULL OR w.lease_until < $1)
-          FOR UPDATE OF w SKIP LOCKED)
-       UPDATE watches w SET lease_owner = $5, lease_until = $6 FROM targets WHERE w.id = targets.id
-       RETURNING w.*`,
-      [now, taskLimit * CANDIDATES_PER_TASK, taskLimit, Math.max(now, coalesceUntil), owner, now + leaseMs],
-    );
-    return rows.map(toWatch).sort((a, b) => a.nextCheckAt - b.nextCheckAt || a.id - b.id);
+  claimDueWatches(now: number, taskLimit: number, owner: string, leaseMs: number, coalesceUntil: number) {
+    return watches.claimDueWatches(this.db, now, taskLimit, owner, leaseMs, coalesceUntil);
   }
-
-  async claimWatches(ids: number[], now: number, owner: string, leaseMs: number): Promise<Watch[]> {
-    if (ids.length === 0) return [];
-    const { rows } = await this.query(
-      `WITH c AS (
-         SELECT id FROM watches
-          WHERE id = ANY($1::BIGINT[]) AND phase <> 'done' AND (lease_until IS NULL OR lease_until < $2)
-          FOR UPDATE SKIP LOCKED)
-       UPDATE watches w SET lease_owner = $3, lease_until = $4 FROM c WHERE w.id = c.id
-       RETURNING w.*`,
-      [ids, now, owner, now + leaseMs],
-    );
-    return rows.map(toWatch).sort((a, b) => a.id - b.id);
+  claimWatches(ids: number[], now: number, owner: string, leaseMs: number) {
+    return watches.claimWatches(this.db, ids, now, owner, leaseMs);
   }
-
-  async updateWatch(
-    id: number,
-    changes: WatchChanges,
-    owner: string,
-    release: boolean,
-    now: number,
-  ): Promise<void> {
-    const values: unknown[] = [id, owner, now];
-    const sets = ["updated_at = $3"];
-    for (const [key, value] of Object.entries(changes) as [keyof WatchChanges, unknown][]) {
-      values.push(value);
-      sets.push(`${COLUMNS[key]} = $${values.length}`);
-    }
-    if (release) {
-      sets.push("lease_owner = NULL, lease_until = NULL");
-    } else {
-      values.push(now + LEASE_MS);
-      sets.push(`lease_until = $${values.length}`);
-    }
-    const res = await this.query(
-      `UPDATE watches SET ${sets.join(", ")} WHERE id = $1 AND lease_owner = $2`,
-      values,
-    );
-    if (res.rowCount === 0) throw new LeaseLostError("watch", id);
+  updateWatch(id: number, changes: WatchChanges, owner: string, release: boolean, now: number) {
+    return watches.updateWatch(this.db, id, changes, owner, release, now);
   }
-
-  async getWatch(id: number): Promise<Watch | undefined> {
-    const { rows } = await this.query("SELECT * FROM watches WHERE id = $1", [id]);
-    return rows[0] ? toWatch(rows[0]) : undefined;
+  getWatch(id: number) {
+    return watches.getWatch(this.db, id);
   }
-
-  async requestStop(id: number, by: string, now: number): Promise<boolean> {
-    const res = await this.query(
-      `UPDATE watches SET stop_requested_by = $1, next_check_at = LEAST(next_check_at, $2), updated_at = $2
-         WHERE id = $3 AND phase <> 'done'`,
-      [by, now, id],
-    );
-    return (res.rowCount ?? 0) > 0;
+  requestStop(id: number, by: string, now: number) {
+    return watches.requestStop(this.db, id, by, now);
   }
-
-  async requestCheck(id: number, now: number): Promise<boolean> {
-    const res = await this.query(
-      "UPDATE watches SET next_check_at = LEAST(next_check_at, $1) WHERE id = $2 AND phase <> 'done'",
-      [now, id],
-    );
-    return (res.rowCount ?? 0) > 0;
+  requestCheck(id: number, now: number) {
+    return watches.requestCheck(this.db, id, now);
   }
-
-  async findOpenWatch(tenantKey: string, chatId: string, taskId: string): Promise<Watch | undefined> {
-    const { rows } = await this.query(
-      `SELECT * FROM watches WHERE tenant_key = $1 AND chat_id = $2 AND task_id = $3 AND phase <> 'done'
-         ORDER BY id LIMIT 1`,
-      [tenantKey, chatId, taskId],
-    );
-    return rows[0] ? toWatch(rows[0]) : undefined;
+  findOpenWatch(tenantKey: string, chatId: string, taskId: string) {
+    return watches.findOpenWatch(this.db, tenantKey, chatId, taskId);
   }
-
-  async listWatches(filter: WatchFilter): Promise<Watch[]> {
-    const { rows } = await this.query(
-      `SELECT * FROM watches WHERE tenant_key = $1
-         AND ($2::TEXT IS NULL OR chat_id = $2) AND ($3::TEXT IS NULL OR api_client = $3)
-         AND (NOT $4 OR phase <> 'done')
-         ORDER BY created_at, id LIMIT $5`,
-      [filter.tenantKey, filter.chatId ?? null, filter.apiClient ?? null, filter.openOnly, filter.limit],
-    );
-    return rows.map(toWatch);
+  listWatches(filter: WatchFilter) {
+    return watches.listWatches(this.db, filter);
   }
-
-  async countOpenWatches(): Promise<number> {
-    const { rows } = await this.query("SELECT count(*) AS n FROM watches WHERE phase <> 'done'");
-    return Number(rows[0].n);
+  countOpenWatches() {
+    return watches.countOpenWatches(this.db);
   }
 
   setTenantStatus(
@@ -328,7 +106,7 @@ export class PostgresStore implements Store {
     reason: string,
     now: number,
   ): Promise<number> {
-    return this.tx(async (client) => {
+    return this.db.tx(async (client) => {
       await client.query(
         `INSERT INTO tenants (tenant_key, status, since) VALUES ($1, $2, $3)
            ON CONFLICT (tenant_key) DO UPDATE SET status = excluded.status, since = excluded.since`,
@@ -348,7 +126,9 @@ export class PostgresStore implements Store {
   async tenantStatus(
     tenantKey: string,
   ): Promise<{ status: "active" | "uninstalled"; since: number } | undefined> {
-    const { rows } = await this.query("SELECT status, since FROM tenants WHERE tenant_key = $1", [tenantKey]);
+    const { rows } = await this.db.query("SELECT status, since FROM tenants WHERE tenant_key = $1", [
+      tenantKey,
+    ]);
     if (!rows[0]) return undefined;
     return {
       status: rows[0].status === "uninstalled" ? "uninstalled" : "active",
@@ -357,7 +137,7 @@ export class PostgresStore implements Store {
   }
 
   async purgeUninstalledTenants(before: number): Promise<number> {
-    const { rows } = await this.query(
+    const { rows } = await this.db.query(
       `WITH gone AS (
          DELETE FROM tenants WHERE status = 'uninstalled' AND since < $1 RETURNING tenant_key),
        watches_gone AS (
@@ -369,18 +149,18 @@ export class PostgresStore implements Store {
   }
 
   async pinContent(uuid: string, content: string, now: number): Promise<string> {
-    const inserted = await this.query(
+    const inserted = await this.db.query(
       "INSERT INTO pinned_content (uuid, content, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
       [uuid, content, now],
     );
     if (inserted.rowCount === 1) return content;
     // Another statement's snapshot: the conflicting row is committed by now (the insert waited for it).
-    const { rows } = await this.query("SELECT content FROM pinned_content WHERE uuid = $1", [uuid]);
+    const { rows } = await this.db.query("SELECT content FROM pinned_content WHERE uuid = $1", [uuid]);
     return rows[0] ? String(rows[0].content) : this.pinContent(uuid, content, now);
   }
 
   async getValue(key: string, now: number): Promise<string | undefined> {
-    const { rows } = await this.query(
+    const { rows } = await this.db.query(
       "SELECT value FROM kv WHERE key = $1 AND (expires_at IS NULL OR expires_at > $2)",
       [key, now],
     );
@@ -388,7 +168,7 @@ export class PostgresStore implements Store {
   }
 
   async setValue(key: string, value: string, expiresAt: number | null, now: number): Promise<void> {
-    await this.query(
+    await this.db.query(
       `INSERT INTO kv (key, value, expires_at, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at,
            updated_at = excluded.updated_at`,
@@ -397,13 +177,13 @@ export class PostgresStore implements Store {
   }
 
   async deleteValue(key: string): Promise<void> {
-    await this.query("DELETE FROM kv WHERE key = $1", [key]);
+    await this.db.query("DELETE FROM kv WHERE key = $1", [key]);
   }
 
   async takeBudget(buckets: BudgetBucket[], now: number): Promise<number> {
     const byKey = new Map(buckets.map((b) => [b.key, b]));
     const sorted = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const { rows } = await this.query("SELECT take_budget($1, $2, $3, $4, $5) AS wait", [
+    const { rows } = await this.db.query("SELECT take_budget($1, $2, $3, $4, $5) AS wait", [
       sorted.map((b) => b.key),
       sorted.map((b) => b.rate),
       sorted.map((b) => b.burst),
@@ -414,7 +194,7 @@ export class PostgresStore implements Store {
   }
 
   async wake(): Promise<void> {
-    await this.query("SELECT pg_notify($1, '')", [WAKE_CHANNEL]);
+    await this.db.query("SELECT pg_notify($1, '')", [WAKE_CHANNEL]);
   }
 
   onWake(listener: () => void): () => void {
@@ -422,7 +202,7 @@ export class PostgresStore implements Store {
   }
 
   purge(olderThan: number, now: number): Promise<number> {
-    return this.tx(async (client) => {
+    return this.db.tx(async (client) => {
       const deleted = [
         await client.query("DELETE FROM seen_events WHERE seen_at < $1", [olderThan]),
         await client.query("DELETE FROM inbox WHERE state <> 'pending' AND received_at < $1", [olderThan]),
@@ -456,20 +236,4 @@ export class PostgresStore implements Store {
     await this.wakes.close();
     await this.pool.end().catch(() => undefined);
   }
-}
-
-function watchValues(w: NewWatch, now: number): unknown[] {
-  return [
-    w.tenantKey,
-    w.taskId,
-    w.origin,
-    w.chatId,
-    w.chatType,
-    w.receiveOpenId ?? null,
-    w.requesterOpenId,
-    w.commandMessageId,
-    w.note ?? null,
-    w.apiClient ?? null,
-    now,
-  ];
 }
