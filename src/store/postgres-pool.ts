@@ -23,14 +23,16 @@ const QUERY_TIMEOUT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * An error whose message cannot carry the password: a copy with it masked when it does (the driver's own
- * messages never include it; this keeps it that way whatever a future version or a URL parse error says).
+ * The error with the password masked in its message and stack, should it be there (the driver's own messages
+ * never include it; this keeps it that way whatever a future version or a URL parse error says). Masked in
+ * place, so the error keeps its class. Like the logger, passwords under 4 characters are not searched for.
  */
 export function scrubbed(error: unknown, password: string): unknown {
-  if (!password || !(error instanceof Error) || !error.message.includes(password)) return error;
-  const copy = new Error(error.message.split(password).join("***"));
-  copy.name = error.name;
-  return copy;
+  if (password.length < 4 || !(error instanceof Error)) return error;
+  const mask = (text: string) => text.split(password).join("***");
+  if (error.message.includes(password)) error.message = mask(error.message);
+  if (error.stack?.includes(password)) error.stack = mask(error.stack);
+  return error;
 }
 
 /**

@@ -210,8 +210,13 @@ export class PostgresStore implements Store {
         await client.query("DELETE FROM api_requests WHERE created_at < $1", [olderThan]),
         await client.query("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= $1", [now]),
       ];
-      // Full buckets say nothing a missing row does not; not counted (they are no delivery records).
-      await client.query("DELETE FROM budgets WHERE full_at <= $1", [now]);
+      // Full buckets say nothing a missing row does not; not counted (they are no delivery records). A row a
+      // take holds is skipped, so this never waits for, nor deadlocks with, take_budget's ordered locks.
+      await client.query(
+        `DELETE FROM budgets WHERE key IN (
+           SELECT key FROM budgets WHERE full_at <= $1 ORDER BY key FOR UPDATE SKIP LOCKED)`,
+        [now],
+      );
       return deleted.reduce((sum, r) => sum + (r.rowCount ?? 0), 0);
     });
   }

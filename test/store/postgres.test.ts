@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { urlPassword } from "../../src/config";
 import { PostgresStore } from "../../src/store/postgres";
 import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
-import { LEASE_MS, type Store } from "../../src/store/types";
+import { scrubbed } from "../../src/store/postgres-pool";
+import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/types";
 import { eventually } from "../support/bot";
 import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
 import { startTcpProxy } from "../support/tcp-proxy";
@@ -226,6 +227,10 @@ describe("PostgresStore: several replicas on one database", () => {
     expect(error).toBeInstanceOf(Error);
     expect(String(error)).not.toContain("pw-that-must-not-leak");
     expect(urlPassword(url.toString())).toBe("pw-that-must-not-leak");
+    // Masked in place: an error keeps its class (a lost lease stays a LeaseLostError).
+    const masked = scrubbed(new Error("at postgres://u:pw-1234@h/db"), "pw-1234") as Error;
+    expect(masked.message).toBe("at postgres://u:***@h/db");
+    expect(scrubbed(new LeaseLostError("watch", 7), "watch")).toBeInstanceOf(LeaseLostError);
   });
 
   it("survives the database going away: calls fail, ping is false, then all works again by itself", async () => {
