@@ -67,6 +67,23 @@ export class WakeListener {
       connectionTimeoutMillis: 5_000,
       application_name: "feishu-task-bot:wake",
     });
+    client.on("notification", (message) => {
+      if (message.channel === WAKE_CHANNEL) this.emit();
+    });
+    // Until it listens, a failure is this attempt's (the caller retries); afterwards it is a drop.
+    const ignore = () => undefined;
+    client.on("error", ignore);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${WAKE_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw scrubbed(error, this.password);
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     let lost = false;
     const onLost = (error?: Error) => {
       if (lost) return;
@@ -79,25 +96,9 @@ export class WakeListener {
       client.end().catch(() => undefined);
       this.schedule();
     };
+    client.off("error", ignore);
     client.on("error", onLost);
     client.on("end", () => onLost());
-    client.on("notification", (message) => {
-      if (message.channel === WAKE_CHANNEL) this.emit();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${WAKE_CHANNEL}`);
-    } catch (error) {
-      lost = true;
-      client.removeAllListeners("end");
-      client.on("error", () => undefined);
-      await client.end().catch(() => undefined);
-      throw scrubbed(error, this.password);
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
     this.client = client;
     this.retryMs = RECONNECT_MIN_MS;
   }
