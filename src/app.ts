@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { handleCardAction } from "../handlers";
 import type { CardActionContext } from "../handlers/card-action";
+import { type Api, createApi } from "./api/router";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
 import { LongConnection } from "./feishu/long-connection";
 import { type FeishuApi, PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
+import { StoreTokenStore } from "./feishu/tokens";
 import { InboxProcessor } from "./inbox";
 import { Ingest } from "./ingest";
 import type { Logger } from "./logger";
@@ -43,6 +45,8 @@ export interface App {
   inbox: InboxProcessor;
   engine: WatchEngine;
   ingest: Ingest;
+  /** The watch API (`/api/v1/...`), on when API_TOKENS is set. */
+  api: Api;
   /** The long connection, when FEISHU_EVENT_TRANSPORT=websocket. */
   longConnection: LongConnection | undefined;
   /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
@@ -58,14 +62,20 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const owner = `bot-${process.pid}-${randomUUID().slice(0, 8)}`;
   const metrics = createMetrics(() => store.countOpenWatches());
+  const storeApp = config.appType === "store";
+  // A store app's ticket and tokens live in the shared store: every replica and restart uses them.
+  const tokens = storeApp ? new StoreTokenStore(store, config.appId) : undefined;
+  const client = new FeishuClient({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    domain: config.domain,
+    appType: config.appType,
+    tokens,
+    logger,
+  });
   const feishu =
-    deps.feishu ??
-    new PacedFeishu(
-      new FeishuClient({ appId: config.appId, appSecret: config.appSecret, domain: config.domain, logger }),
-      store,
-      { taskCheckRps: config.taskCheckRps, metrics },
-    );
-  let botOpenId = "";
+    deps.feishu ?? new PacedFeishu(client, store, { taskCheckRps: config.taskCheckRps, metrics });
+  const identity = new BotIdentity(feishu, logger);
   let state: App["state"] = "starting";
 
   const common = { store, feishu, logger, metrics, now, owner, locale: config.locale };
@@ -76,7 +86,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     watchTimeoutMinutes: config.watchTimeoutMinutes,
   });
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
-  const inbox = new InboxProcessor({ ...common, engine, botOpenId: async () => botOpenId });
+  const inbox = new InboxProcessor({ ...common, engine, botOpenId: (tenantKey) => identity.of(tenantKey) });
   const scheduler = new Scheduler({ engine, inbox, store, logger, now });
   const cardActions: Omit<CardActionContext, "logger"> = {
     store,
@@ -90,13 +100,22 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     handOver: (item) => void inbox.accept(item),
     now,
     owner,
-    selfBuilt: true,
+    selfBuilt: !storeApp,
     answerCardAction: (action, actionLogger) =>
       handleCardAction({ ...cardActions, logger: actionLogger }, action),
-    onAppTicket: async () => undefined,
-    onTenantStatus: async () => undefined,
+    onAppTicket: async (ticket) => {
+      await tokens?.saveTicket(ticket);
+    },
+    onTenantStatus: async (tenantKey, status) => {
+      const ended = await store.setTenantStatus(tenantKey, status, "uninstalled", now());
+      logger.info(status === "uninstalled" ? "tenant uninstalled the app" : "tenant uses the app again", {
+        tenant_key: tenantKey,
+        watches_ended: ended,
+      });
+    },
   });
 
+  const api = createApi({ tokens: config.apiTokens, store, engine, logger, metrics, now });
   const longConnection =
     config.eventTransport === "websocket"
       ? new LongConnection({
@@ -114,6 +133,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   http.disable("x-powered-by");
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
+  http.use("/api", api.router);
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
     const connection = longConnection?.health();
@@ -144,13 +164,19 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     inbox,
     engine,
     ingest,
+    api,
     longConnection,
     get state() {
       return state;
     },
     async start() {
-      botOpenId = await learnBotOpenId(feishu, logger);
-      logger.info("bot identity known", { bot_open_id: botOpenId });
+      if (storeApp) {
+        // A store app learns the bot's open_id per tenant, as events come; here it checks its credentials
+        // and, when no replica has a ticket yet, asks Feishu to push one.
+        if (!(await tokens?.hasTicket())) await askForTicket(client, logger);
+      } else {
+        logger.info("bot identity known", { bot_open_id: await identity.learn("") });
+      }
       scheduler.start();
       inbox.start(); // what arrived while starting, and what a crash left unfinished
       await longConnection?.start();
@@ -162,29 +188,73 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       longConnection?.close();
       await scheduler.stop();
       await inbox.idle();
+      await api.idle();
       await store.close();
       state = "stopped";
     },
   };
 }
 
-/** The bot's open_id tells mentions of the bot from mentions of others. Retries a while, then says what to fix. */
-async function learnBotOpenId(feishu: FeishuApi, logger: Logger): Promise<string> {
-  const attempts = 6;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await feishu.botOpenId("");
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      // Wrong credentials or a missing capability will not mend themselves: say so at once.
-      if (attempt >= attempts || classify(error) === "permanent") {
-        throw new Error(
-          `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
-            "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",
-        );
-      }
-      logger.warn("bot info not available yet; retrying", { attempt, reason });
-      await sleep(backoffMs(attempt, 1));
+/**
+ * The bot's open_id in each tenant tells mentions of the bot from mentions of others. A store app's bot may
+ * have another open_id in each tenant (Feishu does not say), so it is learnt per tenant and kept.
+ */
+class BotIdentity {
+  private readonly known = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly feishu: FeishuApi,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The open_id in this tenant, asked once (a failed lookup is asked again next time). */
+  of(tenantKey: string): Promise<string> {
+    let id = this.known.get(tenantKey);
+    if (!id) {
+      id = this.feishu.botOpenId(tenantKey);
+      this.known.set(tenantKey, id);
+      id.catch(() => this.known.delete(tenantKey));
     }
+    return id;
+  }
+
+  /** At start-up: retries a while, then says what to fix. */
+  async learn(tenantKey: string): Promise<string> {
+    const attempts = 6;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.of(tenantKey);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        // Wrong credentials or a missing capability will not mend themselves: say so at once.
+        if (attempt >= attempts || classify(error) === "permanent") {
+          throw new Error(
+            `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
+              "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",
+          );
+        }
+        this.logger.warn("bot info not available yet; retrying", { attempt, reason });
+        await sleep(backoffMs(attempt, 1));
+      }
+    }
+  }
+}
+
+/** Store apps: asks Feishu to push an app_ticket; refused credentials stop the start with what to fix. */
+async function askForTicket(client: FeishuClient, logger: Logger): Promise<void> {
+  try {
+    await client.resendAppTicket();
+    logger.info("no app_ticket stored yet: asked Feishu to push one (it arrives at /webhook/event)");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (classify(error) === "permanent") {
+      throw new Error(
+        `Feishu refused to push an app_ticket (POST /open-apis/auth/v3/app_ticket/resend): ${reason}. ` +
+          "Check FEISHU_APP_ID and FEISHU_APP_SECRET, and that the app is a store app (FEISHU_APP_TYPE=store).",
+      );
+    }
+    logger.warn("could not ask Feishu for an app_ticket yet; the SDK asks again when it needs one", {
+      reason,
+    });
   }
 }

@@ -20,8 +20,12 @@ export interface Config {
   logFormat: "json" | "pretty";
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
+  /** Bearer tokens of the watch API (`/api/v1/...`); empty: the API is off and its routes answer 404. */
+  apiTokens: readonly string[];
   /** webhook: events at the HTTP routes only; websocket: also over Feishu's long connection. */
   eventTransport: "webhook" | "websocket";
+  /** self_built: one tenant; store: a store app (ISV), each event's tenant_key scoping its work. */
+  appType: "self_built" | "store";
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -58,7 +62,9 @@ export const ENV_NAMES = [
   "TASK_CHECK_RPS",
   "BOT_LOCALE",
   "LOG_FORMAT",
+  "API_TOKENS",
   "FEISHU_EVENT_TRANSPORT",
+  "FEISHU_APP_TYPE",
 ] as const;
 
 /**
@@ -130,6 +136,23 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     );
   }
 
+  const appType = (get("FEISHU_APP_TYPE") || "self_built").toLowerCase();
+  if (appType !== "self_built" && appType !== "store") {
+    problems.push(`FEISHU_APP_TYPE must be "self_built" or "store", got "${get("FEISHU_APP_TYPE")}"`);
+  } else if (appType === "store" && eventTransport === "websocket") {
+    problems.push(
+      "FEISHU_EVENT_TRANSPORT=websocket works for self-built apps only: a store app (FEISHU_APP_TYPE=store) receives events by webhook",
+    );
+  }
+
+  const apiTokens = parseApiTokens(get("API_TOKENS"), problems);
+  if (apiTokens.length > 0 && appType === "store") {
+    // src/api/tenant.ts: every API request acts for the one tenant of a self-built app.
+    problems.push(
+      "API_TOKENS works for self-built apps only: a store app (FEISHU_APP_TYPE=store) cannot tell which tenant a token acts for yet",
+    );
+  }
+
   const config: Config = {
     appId,
     appSecret,
@@ -145,10 +168,32 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as Config["logFormat"],
     locale: locale as Config["locale"],
+    apiTokens,
     eventTransport: eventTransport as Config["eventTransport"],
+    appType: appType as Config["appType"],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A watch API token: long enough not to be guessed, and fit for an `Authorization` header. */
+const API_TOKEN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
+
+/** Comma-separated tokens; a bad one is named by its position, never shown (it is a secret). */
+function parseApiTokens(raw: string, problems: string[]): readonly string[] {
+  const tokens = raw
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  tokens.forEach((token, i) => {
+    if (!API_TOKEN.test(token)) {
+      problems.push(
+        `API_TOKENS: token ${i + 1} of ${tokens.length} must be 16 to 256 visible ASCII characters without ` +
+          "spaces or commas (its value is not shown)",
+      );
+    }
+  });
+  return Object.freeze([...new Set(tokens)]);
 }
 
 function parseDomain(raw: string, problems: string[]): string {

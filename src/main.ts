@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       config.appSecret,
       config.encryptKey,
       config.verificationToken,
+      ...config.apiTokens,
       databasePassword(config.database),
     ],
   });
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     encrypt_key: config.encryptKey ? "set" : "not set",
     verification_token: config.verificationToken ? "set" : "not set",
     locale: config.locale,
+    watch_api: config.apiTokens.length > 0 ? `on (${config.apiTokens.length} tokens)` : "off",
   });
 
   // A bug somewhere must not take the bot down with accepted work in flight: log it loudly and go on.

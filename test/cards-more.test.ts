@@ -376,7 +376,7 @@ describe("replyText", () => {
   });
 });
 
-describe("support changes", () => {
+describe("escaping helpers and the card validator", () => {
   it("safeOpenId refuses `all`, which would mention everyone", () => {
     expect(safeOpenId("all")).toBeUndefined();
     expect(safeOpenId("All")).toBeUndefined();

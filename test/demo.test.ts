@@ -130,27 +130,36 @@ afterEach(() => {
 });
 
 describe("npm run demo", () => {
-  it("plays the whole conversation offline and exits 0", async () => {
-    child = spawn(TSX, [join(ROOT, "test", "demo", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const run = collect(child);
-    const code = await run.exited;
-    const out = run.output();
-    expect(code, out).toBe(0);
-    for (const id of ["7360595374803812356", "7360595374803812001", "7360595374803812999"]) {
-      expect(out).toContain(id);
-    }
-    expect(out).toContain("finished: success");
-    expect(out).toContain("finished: failed");
-    expect(out).toMatch(/not found/i);
-    expect(out).toContain("┌");
-    expect(out).toContain("Refreshed");
-    expect(out).toMatch(/\+\d\d\.\ds {2}Alice \(DM\) › \/status 7360595374803812356/);
-    expect(out).not.toContain("\x1b[");
-  }, 60_000);
+  it.each([[[] as string[]], [["--transport", "websocket"]]])(
+    "plays the whole conversation offline and exits 0 (%j)",
+    async (args) => {
+      child = spawn(TSX, [join(ROOT, "test", "demo", "main.ts"), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const run = collect(child);
+      const code = await run.exited;
+      const out = run.output();
+      expect(code, out).toBe(0);
+      for (const id of ["7360595374803812356", "7360595374803812001", "7360595374803812999"]) {
+        expect(out).toContain(id);
+      }
+      expect(out).toContain("finished: success");
+      expect(out).toContain("finished: failed");
+      expect(out).toMatch(/not found/i);
+      expect(out).toContain("┌");
+      expect(out).toContain("Refreshed");
+      expect(out).toContain(args.length ? "long connection" : "encrypted and signed");
+      expect(out).toMatch(/\+\d\d\.\ds {2}Alice \(DM\) › \/status 7360595374803812356/);
+      expect(out).toContain("deploy script ⇢ POST /api/v1/watches");
+      expect(out).toMatch(/⇠ 201 \{"watch_id":"\d+","state":"running"\}/);
+      expect(out).toContain("nightly archive of /Reports");
+      expect(out).toMatch(/⇠ 200 \{"watch_id":"\d+","state":"success"\}/);
+      expect(out).not.toContain("\x1b[");
+    },
+    60_000,
+  );
 });
 
 describe("npm run emulator", () => {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
-import type { Emulator, EmulatorOptions, EventEnvelope } from "../emulator";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+import { type Emulator, type EmulatorOptions, type EventEnvelope, startEmulator } from "../emulator";
 import { type RunningBot, startBot, startTestEmulator, tempDir } from "./bot";
 import { type ChildBot, spawnBot } from "./child-bot";
 import { type Delivery, feishuSide, type Transport, transportEnv } from "./transport";
@@ -83,5 +83,22 @@ export function useChildBot(transport: Transport, emulatorOptions: EmulatorOptio
     send: (envelope: EventEnvelope<object>, opts?: { eventId?: string; path?: string }) =>
       feishuSide(state.emu, transport, () => fixture.bot.url).send(envelope, opts),
   };
+  return fixture;
+}
+
+/**
+ * One emulator for the whole file, reset before each test; after each, no request may have been refused by
+ * Feishu's rate limits (the pacer keeps the bot under every limit, faults or not). Read `emu` inside tests.
+ */
+export function useEmulator(options: EmulatorOptions = {}): { emu: Emulator } {
+  const fixture = {} as { emu: Emulator };
+  beforeAll(async () => {
+    fixture.emu = await startEmulator(options);
+  });
+  afterAll(() => fixture.emu.close());
+  beforeEach(() => fixture.emu.reset());
+  afterEach(() => {
+    expect(fixture.emu.violations()).toEqual([]);
+  });
   return fixture;
 }

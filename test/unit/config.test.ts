@@ -32,8 +32,27 @@ describe("readConfig", () => {
       watchTimeoutMinutes: 1440,
       logLevel: "info",
       locale: "zh_cn",
+      apiTokens: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("API_TOKENS: comma-separated, trimmed, deduplicated; a bad token is named by position, never shown", () => {
+    const a = "a".repeat(16);
+    const b = "token-b_0123456789~!";
+    expect(readConfig({ ...minimal, API_TOKENS: ` ${a} ,${b},,${a}` }).apiTokens).toEqual([a, b]);
+    const problems = problemsOf({ ...minimal, API_TOKENS: `${a},short-secret-1,has space in it!!!!` });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^API_TOKENS: token 2 of 3 /);
+    expect(problems[1]).toMatch(/^API_TOKENS: token 3 of 3 /);
+    expect(problems.join()).not.toContain("short-secret");
+    expect(problems.join()).not.toContain("space in");
+  });
+
+  it("API_TOKENS with a store app: refused until a token is bound to a tenant", () => {
+    const env = { ...minimal, API_TOKENS: "a".repeat(16), FEISHU_APP_TYPE: "store" };
+    expect(problemsOf(env)).toEqual([expect.stringMatching(/^API_TOKENS works for self-built apps only/)]);
+    expect(problemsOf({ ...env, API_TOKENS: "" })).toEqual([]);
   });
 
   it("names every missing required variable in one error", () => {
@@ -146,5 +165,27 @@ describe("loadEnv", () => {
     } finally {
       dir.remove();
     }
+  });
+});
+
+describe("transport and app type", () => {
+  it("reads FEISHU_EVENT_TRANSPORT and FEISHU_APP_TYPE, with their defaults", () => {
+    expect(readConfig(minimal)).toMatchObject({ eventTransport: "webhook", appType: "self_built" });
+    expect(readConfig({ ...minimal, FEISHU_EVENT_TRANSPORT: "WebSocket" }).eventTransport).toBe("websocket");
+    expect(readConfig({ ...minimal, FEISHU_APP_TYPE: "store" }).appType).toBe("store");
+  });
+
+  it("refuses what cannot work, naming the variables", () => {
+    expect(problemsOf({ ...minimal, FEISHU_EVENT_TRANSPORT: "carrier-pigeon" }).join("\n")).toContain(
+      "FEISHU_EVENT_TRANSPORT",
+    );
+    expect(problemsOf({ ...minimal, FEISHU_APP_TYPE: "isv" }).join("\n")).toContain("FEISHU_APP_TYPE");
+    // The long connection is for self-built apps only.
+    const both = problemsOf({ ...minimal, FEISHU_APP_TYPE: "store", FEISHU_EVENT_TRANSPORT: "websocket" });
+    expect(both.join("\n")).toMatch(/websocket works for self-built apps only/);
+    // The SDK's WSClient silently does nothing unless the app id is cli_ + 16 hex digits.
+    const shortId = problemsOf({ ...minimal, FEISHU_APP_ID: "cli_123", FEISHU_EVENT_TRANSPORT: "websocket" });
+    expect(shortId.join("\n")).toContain("16 hex digits");
+    expect(problemsOf({ ...minimal, FEISHU_APP_ID: "cli_123" })).toEqual([]);
   });
 });
