@@ -186,7 +186,7 @@ describe("replicas on one PostgreSQL database", () => {
     // SIGTERM: the store (pool and wake-up connection) closes and the process exits 0.
     for (const r of fleet.replicas) r.bot.child.kill("SIGTERM");
     expect(await Promise.all(fleet.replicas.map((r) => r.bot.exited))).toEqual([0, 0]);
-  });
+  }, 60_000);
 
   it("ride out a database outage: 503 while it lasts (so Feishu re-pushes), then recover by themselves and " +
     "answer every accepted command once", async () => {
