@@ -21,11 +21,18 @@ export interface Config {
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
   /** Bearer tokens of the watch API (`/api/v1/...`); empty: the API is off and its routes answer 404. */
-  apiTokens: readonly string[];
+  /** Watch API tokens; a store app's each bound to the tenant it acts for (API_TOKENS `tenant_key:token`). */
+  apiTokens: readonly ApiToken[];
   /** webhook: events at the HTTP routes only; websocket: also over Feishu's long connection. */
   eventTransport: "webhook" | "websocket";
   /** self_built: one tenant; store: a store app (ISV), each event's tenant_key scoping its work. */
   appType: "self_built" | "store";
+}
+
+/** A watch API token and the tenant it acts for ("" for a self-built app). */
+export interface ApiToken {
+  token: string;
+  tenantKey: string;
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -145,13 +152,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     );
   }
 
-  const apiTokens = parseApiTokens(get("API_TOKENS"), problems);
-  if (apiTokens.length > 0 && appType === "store") {
-    // src/api/tenant.ts: every API request acts for the one tenant of a self-built app.
-    problems.push(
-      "API_TOKENS works for self-built apps only: a store app (FEISHU_APP_TYPE=store) cannot tell which tenant a token acts for yet",
-    );
-  }
+  const apiTokens = parseApiTokens(get("API_TOKENS"), appType === "store", problems);
 
   const config: Config = {
     appId,
@@ -179,21 +180,40 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
 /** A watch API token: long enough not to be guessed, and fit for an `Authorization` header. */
 const API_TOKEN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
 
-/** Comma-separated tokens; a bad one is named by its position, never shown (it is a secret). */
-function parseApiTokens(raw: string, problems: string[]): readonly string[] {
-  const tokens = raw
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean);
-  tokens.forEach((token, i) => {
-    if (!API_TOKEN.test(token)) {
+/** A tenant key as Feishu issues them (the store-app form of API_TOKENS names one before each token). */
+const TENANT_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Comma-separated tokens; a bad one is named by its position, never shown (it is a secret). A store app
+ * serves many tenants, so each of its tokens is written `tenant_key:token` and acts for that tenant only.
+ */
+function parseApiTokens(raw: string, storeApp: boolean, problems: string[]): readonly ApiToken[] {
+  const entries = [
+    ...new Set(
+      raw
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const tokens: ApiToken[] = [];
+  entries.forEach((entry, i) => {
+    const at = entry.indexOf(":");
+    const [tenantKey, token] = storeApp ? [entry.slice(0, at), entry.slice(at + 1)] : ["", entry];
+    const where = `API_TOKENS: token ${i + 1} of ${entries.length}`;
+    if (storeApp && (at < 0 || !TENANT_KEY.test(tenantKey))) {
       problems.push(
-        `API_TOKENS: token ${i + 1} of ${tokens.length} must be 16 to 256 visible ASCII characters without ` +
-          "spaces or commas (its value is not shown)",
+        `${where} must be written tenant_key:token with FEISHU_APP_TYPE=store (its value is not shown)`,
       );
+    } else if (!API_TOKEN.test(token)) {
+      problems.push(
+        `${where} must be 16 to 256 visible ASCII characters without spaces or commas (its value is not shown)`,
+      );
+    } else {
+      tokens.push({ token, tenantKey });
     }
   });
-  return Object.freeze([...new Set(tokens)]);
+  return Object.freeze(tokens);
 }
 
 function parseDomain(raw: string, problems: string[]): string {

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       config.appSecret,
       config.encryptKey,
       config.verificationToken,
-      ...config.apiTokens,
+      ...config.apiTokens.map((t) => t.token),
       databasePassword(config.database),
     ],
   });

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { ApiToken } from "../config";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { requestIdOf } from "../request-context";
@@ -15,7 +16,7 @@ import { WatchService, type WatchServiceOptions } from "./watches";
 
 export interface ApiOptions extends WatchServiceOptions {
   /** API_TOKENS; empty: the API is off and every /api route answers 404. */
-  tokens: readonly string[];
+  tokens: readonly ApiToken[];
   store: Store;
   logger: Logger;
   metrics: Metrics;

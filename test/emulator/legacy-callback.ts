@@ -4,9 +4,8 @@
  * (feishu-protocol.md §6; open.larksuite.com "消息卡片回传交互（旧）"; the SDK's CardActionHandler checks the
  * same, over a re-serialised body). Its URL gets the usual url_verification challenge, unsigned.
  */
-import { TENANT_KEY } from "./constants";
 import { randomHex, signLegacyBody } from "./crypto";
-import { post } from "./events";
+import { eventTenant, post } from "./events";
 import type { EmulatorState } from "./state";
 import type { DeliveryResult, EmulatorOptions, LegacyCardCallback, LegacyDeliverOptions } from "./types";
 
@@ -18,15 +17,17 @@ export function legacyCardCallback(
     operatorOpenId: string;
     value: Record<string, unknown>;
     tag?: string;
+    tenantKey?: string;
   },
 ): LegacyCardCallback {
-  const ids = state.tenant.addUser(input.operatorOpenId);
+  const tenant = eventTenant(state, "legacyCardCallback", { ...input, messageId: input.openMessageId });
+  const ids = tenant.addUser(input.operatorOpenId);
   return {
     open_id: ids.open_id,
     user_id: ids.user_id,
     open_message_id: input.openMessageId,
     open_chat_id: input.chatId,
-    tenant_key: TENANT_KEY,
+    tenant_key: tenant.key,
     token: `c-${randomHex(16)}`,
     action: { value: input.value, tag: input.tag ?? "button" },
   };

@@ -105,10 +105,13 @@ describe("headers, query and path", () => {
 
 describe("authenticator", () => {
   const tokens = ["first-token-0123456789", "second-token-0123456789"];
-  const authenticate = createAuthenticator(tokens);
-  it("knows each configured token by its short hash, and nothing else", () => {
-    expect(authenticate(`Bearer ${tokens[0]}`)).toEqual({ id: clientIdOf(tokens[0]) });
-    expect(authenticate(`bearer ${tokens[1]}`)).toEqual({ id: clientIdOf(tokens[1]) });
+  const authenticate = createAuthenticator([
+    { token: tokens[0], tenantKey: "" },
+    { token: tokens[1], tenantKey: "tenant_b" },
+  ]);
+  it("knows each configured token by its short hash and its tenant, and nothing else", () => {
+    expect(authenticate(`Bearer ${tokens[0]}`)).toEqual({ id: clientIdOf(tokens[0]), tenantKey: "" });
+    expect(authenticate(`bearer ${tokens[1]}`)).toEqual({ id: clientIdOf(tokens[1]), tenantKey: "tenant_b" });
     for (const bad of [
       undefined,
       "",

@@ -16,7 +16,7 @@ type Layer = { route?: { path: string | string[]; methods: Record<string, boolea
 /** Every route the API's router serves, as OpenAPI writes it: "get /api/v1/watches/{watch_id}". */
 function servedRoutes(): string[] {
   const api = createApi({
-    tokens: ["a-token-for-the-route-list"],
+    tokens: [{ token: "a-token-for-the-route-list", tenantKey: "" }],
     store: {} as Store,
     engine: { runNow: async () => undefined, requestStop: async () => false },
     logger: createLogger({ level: "error", format: "json", secrets: [] }),

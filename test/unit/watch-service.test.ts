@@ -12,7 +12,7 @@ import type { Store } from "../../src/store/types";
 const TASK = "7360595374803812356";
 const CHAT = "oc_5ad11d72b830411d72b836c20";
 const USER = "ou_7d8a6e6df7621556ce0d21922";
-const CLIENT = { id: "0123456789ab" };
+const CLIENT = { id: "0123456789ab", tenantKey: "" };
 
 let stores: SqliteStore[] = [];
 afterEach(async () => {
@@ -96,7 +96,10 @@ describe("WatchService.create", () => {
   it("a key that answered with an existing watch keeps answering it, also once that watch has ended", async () => {
     const store = slowStore();
     const api = service(store);
-    const first = await api.create({ id: "another0000" }, "", { task_id: TASK, chat_id: CHAT });
+    const first = await api.create({ id: "another0000", tenantKey: "" }, "", {
+      task_id: TASK,
+      chat_id: CHAT,
+    });
     const answered = await api.create(CLIENT, "", { task_id: TASK, chat_id: CHAT }, "k");
     expect(answered).toMatchObject({ status: 200, watch: { id: first.watch.id } });
     await store.claimWatches([first.watch.id], Date.now(), "test", 1000);
