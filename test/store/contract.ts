@@ -132,6 +132,37 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.claimDueWatches(now + 61_000, 10, "third", 60_000, now)).length).toBe(4);
     });
 
+    it("coalesces every open watch of a task into its claim, however many chats watch it", async () => {
+      for (let i = 0; i < 12; i++) {
+        await store.createWatch(newWatch("A", { chatId: `oc_${i}`, commandMessageId: `a${i}` }), T0 + i);
+      }
+      await store.createWatch(newWatch("B", { commandMessageId: "b" }), T0 + 5);
+      const now = T0 + 100;
+      const claimed = await store.claimDueWatches(now, 1, "me", 60_000, now);
+      expect(claimed.map((w) => w.taskId)).toEqual(Array(12).fill("A"));
+      expect((await store.claimDueWatches(now, 1, "me", 60_000, now)).map((w) => w.taskId)).toEqual(["B"]);
+    });
+
+    it("never hands one watch or one inbox item to two simultaneous claims", async () => {
+      for (let i = 0; i < 20; i++) {
+        await store.createWatch(newWatch(`T${i % 10}`, { chatId: `oc_${i}`, commandMessageId: `m${i}` }), T0);
+        await store.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), T0, "gone", 10);
+      }
+      const now = T0 + 1000;
+      const watches = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.claimDueWatches(now, 2, `o${i}`, 60_000, now)),
+      );
+      const items = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.claimInbox(now, 5, `o${i}`, 60_000)),
+      );
+      const ids = watches.flat().map((w) => w.id);
+      const keys = items.flat().map((item) => item.key);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(keys.length).toBeGreaterThan(0);
+    });
+
     it("treats the same task id in two tenants as two tasks", async () => {
       await store.createWatch(newWatch("T", { tenantKey: "tA", commandMessageId: "m1" }), T0);
       await store.createWatch(newWatch("T", { tenantKey: "tB", commandMessageId: "m2" }), T0 + 10);
@@ -280,6 +311,13 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.takeBudget([c], T0)).toBe(0);
     });
 
+    it("grants simultaneous takes no more than the burst", async () => {
+      const bucket = { key: "tc:", rate: 5, burst: 3 };
+      const waits = await Promise.all(Array.from({ length: 12 }, () => store.takeBudget([bucket], T0)));
+      expect(waits.filter((w) => w === 0)).toHaveLength(3);
+      expect(Math.min(...waits.filter((w) => w > 0))).toBeGreaterThan(0);
+    });
+
     it("tells every listener when some process wakes the store", async () => {
       let woken = 0;
       const off = store.onWake(() => woken++);
@@ -296,6 +334,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.purge(T0 - 1, T0)).toBe(0);
       expect(await store.purge(T0 + 1, T0 + 1)).toBe(3); // the seen event, the handled item, the pinned content
       expect(await store.recordInbox("om_p", "ev_p", payload("om_p"), T0 + 2, "me", 0)).toBe("new");
+      // An item never handled is work, not a record: it stays however old it is.
+      expect(await store.purge(T0 + 10_000, T0 + 10_000)).toBe(1); // only its seen event
+      expect((await store.claimInbox(T0 + 10_000, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_p"]);
       expect(await store.ping()).toBe(true);
     });
   });
