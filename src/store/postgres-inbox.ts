@@ -1,7 +1,14 @@
 import type { Db } from "./postgres-pool";
 import { insertWatchSql, watchValues } from "./postgres-watches";
 import { toWatch } from "./rows";
-import { type InboxItem, type InboxPayload, LeaseLostError, type NewWatch, type Watch } from "./types";
+import {
+  type InboxItem,
+  type InboxPayload,
+  LEASE_MS,
+  LeaseLostError,
+  type NewWatch,
+  type Watch,
+} from "./types";
 
 /** The inbox of the PostgreSQL store (see Store in types.ts for what each call promises). */
 
@@ -82,18 +89,29 @@ export function completeInbox(
     if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
     const created: Watch[] = [];
     for (const w of watches) {
-      await client.query(
-        `${insertWatchSql} ON CONFLICT (command_message_id, task_id) DO NOTHING`,
-        watchValues(w, now),
-      );
+      // Either constraint may meet: this command's own watch (a retry), or the chat's open watch of the task.
+      await client.query(`${insertWatchSql} ON CONFLICT DO NOTHING`, watchValues(w, now));
       const { rows } = await client.query(
-        "SELECT * FROM watches WHERE command_message_id = $1 AND task_id = $2",
-        [w.commandMessageId, w.taskId],
+        `SELECT *, 0 AS preference FROM watches WHERE command_message_id = $1 AND task_id = $2
+         UNION ALL
+         SELECT *, 1 FROM watches WHERE tenant_key = $3 AND chat_id = $4 AND task_id = $2 AND phase <> 'done'
+           AND receive_open_id IS NULL
+         ORDER BY preference LIMIT 1`,
+        [w.commandMessageId, w.taskId, w.tenantKey, w.chatId],
       );
+      if (rows.length === 0) throw new Error(`watch of task ${w.taskId} was not created`);
       created.push(toWatch(rows[0]));
     }
     return created;
   });
+}
+
+export async function renewInbox(db: Db, key: string, now: number, owner: string): Promise<void> {
+  const res = await db.query(
+    "UPDATE inbox SET lease_until = $1 WHERE message_id = $2 AND lease_owner = $3 AND state = 'pending'",
+    [now + LEASE_MS, key, owner],
+  );
+  if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
 }
 
 export async function retryInbox(

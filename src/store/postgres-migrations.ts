@@ -151,6 +151,12 @@ export const PG_MIGRATIONS: string[] = [
   END;
   $$;
   `,
+  // 2: one open watch per task and chat, for the whole deployment (SQLite's version 5).
+  `
+  DROP INDEX watches_chat;
+  CREATE UNIQUE INDEX watches_open_in_chat ON watches (tenant_key, chat_id, task_id)
+    WHERE phase <> 'done' AND chat_id <> '' AND receive_open_id IS NULL;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock that makes one replica at a time migrate a database. */

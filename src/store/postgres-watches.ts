@@ -42,34 +42,61 @@ export async function createWatch(
   watch: NewWatch,
   now: number,
   idempotency?: { scope: string; key: string },
-): Promise<{ watch: Watch; created: boolean }> {
-  if (!idempotency) {
-    const { rows } = await db.query(`${insertWatchSql} RETURNING *`, watchValues(watch, now));
-    return { watch: toWatch(rows[0]), created: true };
-  }
-  // The request row comes first: a simultaneous twin's insert waits on its key until this commits, then
-  // does nothing and finds the watch made here.
-  for (let attempt = 0; ; attempt++) {
-    const { rows } = await db.query(
-      `WITH request AS (
-         INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at)
-         VALUES ($12, $13, nextval(pg_get_serial_sequence('watches', 'id')), $11)
-         ON CONFLICT DO NOTHING RETURNING watch_id)
-       INSERT INTO watches (id, ${WATCH_COLUMNS})
-       SELECT request.watch_id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11 FROM request
-       RETURNING *`,
-      [...watchValues(watch, now), idempotency.scope, idempotency.key],
+): Promise<{ watch: Watch; created: boolean; existing?: "key" | "open_watch" }> {
+  return db.tx(async (client) => {
+    if (idempotency) {
+      // The request row comes first: a simultaneous twin's insert waits on its key until this commits, then
+      // does nothing and finds the watch made here.
+      const request = await client.query(
+        `INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at)
+         VALUES ($1, $2, nextval(pg_get_serial_sequence('watches', 'id')), $3)
+         ON CONFLICT DO NOTHING RETURNING watch_id`,
+        [idempotency.scope, idempotency.key, now],
+      );
+      if (request.rows.length === 0) {
+        const { rows } = await client.query(
+          `SELECT w.* FROM api_requests r JOIN watches w ON w.id = r.watch_id
+           WHERE r.scope = $1 AND r.idempotency_key = $2`,
+          [idempotency.scope, idempotency.key],
+        );
+        if (rows.length === 0) throw new Error("the watch of this idempotency key is gone");
+        return { watch: toWatch(rows[0]), created: false, existing: "key" as const };
+      }
+      const id = request.rows[0].watch_id;
+      const inserted = await client.query(
+        `INSERT INTO watches (id, ${WATCH_COLUMNS})
+         VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11)
+         ON CONFLICT DO NOTHING RETURNING *`,
+        [...watchValues(watch, now), id],
+      );
+      if (inserted.rows.length > 0) return { watch: toWatch(inserted.rows[0]), created: true };
+      // The chat already has an open watch of this task: the key answers that one from now on.
+      const open = await openInChat(client, watch);
+      await client.query("UPDATE api_requests SET watch_id = $3 WHERE scope = $1 AND idempotency_key = $2", [
+        idempotency.scope,
+        idempotency.key,
+        open.id,
+      ]);
+      return { watch: open, created: false, existing: "open_watch" as const };
+    }
+    const { rows } = await client.query(
+      `${insertWatchSql} ON CONFLICT DO NOTHING RETURNING *`,
+      watchValues(watch, now),
     );
     if (rows.length > 0) return { watch: toWatch(rows[0]), created: true };
-    const existing = await db.query(
-      `SELECT w.* FROM api_requests r JOIN watches w ON w.id = r.watch_id
-         WHERE r.scope = $1 AND r.idempotency_key = $2`,
-      [idempotency.scope, idempotency.key],
-    );
-    if (existing.rows.length > 0) return { watch: toWatch(existing.rows[0]), created: false };
-    // The request was purged (or its watch deleted) in between: record it afresh.
-    if (attempt >= 2) throw new Error("idempotency key conflict could not be resolved");
-  }
+    return { watch: await openInChat(client, watch), created: false, existing: "open_watch" as const };
+  });
+}
+
+/** The open watch of this task in this chat (the one a new watch met on the unique index). */
+async function openInChat(client: Pick<Db, "query">, w: NewWatch): Promise<Watch> {
+  const { rows } = await client.query(
+    `SELECT * FROM watches WHERE tenant_key = $1 AND chat_id = $2 AND task_id = $3 AND phase <> 'done'
+       AND receive_open_id IS NULL`,
+    [w.tenantKey, w.chatId, w.taskId],
+  );
+  if (rows.length === 0) throw new Error(`watch of task ${w.taskId} was not created`);
+  return toWatch(rows[0]);
 }
 
 export async function claimDueWatches(

@@ -66,6 +66,9 @@ export class PostgresStore implements Store {
   completeInbox(key: string, newWatches: NewWatch[], now: number, owner: string) {
     return inbox.completeInbox(this.db, key, newWatches, now, owner);
   }
+  renewInbox(key: string, now: number, owner: string) {
+    return inbox.renewInbox(this.db, key, now, owner);
+  }
   retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number, owner: string) {
     return inbox.retryInbox(this.db, key, nextAttemptAt, failed, now, owner);
   }

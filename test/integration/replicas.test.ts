@@ -174,6 +174,38 @@ describe("replicas on one PostgreSQL database", () => {
     }
   }, 240_000);
 
+  it("post one card when the same task is asked in one chat on two replicas at the same instant", async () => {
+    fleet = await startFleet(emu, db.url, 2);
+    const task = "7360595374803812395";
+    emu.setTask(task, ["process"]);
+    for (const [i, chat] of CHATS.entries()) {
+      const first = command(`/status ${task}`, chat, USERS[0]);
+      const second = command(`/status ${task}`, chat, USERS[1]);
+      const [r0, r1] = i % 2 === 0 ? fleet.replicas : [...fleet.replicas].reverse();
+      const answers = await Promise.all([
+        emu.deliver(r0.bot.eventUrl, first),
+        emu.deliver(r1.bot.eventUrl, second),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      // One card between the two commands; the other command gets a pointer to it.
+      await emu.waitFor(() => cards(idOf(first)).length + cards(idOf(second)).length > 0, 10_000);
+      await emu.waitFor(() => texts(idOf(first)).length + texts(idOf(second)).length > 0, 10_000);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const chat of CHATS) {
+      const inChat = emu.messages.filter((m) => m.chat_id === chat);
+      expect(
+        inChat.filter((m) => m.msg_type === "interactive"),
+        chat,
+      ).toHaveLength(1);
+      expect(
+        inChat.filter((m) => m.msg_type === "text" && m.text?.includes(task)),
+        chat,
+      ).toHaveLength(1);
+    }
+    expect(await openWatches()).toBe(CHATS.length);
+  }, 60_000);
+
   it("start together on an empty database: both migrate it safely, serve, and stop cleanly", async () => {
     fleet = await startFleet(emu, db.url, 2);
     const versions = await queryDatabase(db.url, "SELECT version FROM schema_migrations ORDER BY version");
