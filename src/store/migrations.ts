@@ -153,5 +153,7 @@ export const MIGRATIONS: string[] = [
   DROP INDEX watches_chat;
   CREATE UNIQUE INDEX watches_open_in_chat ON watches (tenant_key, chat_id, task_id)
     WHERE phase <> 'done' AND chat_id <> '' AND receive_open_id IS NULL;
+  -- A stop or a check asked while another process steps the watch: its step may not push the check later.
+  ALTER TABLE watches ADD COLUMN recheck INTEGER NOT NULL DEFAULT 0;
   `,
 ];

@@ -123,7 +123,7 @@ export async function claimDueWatches(
        SELECT w.id FROM watches w JOIN tasks t ON t.tenant_key = w.tenant_key AND t.task_id = w.task_id
         WHERE w.phase <> 'done' AND w.next_check_at <= $4 AND (w.lease_until IS NULL OR w.lease_until < $1)
         FOR UPDATE OF w SKIP LOCKED)
-     UPDATE watches w SET lease_owner = $5, lease_until = $6 FROM targets WHERE w.id = targets.id
+     UPDATE watches w SET lease_owner = $5, lease_until = $6, recheck = false FROM targets WHERE w.id = targets.id
      RETURNING w.*`,
     [now, taskLimit * CANDIDATES_PER_TASK, taskLimit, Math.max(now, coalesceUntil), owner, now + leaseMs],
   );
@@ -143,7 +143,7 @@ export async function claimWatches(
        SELECT id FROM watches
         WHERE id = ANY($1::BIGINT[]) AND phase <> 'done' AND (lease_until IS NULL OR lease_until < $2)
         FOR UPDATE SKIP LOCKED)
-     UPDATE watches w SET lease_owner = $3, lease_until = $4 FROM c WHERE w.id = c.id
+     UPDATE watches w SET lease_owner = $3, lease_until = $4, recheck = false FROM c WHERE w.id = c.id
      RETURNING w.*`,
     [ids, now, owner, now + leaseMs],
   );
@@ -159,10 +159,15 @@ export async function updateWatch(
   now: number,
 ): Promise<void> {
   const values: unknown[] = [id, owner, now];
-  const sets = ["updated_at = $3"];
+  const sets = ["updated_at = $3::BIGINT"];
   for (const [key, value] of Object.entries(changes) as [keyof WatchChanges, unknown][]) {
     values.push(value);
-    sets.push(`${COLUMNS[key]} = $${values.length}`);
+    // A check asked meanwhile (requestCheck/requestStop since the claim) keeps the watch due now.
+    sets.push(
+      key === "nextCheckAt"
+        ? `next_check_at = CASE WHEN recheck THEN LEAST($${values.length}::BIGINT, $3::BIGINT) ELSE $${values.length}::BIGINT END`
+        : `${COLUMNS[key]} = $${values.length}`,
+    );
   }
   if (release) {
     sets.push("lease_owner = NULL, lease_until = NULL");
@@ -184,8 +189,8 @@ export async function getWatch(db: Db, id: number): Promise<Watch | undefined> {
 
 export async function requestStop(db: Db, id: number, by: string, now: number): Promise<boolean> {
   const res = await db.query(
-    `UPDATE watches SET stop_requested_by = $1, next_check_at = LEAST(next_check_at, $2), updated_at = $2
-       WHERE id = $3 AND phase <> 'done'`,
+    `UPDATE watches SET stop_requested_by = $1, next_check_at = LEAST(next_check_at, $2), recheck = true,
+       updated_at = $2 WHERE id = $3 AND phase <> 'done'`,
     [by, now, id],
   );
   return (res.rowCount ?? 0) > 0;
@@ -193,7 +198,7 @@ export async function requestStop(db: Db, id: number, by: string, now: number): 
 
 export async function requestCheck(db: Db, id: number, now: number): Promise<boolean> {
   const res = await db.query(
-    "UPDATE watches SET next_check_at = LEAST(next_check_at, $1) WHERE id = $2 AND phase <> 'done'",
+    "UPDATE watches SET next_check_at = LEAST(next_check_at, $1), recheck = true WHERE id = $2 AND phase <> 'done'",
     [now, id],
   );
   return (res.rowCount ?? 0) > 0;

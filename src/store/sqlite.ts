@@ -243,7 +243,7 @@ export class SqliteStore implements Store {
     coalesceUntil: number,
   ): Promise<Watch[]> {
     const rows = this.prepare(
-      `UPDATE watches SET lease_owner = @owner, lease_until = @until
+      `UPDATE watches SET lease_owner = @owner, lease_until = @until, recheck = 0
          WHERE phase <> 'done' AND next_check_at <= @coalesce AND (lease_until IS NULL OR lease_until < @now)
            AND (tenant_key, task_id) IN (
              SELECT tenant_key, task_id FROM watches
@@ -263,7 +263,7 @@ export class SqliteStore implements Store {
   async claimWatches(ids: number[], now: number, owner: string, leaseMs: number): Promise<Watch[]> {
     if (ids.length === 0) return [];
     const rows = this.prepare(
-      `UPDATE watches SET lease_owner = ?, lease_until = ?
+      `UPDATE watches SET lease_owner = ?, lease_until = ?, recheck = 0
          WHERE id IN (SELECT value FROM json_each(?)) AND phase <> 'done'
            AND (lease_until IS NULL OR lease_until < ?)
          RETURNING *`,
@@ -281,7 +281,12 @@ export class SqliteStore implements Store {
     const sets: string[] = ["updated_at = @now"];
     const params: Record<string, unknown> = { id, owner, now, until: now + LEASE_MS };
     for (const [key, value] of Object.entries(changes) as [keyof WatchChanges, unknown][]) {
-      sets.push(`${COLUMNS[key]} = @${key}`);
+      // A check asked meanwhile (requestCheck/requestStop since the claim) keeps the watch due now.
+      sets.push(
+        key === "nextCheckAt"
+          ? "next_check_at = CASE WHEN recheck = 1 THEN MIN(@nextCheckAt, @now) ELSE @nextCheckAt END"
+          : `${COLUMNS[key]} = @${key}`,
+      );
       params[key] = typeof value === "boolean" ? Number(value) : value;
     }
     sets.push(release ? "lease_owner = NULL, lease_until = NULL" : "lease_until = @until");
@@ -298,15 +303,15 @@ export class SqliteStore implements Store {
 
   async requestStop(id: number, by: string, now: number): Promise<boolean> {
     const res = this.prepare(
-      `UPDATE watches SET stop_requested_by = ?, next_check_at = MIN(next_check_at, ?), updated_at = ?
-         WHERE id = ? AND phase <> 'done'`,
+      `UPDATE watches SET stop_requested_by = ?, next_check_at = MIN(next_check_at, ?), recheck = 1,
+         updated_at = ? WHERE id = ? AND phase <> 'done'`,
     ).run(by, now, now, id);
     return res.changes > 0;
   }
 
   async requestCheck(id: number, now: number): Promise<boolean> {
     const res = this.prepare(
-      "UPDATE watches SET next_check_at = MIN(next_check_at, ?) WHERE id = ? AND phase <> 'done'",
+      "UPDATE watches SET next_check_at = MIN(next_check_at, ?), recheck = 1 WHERE id = ? AND phase <> 'done'",
     ).run(now, id);
     return res.changes > 0;
   }

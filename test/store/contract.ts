@@ -230,6 +230,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.requestCheck(w.id, T0 + 20)).toBe(false);
     });
 
+    it("keeps a watch due when a check or stop is asked while its holder steps it", async () => {
+      const { watch: w } = await store.createWatch(newWatch("A"), T0);
+      await store.claimWatches([w.id], T0, "holder", 60_000);
+      expect(await store.requestStop(w.id, "ou_2", T0 + 10)).toBe(true); // asked on another replica
+      await store.updateWatch(w.id, { nextCheckAt: T0 + 300_000 }, "holder", true, T0 + 20);
+      expect((await store.getWatch(w.id))?.nextCheckAt).toBe(T0 + 20); // not pushed 5 minutes away
+      // Claimed again, the request is taken: later steps schedule as usual.
+      expect(await store.claimDueWatches(T0 + 30, 10, "other", 60_000, T0 + 30)).toHaveLength(1);
+      await store.updateWatch(w.id, { nextCheckAt: T0 + 300_000 }, "other", true, T0 + 40);
+      expect((await store.getWatch(w.id))?.nextCheckAt).toBe(T0 + 300_000);
+    });
+
     it("finds and lists watches per tenant and chat", async () => {
       await store.createWatch(newWatch("A", { commandMessageId: "m1" }), T0);
       await store.createWatch(newWatch("A", { tenantKey: "t2", commandMessageId: "m2" }), T0 + 1);
