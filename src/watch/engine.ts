@@ -201,15 +201,21 @@ export class WatchEngine {
         return;
       }
       // Not Feishu's doing (the store failing, a bug): give the watch back for later, so it does not wait for
-      // its lease to run out; if even that fails, the lease expiry hands it on.
+      // its lease to run out (if even that fails, the lease expiry hands it on); like any failure, it counts
+      // toward the phase's retry limit.
       this.options.logger.error("watch step failed", {
         watch_id: w.id,
         task_id: w.taskId,
         error: String(error),
       });
-      const later = { nextCheckAt: this.options.now() + STEP_FAILURE_DELAY_MS };
+      const now = this.options.now();
+      const failures = w.failures + 1;
+      const changes: WatchChanges =
+        w.phase !== "active" && failures >= MAX_PHASE_FAILURES
+          ? { phase: "done", notify: false, endReason: `gave_up:${w.phase}`, finishedAt: w.finishedAt ?? now }
+          : { failures, nextCheckAt: now + STEP_FAILURE_DELAY_MS };
       await this.options.store
-        .updateWatch(w.id, later, this.options.owner, true, this.options.now())
+        .updateWatch(w.id, changes, this.options.owner, true, now)
         .catch(() => undefined);
     }
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SqliteStore } from "../../src/store/sqlite";
 import { MAX_PHASE_FAILURES } from "../../src/watch/policy";
 import { engineRig } from "../support/engine-rig";
 import { useEmulator } from "../support/harness";
@@ -133,6 +134,21 @@ describe("every phase has a total retry limit", () => {
     });
     expect(fixture.emu.requestsFor("patch")).toHaveLength(MAX_PHASE_FAILURES);
     expect(fixture.emu.repliesTo(w.commandMessageId).filter((m) => m.msg_type === "text")).toHaveLength(1);
+  });
+
+  it("a step failing on the bot's side (the store, not Feishu) is bounded the same way", async () => {
+    /** A real SQLite store whose pinned contents cannot be written (fault injection at the boundary). */
+    class BrokenPins extends SqliteStore {
+      override pinContent(): Promise<string> {
+        return Promise.reject(new Error("SQLITE_IOERR: disk I/O error"));
+      }
+    }
+    const rig = engineRig(fixture.emu, { store: new BrokenPins(":memory:") });
+    fixture.emu.setTask("300010", ["success"]);
+    const w = await rig.watch("300010");
+    await rig.runUntil(w.id, async () => (await rig.store.getWatch(w.id))?.phase === "done", 40);
+    expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done", endReason: "gave_up:new" });
+    expect(rig.logs.join("").split('"message":"watch step failed"')).toHaveLength(MAX_PHASE_FAILURES + 1);
   });
 
   it("a task_check failing for good ends the watch at WATCH_TIMEOUT_MINUTES, with its notice", async () => {

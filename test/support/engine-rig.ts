@@ -11,7 +11,13 @@ import type { Emulator } from "../emulator";
 /** The watch engine with a hand-driven clock, real SQLite in memory and the real SDK against the emulator. */
 export function engineRig(
   emu: Emulator,
-  options: { pollIntervalSeconds?: number; watchTimeoutMinutes?: number; taskCheckRps?: number } = {},
+  options: {
+    pollIntervalSeconds?: number;
+    watchTimeoutMinutes?: number;
+    taskCheckRps?: number;
+    /** Default: SQLite in memory. */
+    store?: SqliteStore;
+  } = {},
 ) {
   const clock = { now: Date.UTC(2026, 0, 1, 9, 0, 0) };
   const now = () => clock.now;
@@ -19,7 +25,7 @@ export function engineRig(
   const stream = new PassThrough();
   stream.on("data", (c: Buffer) => logs.push(c.toString()));
   const logger = createLogger({ level: "debug", format: "json", secrets: [emu.options.appSecret], stream });
-  const store = new SqliteStore(":memory:");
+  const store = options.store ?? new SqliteStore(":memory:");
   const metrics = createMetrics(() => store.countOpenWatches());
   const client = new FeishuClient({
     appId: emu.options.appId,
