@@ -148,7 +148,10 @@ describe("every phase has a total retry limit", () => {
     const w = await rig.watch("300010");
     await rig.runUntil(w.id, async () => (await rig.store.getWatch(w.id))?.phase === "done", 40);
     expect(await rig.store.getWatch(w.id)).toMatchObject({ phase: "done", endReason: "gave_up:new" });
-    expect(rig.logs.join("").split('"message":"watch step failed"')).toHaveLength(MAX_PHASE_FAILURES + 1);
+    const logs = rig.logs.join("");
+    expect(logs.split("will retry the final card")).toHaveLength(MAX_PHASE_FAILURES); // 11 retries, then
+    expect(logs.split("gave up the final card")).toHaveLength(2); // one error line
+    expect(fixture.emu.requestsFor("reply")).toHaveLength(0);
   });
 
   it("a task_check failing for good ends the watch at WATCH_TIMEOUT_MINUTES, with its notice", async () => {
