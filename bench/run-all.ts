@@ -14,6 +14,7 @@ const BENCHMARKS = [
   { name: "watch scale", file: "watch-scale.ts" },
   { name: "completion latency", file: "completion.ts" },
   { name: "start-up", file: "startup.ts" },
+  { name: "cost per watch", file: "cost.ts" },
 ];
 /** Any single benchmark taking longer than this is broken. */
 const TIMEOUT_MS = 10 * 60_000;
