@@ -14,6 +14,7 @@ const BENCHMARKS = [
   { name: "watch scale", file: "watch-scale.ts" },
   { name: "completion latency", file: "completion.ts" },
   { name: "start-up", file: "startup.ts" },
+  { name: "transports", file: "transports.ts" },
   { name: "cost per watch", file: "cost.ts" },
   { name: "completion under load", file: "completion-load.ts" },
 ];

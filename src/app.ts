@@ -5,8 +5,10 @@ import type { CardActionContext } from "../handlers/card-action";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
+import { LongConnection } from "./feishu/long-connection";
 import { type FeishuApi, PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
+import { StoreTokenStore } from "./feishu/tokens";
 import { InboxProcessor } from "./inbox";
 import { Ingest } from "./ingest";
 import type { Logger } from "./logger";
@@ -25,7 +27,14 @@ export interface AppDeps {
   now?: () => number;
   /** Defaults to the SDK client, paced by the store's budgets. */
   feishu?: FeishuApi;
+  /** Long connection only: seconds without a frame after a ping before the socket is reopened (default 10). */
+  pingTimeoutSeconds?: number;
+  /** Long connection only: how long it may be down before /healthz answers 503 (default 60 s). */
+  longConnectionGraceMs?: number;
 }
+
+/** A long connection down longer than this turns /healthz to 503, so an orchestrator restarts a stuck bot. */
+export const LONG_CONNECTION_GRACE_MS = 60_000;
 
 export interface App {
   http: Express;
@@ -35,6 +44,8 @@ export interface App {
   inbox: InboxProcessor;
   engine: WatchEngine;
   ingest: Ingest;
+  /** The long connection, when FEISHU_EVENT_TRANSPORT=websocket. */
+  longConnection: LongConnection | undefined;
   /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
   start(): Promise<void>;
   /** Stops the schedule, lets in-flight work finish and closes the store. */
@@ -48,14 +59,20 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const owner = `bot-${process.pid}-${randomUUID().slice(0, 8)}`;
   const metrics = createMetrics(() => store.countOpenWatches());
+  const storeApp = config.appType === "store";
+  // A store app's ticket and tokens live in the shared store: every replica and restart uses them.
+  const tokens = storeApp ? new StoreTokenStore(store, config.appId) : undefined;
+  const client = new FeishuClient({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    domain: config.domain,
+    appType: config.appType,
+    tokens,
+    logger,
+  });
   const feishu =
-    deps.feishu ??
-    new PacedFeishu(
-      new FeishuClient({ appId: config.appId, appSecret: config.appSecret, domain: config.domain, logger }),
-      store,
-      { taskCheckRps: config.taskCheckRps, metrics },
-    );
-  let botOpenId = "";
+    deps.feishu ?? new PacedFeishu(client, store, { taskCheckRps: config.taskCheckRps, metrics });
+  const identity = new BotIdentity(feishu, logger);
   let state: App["state"] = "starting";
 
   const common = { store, feishu, logger, metrics, now, owner, locale: config.locale };
@@ -66,7 +83,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     watchTimeoutMinutes: config.watchTimeoutMinutes,
   });
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
-  const inbox = new InboxProcessor({ ...common, engine, botOpenId: async () => botOpenId });
+  const inbox = new InboxProcessor({ ...common, engine, botOpenId: (tenantKey) => identity.of(tenantKey) });
   const scheduler = new Scheduler({ engine, inbox, store, logger, now });
   const cardActions: Omit<CardActionContext, "logger"> = {
     store,
@@ -80,12 +97,33 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     handOver: (item) => void inbox.accept(item),
     now,
     owner,
-    selfBuilt: true,
+    selfBuilt: !storeApp,
     answerCardAction: (action, actionLogger) =>
       handleCardAction({ ...cardActions, logger: actionLogger }, action),
-    onAppTicket: async () => undefined,
-    onTenantStatus: async () => undefined,
+    onAppTicket: async (ticket) => {
+      await tokens?.saveTicket(ticket);
+    },
+    onTenantStatus: async (tenantKey, status) => {
+      const ended = await store.setTenantStatus(tenantKey, status, "uninstalled", now());
+      logger.info(status === "uninstalled" ? "tenant uninstalled the app" : "tenant uses the app again", {
+        tenant_key: tenantKey,
+        watches_ended: ended,
+      });
+    },
   });
+
+  const longConnection =
+    config.eventTransport === "websocket"
+      ? new LongConnection({
+          appId: config.appId,
+          appSecret: config.appSecret,
+          domain: config.domain,
+          ingest,
+          metrics,
+          logger,
+          pingTimeoutSeconds: deps.pingTimeoutSeconds,
+        })
+      : undefined;
 
   const http = express();
   http.disable("x-powered-by");
@@ -93,12 +131,20 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
-    const ok = state === "ready" && storeOk && scheduler.running;
+    const connection = longConnection?.health();
+    const connectionOk =
+      !connection ||
+      connection.state === "connected" ||
+      Date.now() - connection.since < (deps.longConnectionGraceMs ?? LONG_CONNECTION_GRACE_MS);
+    const ok = state === "ready" && storeOk && scheduler.running && connectionOk;
     res.status(ok ? 200 : 503).json({
       status: ok ? "ok" : state === "ready" ? "degraded" : state,
       store: storeOk ? "ok" : "unavailable",
       scheduler: scheduler.running ? "running" : "stopped",
       last_round_at: scheduler.lastRoundAt ? new Date(scheduler.lastRoundAt).toISOString() : null,
+      ...(connection && {
+        long_connection: { state: connection.state, since: new Date(connection.since).toISOString() },
+      }),
     });
   });
   http.get("/metrics", async (_req, res) => {
@@ -113,19 +159,27 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     inbox,
     engine,
     ingest,
+    longConnection,
     get state() {
       return state;
     },
     async start() {
-      botOpenId = await learnBotOpenId(feishu, logger);
-      logger.info("bot identity known", { bot_open_id: botOpenId });
+      if (storeApp) {
+        // A store app learns the bot's open_id per tenant, as events come; here it checks its credentials
+        // and, when no replica has a ticket yet, asks Feishu to push one.
+        if (!(await tokens?.hasTicket())) await askForTicket(client, logger);
+      } else {
+        logger.info("bot identity known", { bot_open_id: await identity.learn("") });
+      }
       scheduler.start();
       inbox.start(); // what arrived while starting, and what a crash left unfinished
+      await longConnection?.start();
       state = "ready";
     },
     async stop() {
       if (state === "stopping" || state === "stopped") return;
       state = "stopping";
+      longConnection?.close();
       await scheduler.stop();
       await inbox.idle();
       await store.close();
@@ -134,23 +188,66 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   };
 }
 
-/** The bot's open_id tells mentions of the bot from mentions of others. Retries a while, then says what to fix. */
-async function learnBotOpenId(feishu: FeishuApi, logger: Logger): Promise<string> {
-  const attempts = 6;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await feishu.botOpenId("");
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      // Wrong credentials or a missing capability will not mend themselves: say so at once.
-      if (attempt >= attempts || classify(error) === "permanent") {
-        throw new Error(
-          `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
-            "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",
-        );
-      }
-      logger.warn("bot info not available yet; retrying", { attempt, reason });
-      await sleep(backoffMs(attempt, 1));
+/**
+ * The bot's open_id in each tenant tells mentions of the bot from mentions of others. A store app's bot may
+ * have another open_id in each tenant (Feishu does not say), so it is learnt per tenant and kept.
+ */
+class BotIdentity {
+  private readonly known = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly feishu: FeishuApi,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The open_id in this tenant, asked once (a failed lookup is asked again next time). */
+  of(tenantKey: string): Promise<string> {
+    let id = this.known.get(tenantKey);
+    if (!id) {
+      id = this.feishu.botOpenId(tenantKey);
+      this.known.set(tenantKey, id);
+      id.catch(() => this.known.delete(tenantKey));
     }
+    return id;
+  }
+
+  /** At start-up: retries a while, then says what to fix. */
+  async learn(tenantKey: string): Promise<string> {
+    const attempts = 6;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.of(tenantKey);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        // Wrong credentials or a missing capability will not mend themselves: say so at once.
+        if (attempt >= attempts || classify(error) === "permanent") {
+          throw new Error(
+            `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
+              "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",
+          );
+        }
+        this.logger.warn("bot info not available yet; retrying", { attempt, reason });
+        await sleep(backoffMs(attempt, 1));
+      }
+    }
+  }
+}
+
+/** Store apps: asks Feishu to push an app_ticket; refused credentials stop the start with what to fix. */
+async function askForTicket(client: FeishuClient, logger: Logger): Promise<void> {
+  try {
+    await client.resendAppTicket();
+    logger.info("no app_ticket stored yet: asked Feishu to push one (it arrives at /webhook/event)");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (classify(error) === "permanent") {
+      throw new Error(
+        `Feishu refused to push an app_ticket (POST /open-apis/auth/v3/app_ticket/resend): ${reason}. ` +
+          "Check FEISHU_APP_ID and FEISHU_APP_SECRET, and that the app is a store app (FEISHU_APP_TYPE=store).",
+      );
+    }
+    logger.warn("could not ask Feishu for an app_ticket yet; the SDK asks again when it needs one", {
+      reason,
+    });
   }
 }

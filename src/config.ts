@@ -20,6 +20,10 @@ export interface Config {
   logFormat: "json" | "pretty";
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
+  /** webhook: events at the HTTP routes only; websocket: also over Feishu's long connection. */
+  eventTransport: "webhook" | "websocket";
+  /** self_built: one tenant; store: a store app (ISV), each event's tenant_key scoping its work. */
+  appType: "self_built" | "store";
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -56,6 +60,8 @@ export const ENV_NAMES = [
   "TASK_CHECK_RPS",
   "BOT_LOCALE",
   "LOG_FORMAT",
+  "FEISHU_EVENT_TRANSPORT",
+  "FEISHU_APP_TYPE",
 ] as const;
 
 /**
@@ -115,6 +121,27 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     problems.push(`BOT_LOCALE must be "zh_cn" or "en_us", got "${get("BOT_LOCALE")}"`);
   }
 
+  const eventTransport = (get("FEISHU_EVENT_TRANSPORT") || "webhook").toLowerCase();
+  if (eventTransport !== "webhook" && eventTransport !== "websocket") {
+    problems.push(
+      `FEISHU_EVENT_TRANSPORT must be "webhook" or "websocket", got "${get("FEISHU_EVENT_TRANSPORT")}"`,
+    );
+  } else if (eventTransport === "websocket" && appId && !/^cli_[0-9a-f]{16}$/i.test(appId)) {
+    // The SDK's WSClient silently does nothing for any other app id.
+    problems.push(
+      `FEISHU_APP_ID must be "cli_" and 16 hex digits for FEISHU_EVENT_TRANSPORT=websocket, got "${appId}"`,
+    );
+  }
+
+  const appType = (get("FEISHU_APP_TYPE") || "self_built").toLowerCase();
+  if (appType !== "self_built" && appType !== "store") {
+    problems.push(`FEISHU_APP_TYPE must be "self_built" or "store", got "${get("FEISHU_APP_TYPE")}"`);
+  } else if (appType === "store" && eventTransport === "websocket") {
+    problems.push(
+      "FEISHU_EVENT_TRANSPORT=websocket works for self-built apps only: a store app (FEISHU_APP_TYPE=store) receives events by webhook",
+    );
+  }
+
   const config: Config = {
     appId,
     appSecret,
@@ -130,6 +157,8 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as Config["logFormat"],
     locale: locale as Config["locale"],
+    eventTransport: eventTransport as Config["eventTransport"],
+    appType: appType as Config["appType"],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -47,7 +47,7 @@ export class InboxProcessor {
   /** Items accepted before start(): commands wait until the bot knows its own open_id. */
   private waiting: InboxItem[] | undefined = [];
 
-  constructor(private readonly o: InboxOptions) {}
+  constructor(private readonly options: InboxOptions) {}
 
   /** Handles what was accepted while starting, then what the database holds. */
   start(): void {
@@ -105,18 +105,23 @@ export class InboxProcessor {
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        const items = await this.o.store.claimInbox(this.o.now(), BATCH, this.o.owner, LEASE_MS);
+        const items = await this.options.store.claimInbox(
+          this.options.now(),
+          BATCH,
+          this.options.owner,
+          LEASE_MS,
+        );
         await Promise.all(items.map((item) => this.accept(item)));
         if (items.length < BATCH) return;
       }
     } catch (error) {
-      this.o.logger.error("inbox drain failed", { error: String(error) });
+      this.options.logger.error("inbox drain failed", { error: String(error) });
     }
   }
 
   private async handle(item: InboxItem): Promise<void> {
     const { payload } = item;
-    const logger = this.o.logger.child({
+    const logger = this.options.logger.child({
       message_id: payload.kind === "message" ? payload.message.messageId : undefined,
       event_id: payload.kind === "message" ? payload.message.eventId : payload.eventId,
     });
@@ -127,14 +132,14 @@ export class InboxProcessor {
         // In a topic group this opens a topic of its own: there is nothing to reply to.
         const uuid = messageUuid("welcome", payload.chatId, payload.eventId);
         const message = await this.pinned(uuid, { card: welcomeCard() });
-        await this.o.feishu.send(
+        await this.options.feishu.send(
           payload.tenantKey,
           { type: "chat_id", id: payload.chatId },
           message,
           uuid,
           "reply",
         );
-        await this.o.store.completeInbox(item.key, [], this.o.now(), this.o.owner);
+        await this.options.store.completeInbox(item.key, [], this.options.now(), this.options.owner);
         logger.info("welcomed a new group", { chat_id: payload.chatId });
       }
     } catch (error) {
@@ -151,32 +156,32 @@ export class InboxProcessor {
   }
 
   private async handleMessage(item: InboxItem, tenantKey: string, message: IncomingMessage, logger: Logger) {
-    const command = parseCommand(message, await this.o.botOpenId(tenantKey));
+    const command = parseCommand(message, await this.options.botOpenId(tenantKey));
     const wanted: string[] = [];
     const ctx: HandlerContext = {
       tenantKey,
       message,
-      store: this.o.store,
+      store: this.options.store,
       logger,
-      locale: this.o.locale,
-      now: this.o.now,
+      locale: this.options.locale,
+      now: this.options.now,
       reply: async (content, name) => {
         const uuid = messageUuid("cmd", message.messageId, name);
         const pinned = await this.pinned(uuid, content);
         const to = { messageId: message.messageId, chatId: message.chatId };
-        await this.o.feishu.reply(tenantKey, to, pinned, uuid, "reply");
+        await this.options.feishu.reply(tenantKey, to, pinned, uuid, "reply");
       },
       watch: (taskIds) => wanted.push(...taskIds),
-      stopWatch: (watchId, by) => this.o.engine.requestStop(watchId, by),
+      stopWatch: (watchId, by) => this.options.engine.requestStop(watchId, by),
     };
-    if (item.attempts === 1) this.o.metrics.commands.inc({ command: command.kind });
+    if (item.attempts === 1) this.options.metrics.commands.inc({ command: command.kind });
     logger.info("handling message", {
       command: command.kind,
       chat_type: message.chatType,
       attempt: item.attempts,
     });
     await handleCommand(ctx, command);
-    const watches = await this.o.store.completeInbox(
+    const watches = await this.options.store.completeInbox(
       item.key,
       wanted.map((taskId) => ({
         tenantKey,
@@ -187,16 +192,16 @@ export class InboxProcessor {
         requesterOpenId: message.senderOpenId,
         commandMessageId: message.messageId,
       })),
-      this.o.now(),
-      this.o.owner,
+      this.options.now(),
+      this.options.owner,
     );
     for (const w of watches) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
-    if (watches.length > 0) this.track(this.o.engine.runNow(watches.map((w) => w.id)));
+    if (watches.length > 0) this.track(this.options.engine.runNow(watches.map((w) => w.id)));
   }
 
   /** The content first meant for this uuid (see Store.pinContent). */
   private async pinned(uuid: string, message: OutgoingMessage): Promise<OutgoingMessage> {
-    const stored = await this.o.store.pinContent(uuid, JSON.stringify(message), this.o.now());
+    const stored = await this.options.store.pinContent(uuid, JSON.stringify(message), this.options.now());
     return JSON.parse(stored) as OutgoingMessage;
   }
 
@@ -220,12 +225,18 @@ export class InboxProcessor {
       },
     );
     // The scheduler kicks the inbox every second, which picks the item up again once it is due.
-    await this.o.store.retryInbox(item.key, this.o.now() + delay, giveUp, this.o.now(), this.o.owner);
+    await this.options.store.retryInbox(
+      item.key,
+      this.options.now() + delay,
+      giveUp,
+      this.options.now(),
+      this.options.owner,
+    );
   }
 
   private track(work: Promise<void>): void {
     const p = work.catch((error) => {
-      this.o.logger.error("background work failed", { error: String(error) });
+      this.options.logger.error("background work failed", { error: String(error) });
     });
     this.background.add(p);
     void p.finally(() => this.background.delete(p));

@@ -42,8 +42,7 @@ export class Ingest {
   constructor(private readonly options: IngestOptions) {}
 
   async handle(incoming: Incoming, logger: Logger): Promise<IngestResult> {
-    const o = this.options;
-    const tenant = (key: string) => (o.selfBuilt ? "" : key);
+    const tenant = (key: string) => (this.options.selfBuilt ? "" : key);
     switch (incoming.kind) {
       case "message": {
         const { message } = incoming;
@@ -69,26 +68,36 @@ export class Ingest {
       case "card_action": {
         const action = { ...incoming.action, tenantKey: tenant(incoming.action.tenantKey) };
         // Callbacks are never re-pushed, but a replayed request must not act twice.
-        if (!(await o.store.recordEvent(scopedKey(action.tenantKey, action.eventId), o.now()))) {
+        if (
+          !(await this.options.store.recordEvent(
+            scopedKey(action.tenantKey, action.eventId),
+            this.options.now(),
+          ))
+        ) {
           return { outcome: "duplicate" };
         }
         const child = logger.child({ event_id: action.eventId, message_id: action.openMessageId });
         return {
           outcome: "accepted",
-          callback: await withinBudget(o.answerCardAction(action, child), child),
+          callback: await withinBudget(this.options.answerCardAction(action, child), child),
         };
       }
       case "app_ticket":
-        if (o.selfBuilt) return { outcome: "ignored" };
-        await o.onAppTicket(incoming.ticket);
+        if (this.options.selfBuilt) return { outcome: "ignored" };
+        await this.options.onAppTicket(incoming.ticket);
         logger.info("app_ticket received");
         return { outcome: "accepted" };
       case "tenant_status": {
-        if (o.selfBuilt || !incoming.tenantKey) return { outcome: "ignored" };
-        if (!(await o.store.recordEvent(scopedKey(incoming.tenantKey, incoming.eventId), o.now()))) {
+        if (this.options.selfBuilt || !incoming.tenantKey) return { outcome: "ignored" };
+        if (
+          !(await this.options.store.recordEvent(
+            scopedKey(incoming.tenantKey, incoming.eventId),
+            this.options.now(),
+          ))
+        ) {
           return { outcome: "duplicate" };
         }
-        await o.onTenantStatus(incoming.tenantKey, incoming.status);
+        await this.options.onTenantStatus(incoming.tenantKey, incoming.status);
         return { outcome: "accepted" };
       }
       case "other":
@@ -98,11 +107,17 @@ export class Ingest {
 
   /** Records work durably, leased to this process, then hands it over in memory. */
   private async record(key: string, eventId: string, payload: InboxPayload): Promise<IngestOutcome> {
-    const o = this.options;
-    const now = o.now();
-    const result = await o.store.recordInbox(key, eventId, payload, now, o.owner, LEASE_MS);
+    const now = this.options.now();
+    const result = await this.options.store.recordInbox(
+      key,
+      eventId,
+      payload,
+      now,
+      this.options.owner,
+      LEASE_MS,
+    );
     if (result === "duplicate") return "duplicate";
-    o.handOver({ key, payload, receivedAt: now, attempts: 1 });
+    this.options.handOver({ key, payload, receivedAt: now, attempts: 1 });
     return "accepted";
   }
 }

@@ -24,6 +24,22 @@ export function createMetrics(countOpenWatches: () => Promise<number>) {
       labelNames: ["api", "purpose", "result"] as const,
       registers: [registry],
     }),
+    longConnectionUp: new Gauge({
+      name: "feishu_long_connection_up",
+      help: "1 while the long connection (FEISHU_EVENT_TRANSPORT=websocket) is connected, else 0",
+      registers: [registry],
+    }),
+    longConnectionReconnects: new Counter({
+      name: "feishu_long_connection_reconnects_total",
+      help: "Times the long connection was lost and the SDK began reconnecting",
+      registers: [registry],
+    }),
+    longConnectionAcks: new Counter({
+      name: "feishu_long_connection_acks_total",
+      help: "Frames acknowledged over the long connection, by ack code (200 taken, 500 to be delivered again)",
+      labelNames: ["code"] as const,
+      registers: [registry],
+    }),
     commands: new Counter({
       name: "bot_commands_total",
       help: "Chat commands handled, by command",

@@ -18,8 +18,8 @@ import {
 } from "../cards";
 import type { CardJson, ListEntry, Locale } from "../cards/types";
 import { MAX_IDS_PER_COMMAND } from "../handlers/parse";
+import { MAX_CARD_BYTES, MAX_COMPONENTS, validateCard } from "./emulator";
 import { ALL_STATES, ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
-import { MAX_CARD_BYTES, MAX_COMPONENTS, validateCard } from "./support/validate-card";
 
 const OPEN_ID = "ou_84aa1f2e5c9d4b7a8e6f0c1d2b3a4f5e"; // the real shape: ou_ + 32 hex digits
 const STATES = ALL_STATES;
@@ -376,7 +376,7 @@ describe("replyText", () => {
   });
 });
 
-describe("support changes", () => {
+describe("escaping helpers and the card validator", () => {
   it("safeOpenId refuses `all`, which would mention everyone", () => {
     expect(safeOpenId("all")).toBeUndefined();
     expect(safeOpenId("All")).toBeUndefined();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { buildCard, escapeMarkdown, formatDuration, notificationText, STRINGS, truncate } from "../cards";
 import type { CardJson, CardState, CardView, Locale } from "../cards/types";
+import { validateCard } from "./emulator";
 import { ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
-import { validateCard } from "./support/validate-card";
 
 const BASE: CardView = {
   taskId: ID,

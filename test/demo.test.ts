@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildCard, listCard } from "../cards";
 import type { CardView } from "../cards/types";
-import { displayWidth, renderCard, renderText, richTextToPlain } from "./demo/render";
+import { displayWidth, renderCard, renderText, richTextToPlain } from "./emulator/render";
 import { freePort } from "./support/child-bot";
 
 const ROOT = join(__dirname, "..");
@@ -130,27 +130,32 @@ afterEach(() => {
 });
 
 describe("npm run demo", () => {
-  it("plays the whole conversation offline and exits 0", async () => {
-    child = spawn(TSX, [join(ROOT, "test", "demo", "main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const run = collect(child);
-    const code = await run.exited;
-    const out = run.output();
-    expect(code, out).toBe(0);
-    for (const id of ["7360595374803812356", "7360595374803812001", "7360595374803812999"]) {
-      expect(out).toContain(id);
-    }
-    expect(out).toContain("finished: success");
-    expect(out).toContain("finished: failed");
-    expect(out).toMatch(/not found/i);
-    expect(out).toContain("┌");
-    expect(out).toContain("Refreshed");
-    expect(out).toMatch(/\+\d\d\.\ds {2}Alice \(DM\) › \/status 7360595374803812356/);
-    expect(out).not.toContain("\x1b[");
-  }, 60_000);
+  it.each([[[] as string[]], [["--transport", "websocket"]]])(
+    "plays the whole conversation offline and exits 0 (%j)",
+    async (args) => {
+      child = spawn(TSX, [join(ROOT, "test", "demo", "main.ts"), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const run = collect(child);
+      const code = await run.exited;
+      const out = run.output();
+      expect(code, out).toBe(0);
+      for (const id of ["7360595374803812356", "7360595374803812001", "7360595374803812999"]) {
+        expect(out).toContain(id);
+      }
+      expect(out).toContain("finished: success");
+      expect(out).toContain("finished: failed");
+      expect(out).toMatch(/not found/i);
+      expect(out).toContain("┌");
+      expect(out).toContain("Refreshed");
+      expect(out).toContain(args.length ? "long connection" : "encrypted and signed");
+      expect(out).toMatch(/\+\d\d\.\ds {2}Alice \(DM\) › \/status 7360595374803812356/);
+      expect(out).not.toContain("\x1b[");
+    },
+    60_000,
+  );
 });
 
 describe("npm run emulator", () => {

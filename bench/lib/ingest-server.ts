@@ -4,7 +4,8 @@
  *   bot      — the real app (createApp: receiver, SQLite inbox in a temp file, inbox processing, scheduler)
  *   baseline — the SDK's stock webhook: express 5 + express.json() + lark.adaptExpress(EventDispatcher)
  *              with an empty handler, as in the SDK's README
- * Env: BENCH_EMULATOR_URL (bot: Feishu for start-up), BENCH_DB (bot: SQLite file).
+ * Env: BENCH_EMULATOR_URL (bot: Feishu for start-up), BENCH_DB (bot: SQLite file), BENCH_BOT_ENV (bot: JSON
+ * of extra settings, e.g. FEISHU_EVENT_TRANSPORT).
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,7 +50,12 @@ async function main(): Promise<void> {
     return;
   }
   if (mode !== "bot") throw new Error(`mode must be bot or baseline, got ${mode}`);
-  const bot: RunningBot = await startBot(process.env.BENCH_EMULATOR_URL ?? "", process.env.BENCH_DB ?? "");
+  const extra = JSON.parse(process.env.BENCH_BOT_ENV ?? "{}") as Record<string, string>;
+  const bot: RunningBot = await startBot(
+    process.env.BENCH_EMULATOR_URL ?? "",
+    process.env.BENCH_DB ?? "",
+    extra,
+  );
   serve({ stats: () => tell({ type: "stats" }) }, bot.stop);
   tell({ type: "ready", port: Number(new URL(bot.url).port) });
 }

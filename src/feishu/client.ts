@@ -2,6 +2,7 @@ import * as lark from "@larksuiteoapi/node-sdk";
 import axios from "axios";
 import type { Logger } from "../logger";
 import { classify, FeishuApiError, toFeishuError } from "./errors";
+import { MemoryTokenStore, type TokenStore } from "./tokens";
 
 export type TaskStatus = string; // "process" | "success" | "fail", or anything Feishu adds later
 
@@ -18,11 +19,6 @@ export interface FeishuClientOptions {
   timeoutMs?: number;
 }
 
-/** The SDK's cache interface, plus forgetting the token Feishu rejected (of one tenant, or the one token). */
-export interface TokenStore extends lark.Cache {
-  dropToken(tenantKey: string): Promise<void>;
-}
-
 /** A message that was created: its id, and the chat it went into (a direct send by open_id learns it here). */
 export interface SentMessage {
   messageId: string;
@@ -35,41 +31,19 @@ export interface Recipient {
   id: string;
 }
 
-/**
- * Token cache owned by this client. Covers two SDK gaps: its default cache is process-global per appId,
- * and it never drops a token that Feishu calls invalid (99991663/99991677).
- */
-export class MemoryTokenStore implements TokenStore {
-  // biome-ignore lint/complexity/noBannedTypes: the SDK's Cache interface types keys as `Symbol`.
-  private readonly values = new Map<string | Symbol, { value: unknown; expiresAt?: number }>();
-  // biome-ignore lint/complexity/noBannedTypes: as above.
-  async get(key: string | Symbol): Promise<unknown> {
-    const entry = this.values.get(key);
-    if (!entry || (entry.expiresAt !== undefined && entry.expiresAt <= Date.now())) return undefined;
-    return entry.value;
-  }
-  // biome-ignore lint/complexity/noBannedTypes: as above.
-  async set(key: string | Symbol, value: unknown, expiresAt?: number): Promise<boolean> {
-    this.values.set(key, { value, expiresAt });
-    return true;
-  }
-  async dropToken(): Promise<void> {
-    // One process, one app: dropping every token is exact enough (the ticket is not a token: kept).
-    for (const key of this.values.keys()) if (key !== lark.CAppTicket) this.values.delete(key);
-  }
-}
-
 /** The only module that talks to Feishu. Every method throws FeishuApiError on any failure. */
 export class FeishuClient {
   private readonly sdk: lark.Client;
   private readonly tokens: TokenStore;
   private readonly store: boolean;
+  private readonly http: ReturnType<typeof axios.create>;
 
   constructor(private readonly options: FeishuClientOptions) {
     this.store = options.appType === "store";
     this.tokens = options.tokens ?? new MemoryTokenStore();
     // SDK gap: its shared axios instance has no timeout, so we hand it our own with the same unwrapping.
     const http = axios.create({ timeout: options.timeoutMs ?? 10_000 });
+    this.http = http;
     http.interceptors.response.use((resp) => resp.data);
     this.sdk = new lark.Client({
       appId: options.appId,
@@ -98,6 +72,20 @@ export class FeishuClient {
     const openId = (res as { bot?: { open_id?: string } }).bot?.open_id;
     if (!openId) throw new FeishuApiError("bot.info", 0, 200, "answer has no bot.open_id");
     return openId;
+  }
+
+  /**
+   * Store apps: asks Feishu to push the app_ticket again (it comes as an event, not in this answer). SDK gap:
+   * its own resend is internal and only logs a failure, so refused credentials would go unnoticed.
+   */
+  async resendAppTicket(): Promise<void> {
+    await this.once("app_ticket.resend", async () => {
+      const answer = await this.http.post<unknown, { code?: number; msg?: string }>(
+        `${this.options.domain}/open-apis/auth/v3/app_ticket/resend`,
+        { app_id: this.options.appId, app_secret: this.options.appSecret },
+      );
+      return answer;
+    });
   }
 
   async taskCheck(tenantKey: string, taskId: string): Promise<TaskStatus> {
@@ -200,7 +188,7 @@ function sent(operation: string, data: { message_id?: string; chat_id?: string }
  * SDK gap: it logs whole axios errors (request headers with the bearer token, the token request body with
  * the app secret). We keep only messages and strings, and the winston redactor masks what remains.
  */
-function sdkLogger(logger: Logger): lark.Logger {
+export function sdkLogger(logger: Logger): lark.Logger {
   const flatten = (parts: unknown[]): string =>
     parts
       .flat()

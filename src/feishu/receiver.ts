@@ -29,21 +29,18 @@ const KNOWN = new Set<string>(KNOWN_EVENT_TYPES);
  * the core answers to an HTTP status. Refused input (forged, malformed) gets 4xx and changes nothing; a store
  * that cannot record gets 503, so Feishu delivers the event again later.
  */
-export function createReceiver(o: ReceiverOptions): Router {
+export function createReceiver(options: ReceiverOptions): Router {
   const router = express.Router();
-  const raw = express.raw({ type: () => true, limit: BODY_LIMIT_BYTES });
 
   const receive = async (req: Request, res: Response) => {
     const started = performance.now();
     const request_id = requestIdOf(res);
-    const logger = o.logger.child({ request_id });
+    const logger = options.logger.child({ request_id });
     let type = "unknown";
     let outcome = "rejected";
     try {
-      const envelope = openEnvelope(
-        { rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), header: (name) => req.get(name) },
-        o.secrets,
-      );
+      const rawBody = await readBody(req, BODY_LIMIT_BYTES);
+      const envelope = openEnvelope({ rawBody, header: (name) => req.get(name) }, options.secrets);
       if (envelope.kind === "challenge") {
         type = "url_verification";
         outcome = "challenge";
@@ -58,7 +55,7 @@ export function createReceiver(o: ReceiverOptions): Router {
         type = KNOWN.has(envelope.eventType) ? envelope.eventType : "other";
         incoming = readIncoming(envelope.eventType, envelope.eventId, envelope.tenantKey, envelope.event);
       }
-      const result = await o.ingest.handle(incoming, logger);
+      const result = await options.ingest.handle(incoming, logger);
       outcome = result.outcome;
       res.status(200).json(answerBody(result, envelope.kind === "legacy_card"));
     } catch (error) {
@@ -76,16 +73,48 @@ export function createReceiver(o: ReceiverOptions): Router {
       logger.error("event could not be recorded; Feishu will deliver it again", { error: String(error) });
       res.status(503).json({ error: "temporarily unavailable" });
     } finally {
-      o.metrics.eventsReceived.inc({ transport: "webhook", type, outcome });
-      o.metrics.eventAnswerSeconds.observe({ transport: "webhook" }, (performance.now() - started) / 1000);
+      options.metrics.eventsReceived.inc({ transport: "webhook", type, outcome });
+      options.metrics.eventAnswerSeconds.observe(
+        { transport: "webhook" },
+        (performance.now() - started) / 1000,
+      );
     }
   };
 
-  router.post(["/webhook/event", "/webhook/card"], raw, (req, res, next) => {
+  router.post(["/webhook/event", "/webhook/card"], (req, res, next) => {
     receive(req, res).catch(next);
   });
-  router.use(["/webhook/event", "/webhook/card"], bodyErrors(o.logger));
+  router.use(["/webhook/event", "/webhook/card"], internalErrors(options.logger));
   return router;
+}
+
+/**
+ * The raw body bytes (signatures are over exactly these), refused with 413 as soon as it is known to be too
+ * large: from its declared Content-Length before reading anything, or once the bytes read pass the limit.
+ * (body-parser would answer 413 only after draining the whole request.)
+ */
+function readBody(req: Request, limit: number): Promise<Buffer> {
+  const declared = Number(req.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new WebhookError(413, `body of ${declared} bytes is over the ${limit} byte limit`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const fail = (error: Error) => {
+      req.off("data", onData);
+      req.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) fail(new WebhookError(413, `body is over the ${limit} byte limit`));
+      else chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("error", () => fail(new WebhookError(400, "the request body could not be read")));
+  });
 }
 
 /**
@@ -97,15 +126,10 @@ function answerBody(result: IngestResult, legacy: boolean): object {
   return legacy ? (result.callback.card?.data ?? {}) : result.callback;
 }
 
-/** body-parser errors (too large, bad encoding) become 4xx; anything else is ours: 500, logged. */
-function bodyErrors(logger: Logger) {
+/** Anything that escaped receive() is ours: 500, logged. */
+function internalErrors(logger: Logger) {
   return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      res.status(status).json({ error: (error as Error).message });
-      return;
-    }
     logger.error("webhook handling failed", { error: String(error) });
     res.status(500).json({ error: "internal error" });
   };

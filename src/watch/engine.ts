@@ -50,25 +50,33 @@ export class WatchEngine {
   /** Watches this process is stepping right now: never stepped twice at once, even if a lease ran out. */
   private readonly busy = new Set<number>();
 
-  constructor(private readonly o: EngineOptions) {
-    this.messages = new WatchMessages(o);
+  constructor(private readonly options: EngineOptions) {
+    this.messages = new WatchMessages(options);
   }
 
   /** One scheduler round: claim due watches (oldest due first), check each task once, advance them. */
   async round(): Promise<number> {
     // Due "now" includes the next half second: the once-a-second beat may fire a few ms before a watch's
     // due time, and skipping it would stretch every interval by a whole second.
-    const now = this.o.now() + BEAT_SLACK_MS;
-    const coalesceUntil = now + this.o.pollIntervalSeconds * 1000;
-    const tasks = tasksPerRound(this.o.taskCheckRps);
-    const watches = await this.o.store.claimDueWatches(now, tasks, this.o.owner, LEASE_MS, coalesceUntil);
+    const now = this.options.now() + BEAT_SLACK_MS;
+    const coalesceUntil = now + this.options.pollIntervalSeconds * 1000;
+    const tasks = tasksPerRound(this.options.taskCheckRps);
+    const watches = await this.options.store.claimDueWatches(
+      now,
+      tasks,
+      this.options.owner,
+      LEASE_MS,
+      coalesceUntil,
+    );
     await this.run(watches);
     return watches.length;
   }
 
   /** Runs the given watches at once (new watches, a stop), if nobody else holds them. */
   async runNow(ids: number[]): Promise<void> {
-    await this.run(await this.o.store.claimWatches(ids, this.o.now(), this.o.owner, LEASE_MS));
+    await this.run(
+      await this.options.store.claimWatches(ids, this.options.now(), this.options.owner, LEASE_MS),
+    );
   }
 
   /**
@@ -77,29 +85,34 @@ export class WatchEngine {
    * moment for its check. Returns the watch afterwards, or undefined when it has ended.
    */
   async refresh(id: number): Promise<Watch | undefined> {
-    const claimed = await this.o.store.claimWatches([id], this.o.now(), this.o.owner, LEASE_MS);
+    const claimed = await this.options.store.claimWatches(
+      [id],
+      this.options.now(),
+      this.options.owner,
+      LEASE_MS,
+    );
     if (claimed.length > 0) {
       await this.run(claimed, true);
-      return this.o.store.getWatch(id);
+      return this.options.store.getWatch(id);
     }
-    const before = await this.o.store.getWatch(id);
-    if (!before || !(await this.o.store.requestCheck(id, this.o.now()))) return before;
-    await this.o.store.wake();
+    const before = await this.options.store.getWatch(id);
+    if (!before || !(await this.options.store.requestCheck(id, this.options.now()))) return before;
+    await this.options.store.wake();
     const deadline = Date.now() + HANDOVER_WAIT_MS;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const after = await this.o.store.getWatch(id);
+      const after = await this.options.store.getWatch(id);
       if (!after || after.updatedAt !== before.updatedAt) return after;
     }
-    return this.o.store.getWatch(id);
+    return this.options.store.getWatch(id);
   }
 
   /** Asks for a watch to end as "stopped" (by /stop or the card button); false if it had already ended. */
   async requestStop(id: number, by: string): Promise<boolean> {
-    if (!(await this.o.store.requestStop(id, by, this.o.now()))) return false;
+    if (!(await this.options.store.requestStop(id, by, this.options.now()))) return false;
     await this.runNow([id]);
     // Held by another replica: it ends the watch as soon as its step is over (woken now).
-    if ((await this.o.store.getWatch(id))?.phase !== "done") await this.o.store.wake();
+    if ((await this.options.store.getWatch(id))?.phase !== "done") await this.options.store.wake();
     return true;
   }
 
@@ -132,14 +145,14 @@ export class WatchEngine {
 
   private async check(w: Watch): Promise<Check> {
     try {
-      const status = await this.o.feishu.taskCheck(w.tenantKey, w.taskId);
-      this.o.metrics.taskChecks.inc({ result: stateOf(status) === "unknown" ? "unknown" : status });
+      const status = await this.options.feishu.taskCheck(w.tenantKey, w.taskId);
+      this.options.metrics.taskChecks.inc({ result: stateOf(status) === "unknown" ? "unknown" : status });
       return { ok: true, status };
     } catch (error) {
       const e = asFeishuError("task_check", error);
       const kind = classify(e);
-      this.o.metrics.taskChecks.inc({ result: kind });
-      this.o.logger.warn("task_check failed", {
+      this.options.metrics.taskChecks.inc({ result: kind });
+      this.options.logger.warn("task_check failed", {
         task_id: w.taskId,
         kind,
         code: e.code,
@@ -154,40 +167,40 @@ export class WatchEngine {
   }
 
   private timedOut(w: Watch): boolean {
-    return this.o.now() - w.createdAt >= this.o.watchTimeoutMinutes * 60_000;
+    return this.options.now() - w.createdAt >= this.options.watchTimeoutMinutes * 60_000;
   }
 
   /** One step of one watch; every save renews the lease, the last one releases it. */
   private async step(w: Watch, check: Check | undefined, refreshing: boolean): Promise<void> {
     const save: Save = async (changes) => {
       Object.assign(w, changes);
-      await this.o.store.updateWatch(w.id, changes, this.o.owner, false, this.o.now());
+      await this.options.store.updateWatch(w.id, changes, this.options.owner, false, this.options.now());
     };
     try {
       if (this.isOpen(w) && w.stopRequestedBy) {
         await this.end(w, { state: "stopped", stoppedBy: w.stopRequestedBy, notify: false }, save);
       } else if (this.isOpen(w) && this.timedOut(w)) {
-        await save({ state: "timed_out", phase: "finishing", failures: 0, finishedAt: this.o.now() });
+        await save({ state: "timed_out", phase: "finishing", failures: 0, finishedAt: this.options.now() });
       } else if (check) {
         await this.applyCheck(w, check, save, refreshing);
       }
       if (w.phase === "finishing") await this.finish(w, save);
       if (w.phase === "notifying") await this.notify(w, save);
-      await this.o.store.updateWatch(w.id, {}, this.o.owner, true, this.o.now());
+      await this.options.store.updateWatch(w.id, {}, this.options.owner, true, this.options.now());
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        this.o.logger.warn("another process took this watch over; leaving it to that one", {
+        this.options.logger.warn("another process took this watch over; leaving it to that one", {
           watch_id: w.id,
         });
         return;
       }
       if (!(error instanceof Stop)) throw error;
-      await this.o.store.updateWatch(w.id, {}, this.o.owner, true, this.o.now());
+      await this.options.store.updateWatch(w.id, {}, this.options.owner, true, this.options.now());
     }
   }
 
   private async applyCheck(w: Watch, check: Check, save: Save, refreshing: boolean): Promise<void> {
-    const now = this.o.now();
+    const now = this.options.now();
     if (!check.ok) {
       if (check.kind === "task_not_found" || check.kind === "task_invalid") {
         const state = check.kind === "task_not_found" ? "not_found" : "invalid";
@@ -195,7 +208,8 @@ export class WatchEngine {
       }
       const failures = w.failures + 1;
       const nextRetryAt =
-        now + retryDelayMs(check.kind, failures, this.o.pollIntervalSeconds, check.error.retryAfterSeconds);
+        now +
+        retryDelayMs(check.kind, failures, this.options.pollIntervalSeconds, check.error.retryAfterSeconds);
       await save({ failures, nextCheckAt: nextRetryAt });
       return this.showCard(w, save, "state_change", { attempt: failures, nextRetryAt });
     }
@@ -214,7 +228,10 @@ export class WatchEngine {
       // running card, and in a group the notice is what @-mentions them.
       return this.end(w, seen, save);
     }
-    await save({ ...seen, nextCheckAt: now + pollIntervalMs(now - w.createdAt, this.o.pollIntervalSeconds) });
+    await save({
+      ...seen,
+      nextCheckAt: now + pollIntervalMs(now - w.createdAt, this.options.pollIntervalSeconds),
+    });
     if (changed || refreshing || w.phase === "new") {
       await this.showCard(w, save, refreshing ? "reply" : "state_change", undefined, now);
     } else if (freshnessDue(w.createdAt, w.shownCheckAt, now)) {
@@ -253,7 +270,7 @@ export class WatchEngine {
     // Entering finishing starts its own count; a new watch keeps counting until its (final) first card is out.
     const final: WatchChanges = {
       ...changes,
-      finishedAt: this.o.now(),
+      finishedAt: this.options.now(),
       failures: w.phase === "new" ? w.failures : 0,
     };
     if (w.phase !== "new") return save({ ...final, phase: "finishing" });
@@ -269,7 +286,7 @@ export class WatchEngine {
       await this.expect(w, await this.messages.postFinalAnew(w), save, "final card", true);
     }
     await save({ phase: w.notify ? "notifying" : "done", failures: 0 });
-    this.o.logger.info("watch ended", {
+    this.options.logger.info("watch ended", {
       watch_id: w.id,
       task_id: w.taskId,
       state: w.state,
@@ -279,7 +296,9 @@ export class WatchEngine {
 
   private async notify(w: Watch, save: Save): Promise<void> {
     const outcome = await this.messages.notify(w);
-    this.o.metrics.notifications.inc({ result: outcome.ok ? "ok" : outcome.retry ? "retry" : "refused" });
+    this.options.metrics.notifications.inc({
+      result: outcome.ok ? "ok" : outcome.retry ? "retry" : "refused",
+    });
     await this.expect(w, outcome, save, "notice");
     await save({ phase: "done", failures: 0 });
   }
@@ -307,24 +326,27 @@ export class WatchEngine {
     };
     if (!outcome.retry) {
       if (outcome.scope === "message" && (skippable || w.phase === "active")) {
-        this.o.logger.warn(
+        this.options.logger.warn(
           `Feishu refused the ${what} for good (code ${error.code}); going on without it`,
           log,
         );
         return;
       }
-      this.o.logger.warn(`Feishu refused the ${what} for good (code ${error.code}); the watch ends`, log);
+      this.options.logger.warn(
+        `Feishu refused the ${what} for good (code ${error.code}); the watch ends`,
+        log,
+      );
       await save({
         phase: "done",
         notify: false,
         endReason: `refused:${error.code}`,
-        finishedAt: w.finishedAt ?? this.o.now(),
+        finishedAt: w.finishedAt ?? this.options.now(),
       });
       throw new Stop();
     }
     const failures = w.failures + 1;
     if (w.phase !== "active" && failures >= MAX_PHASE_FAILURES) {
-      this.o.logger.error(`gave up the ${what} after ${failures} attempts`, log);
+      this.options.logger.error(`gave up the ${what} after ${failures} attempts`, log);
       if (skippable) {
         await save({ failures: 0, cardDisabled: true });
         return;
@@ -333,22 +355,22 @@ export class WatchEngine {
         phase: "done",
         notify: false,
         endReason: `gave_up:${w.phase}`,
-        finishedAt: w.finishedAt ?? this.o.now(),
+        finishedAt: w.finishedAt ?? this.options.now(),
       });
       throw new Stop();
     }
     const delay = retryDelayMs(
       classify(error),
       failures,
-      this.o.pollIntervalSeconds,
+      this.options.pollIntervalSeconds,
       error.retryAfterSeconds,
     );
-    this.o.logger.warn(`Feishu call failed; will retry the ${what}`, {
+    this.options.logger.warn(`Feishu call failed; will retry the ${what}`, {
       ...log,
       attempt: failures,
       retry_in_ms: delay,
     });
-    await save({ failures, nextCheckAt: this.o.now() + delay });
+    await save({ failures, nextCheckAt: this.options.now() + delay });
     throw new Stop();
   }
 }

@@ -47,11 +47,11 @@ export interface WatchMessagesOptions {
  * it went (an Outcome); the engine decides what that means for the watch.
  */
 export class WatchMessages {
-  constructor(private readonly o: WatchMessagesOptions) {}
+  constructor(private readonly options: WatchMessagesOptions) {}
 
   /** Posts the first card: a reply to the command, or (API watches) a new message into the chat or DM. */
   async postCard(w: Watch, save: SaveCard, retrying?: CardView["retrying"]): Promise<Outcome> {
-    const card = buildCard(this.viewOf(w, retrying), this.o.now());
+    const card = buildCard(this.viewOf(w, retrying), this.options.now());
     // If an earlier attempt may have reached Feishu, the same uuid (and the same pinned content) makes Feishu
     // hand back that first card: it is patched right after, so it shows what this attempt meant to post.
     const mayExist = w.cardHash === POSTING;
@@ -80,11 +80,11 @@ export class WatchMessages {
     retrying?: CardView["retrying"],
   ): Promise<Outcome> {
     if (!w.cardMessageId || w.cardDisabled) return OK;
-    const card = buildCard(this.viewOf(w, retrying), this.o.now());
+    const card = buildCard(this.viewOf(w, retrying), this.options.now());
     const hash = hashOf(card);
     if (hash === w.cardHash) return OK;
     try {
-      if ((await this.o.feishu.patchCard(w.tenantKey, w.cardMessageId, card, purpose)) === "dropped")
+      if ((await this.options.feishu.patchCard(w.tenantKey, w.cardMessageId, card, purpose)) === "dropped")
         return OK;
       await save({ cardHash: hash });
       return OK;
@@ -93,7 +93,7 @@ export class WatchMessages {
       const kind = classify(e);
       if (kind === "card_gone" || kind === "card_too_old") {
         // Recalled or deleted: leave it alone. Older than 14 days: forget it, the final state goes out anew.
-        this.o.logger.info("card can no longer be updated", { watch_id: w.id, code: e.code });
+        this.options.logger.info("card can no longer be updated", { watch_id: w.id, code: e.code });
         await save(kind === "card_gone" ? { cardDisabled: true } : { cardMessageId: null });
         return OK;
       }
@@ -121,7 +121,7 @@ export class WatchMessages {
   async notify(w: Watch): Promise<Outcome> {
     const mention =
       w.chatType !== "p2p" && w.requesterOpenId ? `<at user_id="${w.requesterOpenId}"></at> ` : "";
-    const text = mention + notificationText(this.viewOf(w), this.o.locale);
+    const text = mention + notificationText(this.viewOf(w), this.options.locale);
     const uuid = messageUuid("notify", anchorOf(w), w.taskId);
     const targets = [w.commandMessageId, w.cardMessageId].filter((id): id is string => Boolean(id));
     for (const target of [...new Set(targets), null]) {
@@ -139,7 +139,7 @@ export class WatchMessages {
 
   /** The card a watch shows now (also the answer to a button click). */
   cardOf(w: Watch): CardJson {
-    return buildCard(this.viewOf(w), this.o.now());
+    return buildCard(this.viewOf(w), this.options.now());
   }
 
   viewOf(w: Watch, retrying?: CardView["retrying"]): CardView {
@@ -156,8 +156,8 @@ export class WatchMessages {
       requesterOpenId: w.requesterOpenId || undefined,
       watchId: String(w.id),
       actions: true,
-      timeoutMinutes: this.o.watchTimeoutMinutes,
-      pollIntervalSeconds: this.o.pollIntervalSeconds,
+      timeoutMinutes: this.options.watchTimeoutMinutes,
+      pollIntervalSeconds: this.options.pollIntervalSeconds,
       note: w.note ?? undefined,
     };
   }
@@ -174,10 +174,10 @@ export class WatchMessages {
     replyTo: string | null,
   ): Promise<SentMessage> {
     const pinned = JSON.parse(
-      await this.o.store.pinContent(uuid, JSON.stringify(message), this.o.now()),
+      await this.options.store.pinContent(uuid, JSON.stringify(message), this.options.now()),
     ) as OutgoingMessage;
     if (replyTo) {
-      return this.o.feishu.reply(
+      return this.options.feishu.reply(
         w.tenantKey,
         { messageId: replyTo, chatId: w.chatId },
         pinned,
@@ -188,7 +188,7 @@ export class WatchMessages {
     const to = w.chatId
       ? { type: "chat_id" as const, id: w.chatId }
       : { type: "open_id" as const, id: w.receiveOpenId ?? "" };
-    return this.o.feishu.send(w.tenantKey, to, pinned, uuid, purpose);
+    return this.options.feishu.send(w.tenantKey, to, pinned, uuid, purpose);
   }
 
   private failed(op: string, error: unknown): Outcome {

@@ -30,7 +30,7 @@ export class Scheduler {
   private unwake: (() => void) | undefined;
   lastRoundAt = 0;
 
-  constructor(private readonly o: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {}
 
   get running(): boolean {
     return this.task !== undefined;
@@ -39,7 +39,7 @@ export class Scheduler {
   start(): void {
     this.task = cron.schedule("* * * * * *", () => this.tick(), { name: "watch-rounds", noOverlap: true });
     // Another process (or this one) made a watch due now: a refresh or a stop it could not do itself.
-    this.unwake = this.o.store.onWake(() => {
+    this.unwake = this.options.store.onWake(() => {
       if (this.task) void this.tick();
     });
   }
@@ -63,24 +63,24 @@ export class Scheduler {
   }
 
   private async beat(): Promise<void> {
-    const now = this.o.now();
+    const now = this.options.now();
     try {
-      this.o.inbox.kick();
+      this.options.inbox.kick();
       // While rounds find due work, the next one starts at once instead of on the next beat, so a round that
       // spent seconds within the task_check budget is not followed by an idle second (bounded, and stopped
       // as soon as stop() is called).
-      const until = this.o.now() + MAX_BEAT_MS;
-      while ((await this.o.engine.round()) > 0 && this.task && this.o.now() < until) {}
-      this.lastRoundAt = this.o.now();
+      const until = this.options.now() + MAX_BEAT_MS;
+      while ((await this.options.engine.round()) > 0 && this.task && this.options.now() < until) {}
+      this.lastRoundAt = this.options.now();
       if (now - this.lastPurge >= PURGE_EVERY_MS) {
         this.lastPurge = now;
-        const removed = await this.o.store.purge(now - DEDUPE_RETENTION_MS, now);
-        if (removed > 0) this.o.logger.info("purged old delivery records", { removed });
-        const tenants = await this.o.store.purgeUninstalledTenants(now - TENANT_RETENTION_MS);
-        if (tenants > 0) this.o.logger.info("purged the data of uninstalled tenants", { tenants });
+        const removed = await this.options.store.purge(now - DEDUPE_RETENTION_MS, now);
+        if (removed > 0) this.options.logger.info("purged old delivery records", { removed });
+        const tenants = await this.options.store.purgeUninstalledTenants(now - TENANT_RETENTION_MS);
+        if (tenants > 0) this.options.logger.info("purged the data of uninstalled tenants", { tenants });
       }
     } catch (error) {
-      this.o.logger.error("scheduler round failed", { error: String(error) });
+      this.options.logger.error("scheduler round failed", { error: String(error) });
     }
   }
 }

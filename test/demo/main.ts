@@ -2,8 +2,16 @@
  * `npm run demo`: the whole bot offline, no credentials. Starts the Feishu emulator and the real bot
  * in-process, plays a short scripted conversation (a DM, then a group) and prints it as a person would see it.
  * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
+ * `npm run demo -- --transport websocket` plays it over Feishu's long connection instead of the webhook.
  */
-import { type Emulator, type EventEnvelope, type MessageReceiveEvent, startEmulator } from "../emulator";
+import {
+  type CardCallbackAnswer,
+  type Emulator,
+  type EventEnvelope,
+  type MessageReceiveEvent,
+  startEmulator,
+} from "../emulator";
+import { feishuSide, TRANSPORTS, type Transport } from "../support/transport";
 import {
   type DemoBot,
   DemoError,
@@ -22,7 +30,6 @@ const UNKNOWN_TASK = "7360595374803812999"; // Feishu does not know it
 const DEADLINE_MS = 28_000;
 
 type Envelope = EventEnvelope<MessageReceiveEvent>;
-type Card = { header?: { template?: string }; body?: { elements?: unknown[] } } | undefined;
 
 /** The value Feishu would send back when the button with this element id is pressed. */
 function buttonValue(card: unknown, elementId: string): Record<string, unknown> | undefined {
@@ -44,20 +51,35 @@ function buttonValue(card: unknown, elementId: string): Record<string, unknown> 
   return found;
 }
 
-async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFeed): Promise<void> {
-  const eventUrl = `${bot.url}/webhook/event`;
+/** `--transport webhook|websocket` (default webhook). */
+function transportOf(argv: string[]): Transport {
+  const at = argv.indexOf("--transport");
+  const value = at >= 0 ? argv[at + 1] : "webhook";
+  if (!TRANSPORTS.includes(value as Transport))
+    throw new DemoError(`--transport must be webhook or websocket`);
+  return value as Transport;
+}
+
+async function play(
+  emu: Emulator,
+  bot: DemoBot,
+  t: Transcript,
+  feed: MessageFeed,
+  transport: Transport,
+): Promise<void> {
+  const feishu = feishuSide(emu, transport, () => bot.url);
   const botName = emu.options.botName;
   const send = async (label: string, env: Envelope, shown: string) => {
     t.say(label, "›", shown);
-    const answer = await emu.deliver(eventUrl, env);
-    if (answer.status !== 200) throw new DemoError(`the bot answered HTTP ${answer.status} to "${shown}"`);
+    const answer = await feishu.send(env);
+    if (answer.status !== 200) throw new DemoError(`the bot answered ${answer.status} to "${shown}"`);
     return env;
   };
   const cardReply = (env: Envelope) =>
     emu.repliesTo(env.event.message.message_id).find((m) => m.msg_type === "interactive");
   const textReply = (env: Envelope) =>
     emu.repliesTo(env.event.message.message_id).find((m) => m.msg_type === "text");
-  const template = (messageId: string) => (emu.message(messageId)?.card as Card)?.header?.template;
+  const template = (messageId: string) => emu.message(messageId)?.card?.header?.template;
 
   // ---- 1. A direct message: a task that succeeds after a few checks ----
   t.heading("1. Alice asks in a direct message");
@@ -113,17 +135,16 @@ async function play(emu: Emulator, bot: DemoBot, t: Transcript, feed: MessageFee
     operatorOpenId: ALICE,
     value,
   });
-  const answer = await emu.deliver(`${bot.url}/webhook/card`, click);
-  const toast = answer.body?.toast as { content?: string; i18n?: { en_us?: string } } | undefined;
-  const toastText = toast?.i18n?.en_us ?? toast?.content;
+  const answer = await feishu.send(click, { path: "/webhook/card" });
+  const body = answer.body as CardCallbackAnswer | undefined;
+  const toastText = body?.toast?.i18n?.en_us ?? body?.toast?.content;
   if (answer.status !== 200 || !toastText) {
     throw new DemoError(
-      `the click was answered HTTP ${answer.status} without a toast: ${answer.text.slice(0, 200)}`,
+      `the click was answered ${answer.status} without a toast: ${JSON.stringify(body).slice(0, 200)}`,
     );
   }
   t.say(`${botName} (#ops)`, "›", `toast: "${toastText}"  (answered in ${Math.round(answer.ms)} ms)`);
-  if (answer.body?.card?.data)
-    t.card(`${botName} (#ops)`, "✎", "card updated by the click", answer.body.card.data);
+  if (body?.card?.data) t.card(`${botName} (#ops)`, "✎", "card updated by the click", body.card.data);
   await feed.during(200);
 
   // ---- 3. The remaining task ends ----
@@ -159,8 +180,13 @@ async function main(): Promise<number> {
     });
     t.line("Feishu task-status bot: an offline demo");
     t.line(`The real bot runs against the Feishu emulator at ${emu.url} (no network, no credentials);`);
-    t.line("events are encrypted and signed as Feishu does. The bot checks tasks every second here.");
-    bot = await startDemoBot(emu);
+    const transport = transportOf(process.argv.slice(2));
+    t.line(
+      transport === "webhook"
+        ? "events are encrypted and signed as Feishu does. The bot checks tasks every second here."
+        : "events come over Feishu's long connection (no public URL). The bot checks tasks every second here.",
+    );
+    bot = await startDemoBot(emu, { FEISHU_EVENT_TRANSPORT: transport });
     const botName = emu.options.botName;
     feed = new MessageFeed(emu, t, (chatId) => `${botName} (${chatId === OPS_CHAT ? "#ops" : "DM"})`);
     const deadline = new Promise<never>((_, reject) => {
@@ -169,7 +195,7 @@ async function main(): Promise<number> {
         DEADLINE_MS,
       );
     });
-    const script = play(emu, bot, t, feed);
+    const script = play(emu, bot, t, feed, transport);
     script.catch(() => undefined); // past the deadline its later failure is moot
     await Promise.race([script, deadline]);
     const { messages, patches } = feed.counts;

@@ -22,6 +22,8 @@ export interface RouteInput {
   options: Required<EmulatorOptions>;
   query: Record<string, string>;
   body: unknown;
+  /** The path's `:name` parameters (routes.ts). */
+  params: Record<string, string>;
   messageId?: string;
   /** The long-connection side, for the ws_endpoint route. */
   longConnection: LongConnectionHost;

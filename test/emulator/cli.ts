@@ -7,8 +7,8 @@
  * arrive. Ctrl-D or Ctrl-C closes it.
  */
 import { createInterface } from "node:readline";
-import { MessageFeed, Transcript, useColor } from "../demo/conversation";
 import { DEFAULT_USER_OPEN_ID, type Emulator, type RecordedRequest, startEmulator } from "./index";
+import { MessageFeed, Transcript, useColor } from "./transcript";
 
 export const CLI_DEFAULTS = {
   port: 9000,

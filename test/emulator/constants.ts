@@ -68,6 +68,9 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   // unacked one: the docs only say the handler "must finish within 3 s without throwing, else re-push".
   wsRepushDelaysMs: REPUSH_DELAYS_MS,
   wsMaxConnections: WS.MAX_CONNECTIONS,
+  now: () => Date.now(),
+  knowAllFolders: false,
+  driveTaskMs: 3000,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */
@@ -76,6 +79,11 @@ export const CODES = {
   APP_SECRET_INVALID: 10014, // tenant_access_token: wrong app_secret
   TASK_PARAMS_ERROR: 1061002,
   TASK_NOT_FOUND: 1061003,
+  /** Drive file APIs (move, delete; same codes as task_check's 1061002/1061003). */
+  DRIVE_FORBIDDEN: 1061004,
+  DRIVE_AUTH_FAILED: 1061005,
+  DRIVE_FILE_DELETED: 1061007,
+  DRIVE_CAN_RETRY: 1061045,
   IM_BAD_PARAM: 230001,
   IM_NOT_SENDER: 230012,
   IM_RATE_LIMITED: 230020,
@@ -102,6 +110,11 @@ export const HTTP = {
   IM_ERROR: 400,
   TASK_PARAMS_ERROR: 400,
   TASK_NOT_FOUND: 404,
+  /** Drive file API error table (copy/list/upload pages; the move/delete pages list the same codes [?]). */
+  DRIVE_FORBIDDEN: 403,
+  DRIVE_AUTH_FAILED: 401,
+  DRIVE_FILE_DELETED: 404,
+  DRIVE_CAN_RETRY: 400,
   NOT_FOUND: 404,
 } as const;
 
@@ -113,6 +126,23 @@ export const IM_RATE_LIMIT_MSG = "This operation triggers the frequency limit.";
 export const IM_BAD_PARAM_MSG = "Your request contains an invalid request parameter";
 /** Card and post bodies may not exceed 30 KB; text 150 KB. */
 export const CARD_MAX_BYTES = 30 * 1024;
+/** A JSON 2.0 card holds at most 200 components (every tagged object counts). */
+export const CARD_MAX_COMPONENTS = 200;
+/**
+ * Sub-codes in the ext of a 230099 answer: "ErrCode: n; ErrMsg: why; ErrorValue: where; ". Feishu answers
+ * 230099 with such an ext, but its sub-code numbers are not in the stored docs [?]: these are the emulator's
+ * own, one per kind of rejection, so a test can tell them apart.
+ */
+export const CARD_SUBCODES = {
+  /** Not JSON, not an object, an unsupported schema, or a 2.0 card turned back into 1.0. */
+  MALFORMED: 9001,
+  /** A required part missing, or a field, tag or value the 2.0 rules do not allow (card-rules.ts). */
+  INVALID: 9002,
+  /** More than CARD_MAX_COMPONENTS components. */
+  TOO_MANY_COMPONENTS: 9003,
+  /** An `<at id=...>` / `<at user_id=...>` naming a user the tenant does not have. */
+  UNKNOWN_USER: 9004,
+} as const;
 export const TEXT_MAX_BYTES = 150 * 1024;
 /** Same uuid within this window returns the already created message. */
 export const UUID_WINDOW_MS = 60 * 60 * 1000;
@@ -153,3 +183,38 @@ export const WS_HANDSHAKE_HEADERS = {
   MSG: "Handshake-Msg",
   AUTH_ERR_CODE: "Handshake-Autherrcode",
 } as const;
+
+/**
+ * Feishu's permanent refusals of a message call, which retrying never fixes (feishu-protocol.md §4 and §6
+ * "IM errors that retrying never fixes"; codes from the im/v1 reply/create/patch error tables). Every one is
+ * answered with HTTP 400 like the other im/v1 business errors; the msg wordings are the docs' as recalled,
+ * not verified in the stored copies [?].
+ */
+export const REFUSALS = {
+  /** 230002: the bot is not (or no longer) a member of the chat. */
+  BOT_NOT_IN_CHAT: { code: 230002, msg: "The bot can not be outside the group." },
+  /** 230011: the message was recalled (reply to it, patch it). */
+  MESSAGE_RECALLED: { code: 230011, msg: "The message was recalled." },
+  /** 230013: the user is outside the app's availability (可用范围): DMs, by open_id or by reply. */
+  NO_AVAILABILITY: { code: 230013, msg: "Bot has NO availability to this user." },
+  /** 230018: the group's settings forbid the bot to post (e.g. only owner and admins may speak). */
+  GROUP_SETTINGS: { code: 230018, msg: "These operations are NOT allowed at current group settings." },
+  /** 230027: an external chat, and the app may not share externally. */
+  NO_PERMISSION: { code: 230027, msg: "Lack of necessary permissions." },
+  /** 230031: a message may only be updated within 14 days of sending. */
+  TOO_OLD: { code: 230031, msg: "The message has been sent for more than 14 days and can NOT be updated." },
+  /** 230035: the bot's speaking is restricted in this chat (banned, muted). */
+  SPEAKING_RESTRICTED: { code: 230035, msg: "Send Message Permission deny." },
+  /** 230053: the user stopped the bot from sending messages. */
+  BOT_BLOCKED: { code: 230053, msg: "The user has stopped the bot from sending messages." },
+  /** 230110: the message was deleted (reply to it, patch it). */
+  MESSAGE_DELETED: { code: 230110, msg: "Action unavailable as the message has been deleted." },
+  /** 232009: the chat was dissolved. */
+  CHAT_DISSOLVED: { code: 232009, msg: "Your request specifies a chat which has already been dissolved." },
+} as const;
+
+/** Codes muteChat() accepts: group settings (default) or speaking restricted. */
+export const MUTE_CODES = [REFUSALS.GROUP_SETTINGS.code, REFUSALS.SPEAKING_RESTRICTED.code] as const;
+
+/** Cards (and text/post through PUT) may be updated only within 14 days of sending (230031 after). */
+export const PATCH_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;

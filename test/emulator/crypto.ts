@@ -4,8 +4,9 @@
  * - Encryption: key = SHA-256(encryptKey) (32 bytes), AES-256-CBC, PKCS#7, random 16-byte IV prepended,
  *   base64 of IV || ciphertext.
  * - Signature: lowercase hex SHA-256 of timestamp + nonce + encryptKey + raw body.
+ * - Legacy card callback signature: lowercase hex SHA-1 of timestamp + nonce + verification token + raw body.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt } from "node:crypto";
 
 function aesKey(encryptKey: string): Buffer {
   return createHash("sha256").update(encryptKey, "utf8").digest();
@@ -37,9 +38,30 @@ export function signBody(encryptKey: string, timestamp: string, nonce: string, r
     .digest("hex");
 }
 
+/**
+ * X-Lark-Signature of the legacy card callback (message card request URL): SHA-1 over the verification
+ * token, never the encrypt key, and the exact raw body bytes.
+ */
+export function signLegacyBody(
+  verificationToken: string,
+  timestamp: string,
+  nonce: string,
+  rawBody: string,
+): string {
+  return createHash("sha1")
+    .update(timestamp + nonce + verificationToken, "utf8")
+    .update(rawBody, "utf8")
+    .digest("hex");
+}
+
 /** `bytes` random bytes as lowercase hex. */
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString("hex");
+}
+
+/** `n` random decimal digits (Feishu task ids are 19-digit numbers). */
+export function randomDigits(n: number): string {
+  return Array.from({ length: n }, () => randomInt(10)).join("");
 }
 
 /** A deterministic 32-hex id derived from a seed (stable union_id/user_id for an open_id). */

@@ -5,8 +5,8 @@
 import { request } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { performance } from "node:perf_hooks";
-import { DEFAULT_USER_OPEN_ID, TENANT_KEY } from "./constants";
-import { derivedHex, encryptBody, randomHex, signBody } from "./crypto";
+import { TENANT_KEY } from "./constants";
+import { encryptBody, randomHex, signBody } from "./crypto";
 import type { EmulatorState } from "./state";
 import type {
   BotAddedEvent,
@@ -15,20 +15,7 @@ import type {
   DeliveryResult,
   EmulatorOptions,
   EventEnvelope,
-  MessageEventInput,
-  MessageMention,
-  MessageReceiveEvent,
-  UserIds,
 } from "./types";
-
-/** The user ids Feishu puts next to an open_id (stable per open_id). */
-export function userIds(openId: string): UserIds {
-  return {
-    open_id: openId,
-    union_id: `on_${derivedHex(`union:${openId}`)}`,
-    user_id: derivedHex(`user:${openId}`, 8),
-  };
-}
 
 export function envelope<E>(
   options: Required<EmulatorOptions>,
@@ -41,7 +28,7 @@ export function envelope<E>(
     header: {
       event_id: eventId ?? randomHex(16),
       event_type: eventType,
-      create_time: String(Date.now()),
+      create_time: String(options.now()),
       token: options.verificationToken,
       app_id: options.appId,
       tenant_key: TENANT_KEY,
@@ -51,65 +38,15 @@ export function envelope<E>(
   return result;
 }
 
-/** im.message.receive_v1; registers the message so the bot can reply to it. */
-export function messageEvent(
-  state: EmulatorState,
-  options: Required<EmulatorOptions>,
-  input: MessageEventInput,
-): EventEnvelope<MessageReceiveEvent> {
-  const senderOpenId = input.senderOpenId ?? DEFAULT_USER_OPEN_ID;
-  const chatId =
-    input.chatId ?? (input.chatType === "p2p" ? state.p2pChat(senderOpenId) : `oc_${randomHex(16)}`);
-  const messageId = input.messageId ?? `om_${randomHex(16)}`;
-  const mentions: MessageMention[] = (input.mentions ?? []).map((m) => ({
-    key: m.key,
-    id: userIds(m.openId),
-    name: m.name,
-    tenant_key: TENANT_KEY,
-  }));
-  let text = input.text ?? "";
-  if (input.mentionBot) {
-    text = `@_user_1 ${text}`;
-    mentions.unshift({
-      key: "@_user_1",
-      id: userIds(options.botOpenId),
-      name: options.botName,
-      tenant_key: TENANT_KEY,
-    });
-  }
-  const messageType = input.messageType ?? "text";
-  const now = String(Date.now());
-  const event: MessageReceiveEvent = {
-    sender: {
-      sender_id: userIds(senderOpenId),
-      sender_type: input.senderType ?? "user",
-      tenant_key: TENANT_KEY,
-    },
-    message: {
-      message_id: messageId,
-      root_id: "",
-      parent_id: "",
-      create_time: now,
-      update_time: now,
-      chat_id: chatId,
-      thread_id: "",
-      chat_type: input.chatType,
-      message_type: messageType,
-      content: input.content ?? JSON.stringify({ text }),
-    },
-  };
-  if (mentions.length > 0) event.message.mentions = mentions;
-  state.registerInbound(messageId, chatId);
-  return envelope(options, "im.message.receive_v1", event, input.eventId);
-}
-
 export function botAddedEvent(
+  state: EmulatorState,
   options: Required<EmulatorOptions>,
   input: { chatId: string; operatorOpenId: string },
 ) {
+  state.tenant.chat(input.chatId).botRemoved = false; // the bot is (back) in the chat
   const event: BotAddedEvent = {
     chat_id: input.chatId,
-    operator_id: userIds(input.operatorOpenId),
+    operator_id: state.tenant.addUser(input.operatorOpenId),
     external: false,
     operator_tenant_key: TENANT_KEY,
     name: "Emulated group",
@@ -118,11 +55,12 @@ export function botAddedEvent(
 }
 
 export function cardActionEvent(
+  state: EmulatorState,
   options: Required<EmulatorOptions>,
   input: { openMessageId: string; chatId: string; operatorOpenId: string; value: Record<string, unknown> },
 ) {
   const event: CardActionEvent = {
-    operator: { tenant_key: TENANT_KEY, ...userIds(input.operatorOpenId) },
+    operator: { tenant_key: TENANT_KEY, ...state.tenant.addUser(input.operatorOpenId) },
     token: `c-${randomHex(16)}`,
     action: { value: input.value, tag: "button" },
     host: "im_message",
@@ -140,7 +78,9 @@ export function challenge(options: Required<EmulatorOptions>, token?: string): R
 export function checkRepushable(payload: object): void {
   const header = (payload as { header?: { event_id?: unknown; event_type?: unknown } }).header;
   if (typeof header?.event_id !== "string") {
-    throw new Error("repush: needs an event envelope with header.event_id (challenges are never re-pushed)");
+    throw new Error(
+      "repush: needs an event envelope with header.event_id (challenges are never re-pushed, nor legacy card callbacks)",
+    );
   }
   if (header.event_type === "card.action.trigger") {
     throw new Error(
@@ -171,7 +111,7 @@ export function buildDelivery(
   const body = opts.rawBody ?? (encrypt ? JSON.stringify({ encrypt: encryptBody(key, plain) }) : plain);
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
   if (sign) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(options.now() / 1000));
     const nonce = randomHex(8);
     headers["x-lark-request-timestamp"] = timestamp;
     headers["x-lark-request-nonce"] = nonce;

@@ -7,7 +7,8 @@
  */
 import { type Answer, fail } from "./answer";
 import { CODES, GATEWAY_RATE_LIMIT_MSG, HTTP, IM_RATE_LIMIT_MSG } from "./constants";
-import type { EmulatorOptions, RateLimitName, RouteName } from "./types";
+import type { GatewayGroup } from "./routes";
+import type { EmulatorOptions, RateLimitName } from "./types";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -70,11 +71,11 @@ const headers = (r: Refusal) => ({
 export function gatewayLimit(
   windows: SlidingWindows,
   options: Required<EmulatorOptions>,
-  route: RouteName,
-  now = Date.now(),
+  group: GatewayGroup | undefined,
+  now: number,
 ): Answer | undefined {
   let refusal: Refusal | undefined;
-  if (route === "reply" || route === "create" || route === "patch") {
+  if (group === "message_api") {
     refusal = admit(
       windows,
       [
@@ -83,7 +84,7 @@ export function gatewayLimit(
       ],
       now,
     );
-  } else if (route === "task_check") {
+  } else if (group === "task_check") {
     const limit = options.taskCheckPerSecond;
     refusal = admit(windows, [{ key: "task", name: "taskCheckPerSecond", limit, windowMs: SECOND }], now);
   }
@@ -98,7 +99,7 @@ export function imLimit(
   name: "messagesPerSecondPerChat" | "patchPerSecondPerMessage",
   target: string,
   limit: number,
-  now = Date.now(),
+  now: number,
 ): Answer | undefined {
   const key = `${name}:${target}`;
   const refusal = admit(windows, [{ key, name, limit, windowMs: SECOND }], now);

@@ -1,24 +1,27 @@
 /**
  * im/v1 message routes: reply, create (with uuid dedupe, rate-limited per chat) and patch (cards only,
- * rate-limited per message). The per-app gateway limits are applied before, in server.ts.
+ * rate-limited per message), with threads (topics) and the tenant's permanent refusals (refusals.ts). The
+ * per-app gateway limits are applied before, in server.ts.
  */
 
 import { type Answer, fail, field, fromCheck, ok, type RouteInput } from "./answer";
 import { CODES, HTTP, TENANT_KEY, UUID_MAX_LENGTH } from "./constants";
 import { randomHex } from "./crypto";
 import { imLimit } from "./limits";
+import { refusal } from "./refusals";
 import type { SentMessage } from "./types";
 import { badParam, type ContentCheck, checkContent } from "./validate";
 
 const invalidMessageId = (): Answer => fromCheck(badParam("invalid message_id."));
 const RECEIVE_ID_TYPES = new Set(["chat_id", "open_id", "user_id", "union_id", "email"]);
 
-function messageData(m: SentMessage, appId: string, rootId: string): Record<string, unknown> {
+function messageData(m: SentMessage, appId: string): Record<string, unknown> {
   const time = String(m.created_at);
   return {
     message_id: m.message_id,
-    root_id: rootId,
+    root_id: m.root_id ?? "",
     parent_id: m.reply_to ?? "",
+    ...(m.thread_id ? { thread_id: m.thread_id } : {}),
     msg_type: m.msg_type,
     create_time: time,
     update_time: time,
@@ -30,9 +33,20 @@ function messageData(m: SentMessage, appId: string, rootId: string): Record<stri
   };
 }
 
+/** Where a new message goes in its chat's threads (topics). */
+type Placement =
+  /** A plain message, or a reply in a reply chain (root_id "" when it starts one). */
+  | { kind: "plain"; root_id: string }
+  /** Into an existing thread. */
+  | { kind: "in"; thread_id: string; root_id: string }
+  /** A reply with reply_in_thread: a new thread rooted at the message replied to. */
+  | { kind: "from"; root_id: string }
+  /** A create into a topic group: a new topic that starts with this message. */
+  | { kind: "topic" };
+
 interface NewMessage {
   chat_id: string;
-  root_id: string;
+  placement: Placement;
   reply_to?: string;
   receive_id?: string;
   receive_id_type?: string;
@@ -45,10 +59,12 @@ function send(input: RouteInput, target: NewMessage): Answer {
   if (uuid !== undefined && (typeof uuid !== "string" || uuid.length > UUID_MAX_LENGTH)) {
     return fromCheck(badParam(`uuid must be a string of at most ${UUID_MAX_LENGTH} characters.`));
   }
-  const existing = uuid ? state.byUuid(uuid) : undefined;
+  const existing = uuid ? state.im.byUuid(uuid) : undefined;
   const msgType = field(body, "msg_type");
   const content = field(body, "content");
-  const check: ContentCheck = existing ? { ok: true } : checkContent(msgType, content);
+  const check: ContentCheck = existing
+    ? { ok: true }
+    : checkContent(msgType, content, undefined, state.tenant);
   if (!check.ok) return fromCheck(check);
   // Checked once the call is otherwise valid; a uuid dedupe hit counts too [?].
   const limited = imLimit(
@@ -56,74 +72,94 @@ function send(input: RouteInput, target: NewMessage): Answer {
     "messagesPerSecondPerChat",
     target.chat_id,
     options.messagesPerSecondPerChat,
+    state.now(),
   );
   if (limited) return limited;
-  if (existing) {
-    return ok(messageData(existing, options.appId, state.known.get(existing.message_id)?.root_id ?? ""));
-  }
+  if (existing) return ok(messageData(existing, options.appId));
   const message: SentMessage = {
     message_id: `om_emu${randomHex(14)}`,
     chat_id: target.chat_id,
     msg_type: msgType as string,
     content: content as string,
-    created_at: Date.now(),
+    created_at: state.now(),
     patches: [],
   };
   if (check.card !== undefined) message.card = check.card;
   if (check.text !== undefined) message.text = check.text;
   if (uuid) message.uuid = uuid;
   if (target.reply_to) message.reply_to = target.reply_to;
+  const { placement } = target;
+  if (placement.kind !== "topic" && placement.root_id) message.root_id = placement.root_id;
+  if (placement.kind === "in") message.thread_id = placement.thread_id;
   if (target.receive_id !== undefined) message.receive_id = target.receive_id;
   if (target.receive_id_type !== undefined) message.receive_id_type = target.receive_id_type;
-  state.addMessage(message, target.root_id);
-  if (uuid) state.rememberUuid(uuid, message.message_id);
-  return ok(messageData(message, options.appId, target.root_id));
+  if (placement.kind === "from") message.thread_id = state.im.startThread(message.chat_id, placement.root_id);
+  if (placement.kind === "topic")
+    message.thread_id = state.im.startThread(message.chat_id, message.message_id);
+  state.im.addSent(message);
+  if (uuid) state.im.rememberUuid(uuid, message.message_id);
+  return ok(messageData(message, options.appId));
 }
 
 export function reply(input: RouteInput): Answer {
-  const parent = input.messageId ? input.state.known.get(input.messageId) : undefined;
+  const { state, body } = input;
+  const parent = input.messageId ? state.im.known.get(input.messageId) : undefined;
   if (!parent) return invalidMessageId();
-  return send(input, {
-    chat_id: parent.chat_id,
-    root_id: parent.root_id || parent.message_id,
-    reply_to: parent.message_id,
-  });
+  const refused = refusal(state, "reply", parent.chat_id, parent);
+  if (refused) return refused;
+  const root = parent.root_id || parent.message_id;
+  let placement: Placement = { kind: "plain", root_id: root };
+  if (parent.thread_id) {
+    const thread = state.im.thread(parent.thread_id);
+    placement = { kind: "in", thread_id: parent.thread_id, root_id: thread?.root_id ?? root };
+  } else if (field(body, "reply_in_thread") === true) {
+    placement = { kind: "from", root_id: parent.message_id };
+  }
+  return send(input, { chat_id: parent.chat_id, placement, reply_to: parent.message_id });
 }
 
 export function create(input: RouteInput): Answer {
+  const { state } = input;
   const type = input.query.receive_id_type;
   if (!type || !RECEIVE_ID_TYPES.has(type)) {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: receive_id_type");
   }
   const receiveId = field(input.body, "receive_id");
   if (typeof receiveId !== "string" || receiveId === "") return fromCheck(badParam("invalid receive_id."));
-  const chatId =
-    type === "chat_id"
-      ? receiveId
-      : input.state.p2pChat(type === "open_id" ? receiveId : `${type}:${receiveId}`);
-  return send(input, { chat_id: chatId, root_id: "", receive_id: receiveId, receive_id_type: type });
+  const openId =
+    type === "open_id" ? receiveId : (state.tenant.openIdOf(receiveId) ?? `${type}:${receiveId}`);
+  const chatId = type === "chat_id" ? receiveId : state.tenant.p2pChat(openId);
+  const refused = refusal(state, "create", chatId);
+  if (refused) return refused;
+  const topic = state.tenant.chat(chatId).type === "topic_group";
+  const placement: Placement = topic ? { kind: "topic" } : { kind: "plain", root_id: "" };
+  return send(input, { chat_id: chatId, placement, receive_id: receiveId, receive_id_type: type });
 }
 
 export function patch({ state, options, body, messageId }: RouteInput): Answer {
-  const known = messageId ? state.known.get(messageId) : undefined;
-  const message = messageId ? state.message(messageId) : undefined;
+  const known = messageId ? state.im.known.get(messageId) : undefined;
+  const message = messageId ? state.im.sent(messageId) : undefined;
   if (!known || !messageId) return invalidMessageId();
   if (!known.fromBot || !message) {
     return fail(HTTP.IM_ERROR, CODES.IM_NOT_SENDER, "Bot is NOT the sender of the message.");
   }
+  const refused = refusal(state, "patch", known.chat_id, known);
+  if (refused) return refused;
   if (message.msg_type !== "interactive")
     return fromCheck(badParam("only interactive messages can be patched."));
-  const check = checkContent("interactive", field(body, "content"), message.card);
+  const check = checkContent("interactive", field(body, "content"), message.card, state.tenant);
   if (!check.ok) return fromCheck(check);
+  if (!check.card) return fromCheck(badParam("invalid message content."));
   const limited = imLimit(
     state.windows,
     "patchPerSecondPerMessage",
     messageId,
     options.patchPerSecondPerMessage,
+    state.now(),
   );
   if (limited) return limited;
   const content = field(body, "content") as string;
-  const at = Date.now();
+  const at = state.now();
   message.content = content;
   message.card = check.card;
   message.patches.push({ at, content, card: check.card });

@@ -1,34 +1,28 @@
 /**
- * Route matching, the token / bot info / task_check routes, and the table of every route handler.
- * Handlers describe the normal behaviour only; faults and token checks happen in server.ts first.
+ * The route table (method + path pattern → handler) and the token / bot info / task_check handlers. A new API
+ * is one entry here plus its handler; `RouteName` (for requestsFor() and faults) follows from the table.
+ * Handlers describe the normal behaviour only; faults, the token check and gateway limits run first (server.ts).
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
 import { CODES, HTTP, WS } from "./constants";
+import { deleteFile, moveFile } from "./drive";
 import { create, patch, reply } from "./messages";
-import type { RouteName } from "./types";
 
-/** Routes answered over plain HTTP (ws_upgrade is the WebSocket handshake, handled by ws-handshake.ts). */
-export type HttpRouteName = Exclude<RouteName, "ws_upgrade">;
+/** Which per-app gateway limit counts a call (limits.ts). */
+export type GatewayGroup = "message_api" | "task_check";
 
-export interface RouteMatch {
-  route: HttpRouteName | "unknown";
-  messageId?: string;
+export interface RouteSpec<N extends string = string> {
+  name: N;
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path with `:name` parameters, e.g. `/open-apis/im/v1/messages/:message_id/reply`. */
+  path: string;
+  handle: (input: RouteInput) => Answer;
+  /** false: no tenant token needed (only the token route itself). Default true. */
+  auth?: boolean;
+  gateway?: GatewayGroup;
 }
 
-/** Maps method + path to a route name (and the :message_id path parameter). */
-export function matchRoute(method: string, path: string): RouteMatch {
-  const p = path.replace(/\/+$/, "");
-  if (method === "POST" && p === "/open-apis/auth/v3/tenant_access_token/internal") return { route: "token" };
-  if (method === "GET" && p === "/open-apis/bot/v3/info") return { route: "bot_info" };
-  if (method === "POST" && p === WS.ENDPOINT_PATH) return { route: "ws_endpoint" };
-  if (method === "GET" && p === "/open-apis/drive/v1/files/task_check") return { route: "task_check" };
-  if (method === "POST" && p === "/open-apis/im/v1/messages") return { route: "create" };
-  const replyPath = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(p);
-  if (method === "POST" && replyPath) return { route: "reply", messageId: decodeURIComponent(replyPath[1]) };
-  const patchPath = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(p);
-  if (method === "PATCH" && patchPath) return { route: "patch", messageId: decodeURIComponent(patchPath[1]) };
-  return { route: "unknown" };
-}
+const route = <const N extends string>(spec: RouteSpec<N>) => spec;
 
 function token({ state, options, body }: RouteInput): Answer {
   const appId = field(body, "app_id");
@@ -59,17 +53,115 @@ function botInfo({ options }: RouteInput): Answer {
 function taskCheck({ state, query }: RouteInput): Answer {
   const taskId = query.task_id;
   if (!taskId) return fail(HTTP.TASK_PARAMS_ERROR, CODES.TASK_PARAMS_ERROR, "params error.");
-  const status = state.nextTaskStatus(taskId);
+  // A scripted status (setTask) wins over the clock of a task a folder move/delete started.
+  const status = state.nextTaskStatus(taskId) ?? state.drive.taskStatus(taskId, state.now());
   if (status === undefined) return fail(HTTP.TASK_NOT_FOUND, CODES.TASK_NOT_FOUND, "not found.");
   return ok({ status });
 }
 
-export const ROUTES: Record<HttpRouteName, (input: RouteInput) => Answer> = {
-  token,
-  ws_endpoint: ({ longConnection, body }) => longConnection.endpoint(body),
-  bot_info: botInfo,
-  task_check: taskCheck,
-  reply,
-  create,
-  patch,
-};
+/** Every route the emulator serves, matched in this order. */
+export const ROUTE_TABLE = [
+  route({
+    name: "token",
+    method: "POST",
+    path: "/open-apis/auth/v3/tenant_access_token/internal",
+    handle: token,
+    auth: false,
+  }),
+  route({
+    name: "ws_endpoint",
+    method: "POST",
+    path: WS.ENDPOINT_PATH,
+    handle: ({ longConnection, body }) => longConnection.endpoint(body),
+    auth: false,
+  }),
+  route({ name: "bot_info", method: "GET", path: "/open-apis/bot/v3/info", handle: botInfo }),
+  route({
+    name: "task_check",
+    method: "GET",
+    path: "/open-apis/drive/v1/files/task_check",
+    handle: taskCheck,
+    gateway: "task_check",
+  }),
+  route({
+    name: "create",
+    method: "POST",
+    path: "/open-apis/im/v1/messages",
+    handle: create,
+    gateway: "message_api",
+  }),
+  route({
+    name: "reply",
+    method: "POST",
+    path: "/open-apis/im/v1/messages/:message_id/reply",
+    handle: reply,
+    gateway: "message_api",
+  }),
+  route({
+    name: "patch",
+    method: "PATCH",
+    path: "/open-apis/im/v1/messages/:message_id",
+    handle: patch,
+    gateway: "message_api",
+  }),
+  route({
+    name: "move_file",
+    method: "POST",
+    path: "/open-apis/drive/v1/files/:file_token/move",
+    handle: moveFile,
+  }),
+  route({
+    name: "delete_file",
+    method: "DELETE",
+    path: "/open-apis/drive/v1/files/:file_token",
+    handle: deleteFile,
+  }),
+] as const;
+
+/** Routes answered over plain HTTP, one per entry of the table. */
+export type HttpRouteName = (typeof ROUTE_TABLE)[number]["name"];
+/** Every route requestsFor() and faults know: the table's, and the long connection's WebSocket handshake. */
+export type RouteName = HttpRouteName | "ws_upgrade";
+
+export interface RouteMatch {
+  route: HttpRouteName | "unknown";
+  spec?: RouteSpec<HttpRouteName>;
+  /** The path's `:name` parameters, URI-decoded. */
+  params: Record<string, string>;
+  /** params.message_id, used by faults' messageId. */
+  messageId?: string;
+}
+
+function compile(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path
+    .split("/")
+    .map((segment) => {
+      if (!segment.startsWith(":")) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(segment.slice(1));
+      return "([^/]+)";
+    })
+    .join("/");
+  return { regex: new RegExp(`^${source}$`), names };
+}
+
+const COMPILED = ROUTE_TABLE.map((spec) => ({
+  spec: spec as RouteSpec<HttpRouteName>,
+  ...compile(spec.path),
+}));
+
+/** Maps method + path to a route of the table and its path parameters. */
+export function matchRoute(method: string, path: string): RouteMatch {
+  const p = path.replace(/\/+$/, "");
+  for (const { spec, regex, names } of COMPILED) {
+    if (spec.method !== method) continue;
+    const m = regex.exec(p);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    names.forEach((name, i) => {
+      params[name] = decodeURIComponent(m[i + 1]);
+    });
+    return { route: spec.name, spec, params, messageId: params.message_id };
+  }
+  return { route: "unknown", params: {} };
+}

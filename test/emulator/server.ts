@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { type Answer, fail, faultAnswer, type LongConnectionHost } from "./answer";
 import { CODES, HTTP, INVALID_TOKEN_MSG, TOKEN_EXPIRED_MSG } from "./constants";
 import { gatewayLimit } from "./limits";
-import { type HttpRouteName, matchRoute, ROUTES, type RouteMatch } from "./routes";
+import { type HttpRouteName, matchRoute, type RouteSpec } from "./routes";
 import type { EmulatorState } from "./state";
-import type { EmulatorOptions, RecordedRequest, RouteName } from "./types";
+import type { EmulatorOptions, RecordedRequest } from "./types";
 
 export interface RunningServer {
   url: string;
@@ -40,31 +40,28 @@ function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-/** The routes that take no tenant token: the token route itself and the long connection's discovery. */
-const NO_TOKEN_ROUTES: ReadonlySet<RouteName> = new Set(["token", "ws_endpoint"]);
-
 /** What Feishu does with a request that no fault intercepts: token, gateway limits, body, route. */
 function handleNormally(
   state: EmulatorState,
   options: Required<EmulatorOptions>,
   longConnection: LongConnectionHost,
   req: IncomingMessage,
-  match: RouteMatch & { route: HttpRouteName },
+  match: { spec: RouteSpec<HttpRouteName>; params: Record<string, string>; messageId?: string },
   query: Record<string, string>,
   body: unknown,
 ): Answer {
-  const { route, messageId } = match;
-  if (!NO_TOKEN_ROUTES.has(route)) {
+  const { spec, params, messageId } = match;
+  if (spec.auth !== false) {
     const token = state.tokenStatus(bearer(req));
     if (token === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
     if (token === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
   }
-  const limited = gatewayLimit(state.windows, options, route);
+  const limited = gatewayLimit(state.windows, options, spec.gateway, state.now());
   if (limited) return limited;
   if (typeof body === "string") {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
   }
-  return ROUTES[route]({ state, options, query, body, messageId, longConnection });
+  return spec.handle({ state, options, query, body, params, messageId, longConnection });
 }
 
 export async function startServer(
@@ -102,7 +99,7 @@ export async function startServer(
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
     const body = parseBody(await readBody(req));
     const match = matchRoute(method, url.pathname);
-    const { route, messageId } = match;
+    const { route, spec, params, messageId } = match;
     const record: RecordedRequest = {
       route,
       method,
@@ -112,13 +109,15 @@ export async function startServer(
       body,
       status: 0,
       response: undefined,
-      at: Date.now(),
+      at: state.now(),
     };
     state.record(record);
-    if (route === "unknown") return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));
+    if (route === "unknown" || !spec) {
+      return answer(res, record, fail(HTTP.NOT_FOUND, 404, "404 page not found"));
+    }
     if (route === "task_check") state.countTaskCheck(query.task_id ?? "");
     const normally = () =>
-      handleNormally(state, options, longConnection, req, { route, messageId }, query, body);
+      handleNormally(state, options, longConnection, req, { spec, params, messageId }, query, body);
 
     const fault = state.takeFault(route, query.task_id, messageId);
     if (!fault) return answer(res, record, normally());

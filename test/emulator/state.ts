@@ -1,12 +1,15 @@
 /**
- * In-memory state of the emulator: tokens, scripted tasks, messages, faults and the request log.
+ * In-memory state of the emulator: tokens, scripted tasks, faults and the request log; the tenant's users
+ * and chats (tenant.ts) and its messages (im-store.ts).
  * No I/O here; server.ts and routes.ts read and mutate it.
  */
 
-import { UUID_WINDOW_MS } from "./constants";
 import { randomHex } from "./crypto";
+import { Drive } from "./drive";
+import { ImStore } from "./im-store";
 import { SlidingWindows } from "./limits";
-import type { Fault, RecordedRequest, RouteName, SentMessage } from "./types";
+import { Tenant } from "./tenant";
+import type { Fault, RecordedRequest, RouteName } from "./types";
 
 interface IssuedToken {
   expiresAt: number;
@@ -18,34 +21,37 @@ interface ScriptedTask {
   served: number;
 }
 
-/** A message the bot may reply to: one it received (messageEvent) or one it sent. */
-export interface KnownMessage {
-  message_id: string;
-  chat_id: string;
-  root_id: string;
-  fromBot: boolean;
-}
-
 /** Feishu refreshes a tenant token when less than 30 minutes remain; otherwise it returns the same one. */
 const TOKEN_REUSE_MIN_REMAINING_MS = 30 * 60 * 1000;
 
 export class EmulatorState {
   requests: RecordedRequest[] = [];
-  messages: SentMessage[] = [];
-  readonly known = new Map<string, KnownMessage>();
-  private readonly byId = new Map<string, SentMessage>();
   private readonly tokens = new Map<string, IssuedToken>();
   private tasks = new Map<string, ScriptedTask>();
   private taskChecks = new Map<string, number>();
   private faults: Array<Fault & { remaining: number }> = [];
-  private uuids = new Map<string, { messageId: string; at: number }>();
   /** Rate-limit windows (limits.ts). */
   readonly windows = new SlidingWindows();
   private readonly listeners = new Set<(record: RecordedRequest) => void>();
-  private p2pChats = new Map<string, string>();
+  /** Users and chats of the emulated tenant. */
+  readonly tenant = new Tenant();
+  /** Messages, threads and the uuid window. */
+  readonly im: ImStore;
+  /** Drive folders and files, and the tasks of folder moves and deletes. */
+  readonly drive = new Drive();
+
+  /** The emulator clock (options.now): every time the emulator reads goes through it. */
+  constructor(
+    readonly now: () => number = () => Date.now(),
+    private readonly botOpenId?: string,
+  ) {
+    this.im = new ImStore(now);
+    if (botOpenId) this.tenant.addUser(botOpenId);
+  }
 
   // ---- tokens ----
-  issueToken(ttlSeconds: number, now = Date.now()): { token: string; expire: number } {
+  issueToken(ttlSeconds: number): { token: string; expire: number } {
+    const now = this.now();
     for (const [token, t] of this.tokens) {
       if (!t.revoked && t.expiresAt - now > TOKEN_REUSE_MIN_REMAINING_MS) {
         return { token, expire: Math.floor((t.expiresAt - now) / 1000) };
@@ -57,7 +63,8 @@ export class EmulatorState {
   }
 
   /** "invalid" for an unknown or revoked token (99991663), "expired" past its expiry (99991677). */
-  tokenStatus(token: string | undefined, now = Date.now()): "ok" | "invalid" | "expired" {
+  tokenStatus(token: string | undefined): "ok" | "invalid" | "expired" {
+    const now = this.now();
     const t = token === undefined ? undefined : this.tokens.get(token);
     if (t === undefined || t.revoked) return "invalid";
     return t.expiresAt > now ? "ok" : "expired";
@@ -67,7 +74,8 @@ export class EmulatorState {
     for (const t of this.tokens.values()) t.revoked = true;
   }
 
-  expireTokens(now = Date.now()): void {
+  expireTokens(): void {
+    const now = this.now();
     for (const t of this.tokens.values()) t.expiresAt = Math.min(t.expiresAt, now);
   }
 
@@ -124,47 +132,6 @@ export class EmulatorState {
     return total;
   }
 
-  // ---- messages ----
-  addMessage(message: SentMessage, rootId: string): void {
-    this.messages.push(message);
-    this.byId.set(message.message_id, message);
-    this.known.set(message.message_id, {
-      message_id: message.message_id,
-      chat_id: message.chat_id,
-      root_id: rootId,
-      fromBot: true,
-    });
-  }
-
-  message(messageId: string): SentMessage | undefined {
-    return this.byId.get(messageId);
-  }
-
-  registerInbound(messageId: string, chatId: string): void {
-    this.known.set(messageId, { message_id: messageId, chat_id: chatId, root_id: "", fromBot: false });
-  }
-
-  /** The p2p chat of a user (created on first use), so DMs and create(open_id) share one chat. */
-  p2pChat(openId: string): string {
-    let chat = this.p2pChats.get(openId);
-    if (!chat) {
-      chat = `oc_${randomHex(16)}`;
-      this.p2pChats.set(openId, chat);
-    }
-    return chat;
-  }
-
-  /** The message already created with this uuid within the last hour, if any. */
-  byUuid(uuid: string, now = Date.now()): SentMessage | undefined {
-    const hit = this.uuids.get(uuid);
-    if (!hit || now - hit.at > UUID_WINDOW_MS) return undefined;
-    return this.byId.get(hit.messageId);
-  }
-
-  rememberUuid(uuid: string, messageId: string, now = Date.now()): void {
-    this.uuids.set(uuid, { messageId, at: now });
-  }
-
   // ---- faults ----
   inject(fault: Fault): void {
     const count = fault.count ?? 1;
@@ -195,17 +162,16 @@ export class EmulatorState {
     return fault;
   }
 
-  /** Forget requests, messages, tasks, faults, rate windows (tokens and listeners survive). */
+  /** Forget everything the emulator learnt but tokens and listeners (the bot's user stays known). */
   reset(): void {
     this.requests = [];
-    this.messages = [];
-    this.known.clear();
-    this.byId.clear();
+    this.im.reset();
+    this.drive.reset();
     this.tasks = new Map();
     this.taskChecks = new Map();
     this.faults = [];
-    this.uuids = new Map();
     this.windows.clear();
-    this.p2pChats = new Map();
+    this.tenant.reset();
+    if (this.botOpenId) this.tenant.addUser(this.botOpenId);
   }
 }

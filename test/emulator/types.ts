@@ -1,6 +1,10 @@
 /**
  * Public types of the loopback Feishu Open Platform emulator (constants live in constants.ts).
  */
+import type { RouteName } from "./routes";
+
+/** A route of the table in routes.ts (the name requestsFor() and faults use). */
+export type { RouteName };
 
 export interface EmulatorOptions {
   /** default "cli_a1b2c3d4e5f60718" */
@@ -46,6 +50,50 @@ export interface EmulatorOptions {
   wsRepushDelaysMs?: readonly number[];
   /** default 50 (Feishu's cap per app): one more is refused with exceed_conn_limit. */
   wsMaxConnections?: number;
+  /**
+   * The emulator clock, in ms since the epoch; default `Date.now()`. Every time the emulator reads goes
+   * through it: token expiry, the uuid window, rate-limit windows, message create times and age, task
+   * durations, event `create_time` and the signature timestamp. Tests can age messages or end tasks with it.
+   */
+  now?: () => number;
+  /** Drive move/delete: take every token the emulator does not know for a folder. Default false. */
+  knowAllFolders?: boolean;
+  /** How long (emulator clock) a folder move/delete task reports `process` before it ends; default 3000. */
+  driveTaskMs?: number;
+}
+
+export type DriveFileType =
+  | "file"
+  | "docx"
+  | "bitable"
+  | "doc"
+  | "sheet"
+  | "mindnote"
+  | "folder"
+  | "shortcut"
+  | "slides";
+
+/** How addFolder()/addFile() items behave under move and delete. */
+export interface DriveItemOptions {
+  /** "forbidden": 403 / 1061004; "auth_failed": 401 / 1061005. Default "ok". */
+  access?: "ok" | "forbidden" | "auth_failed";
+  /** Folders: how long the task reports `process` (default options.driveTaskMs). */
+  taskMs?: number;
+  /** Folders: how the task ends; default "success". */
+  result?: "success" | "fail";
+}
+
+/** An asynchronous folder move or delete, as task_check reports it. */
+export interface DriveTask {
+  task_id: string;
+  operation: "move" | "delete";
+  file_token: string;
+  /** move: the target folder. */
+  folder_token?: string;
+  started_at: number;
+  /** task_check answers `process` before this moment (emulator clock), `result` from it on. */
+  ends_at: number;
+  result: "success" | "fail";
 }
 
 /** The option whose limit refused a call. */
@@ -55,17 +103,6 @@ export type RateLimitName =
   | "messageApiPerSecond"
   | "messageApiPerMinute"
   | "taskCheckPerSecond";
-
-/** `ws_endpoint` is the long connection's endpoint discovery; `ws_upgrade` its WebSocket handshake on /ws. */
-export type RouteName =
-  | "token"
-  | "bot_info"
-  | "task_check"
-  | "reply"
-  | "create"
-  | "patch"
-  | "ws_endpoint"
-  | "ws_upgrade";
 
 export interface RecordedRequest {
   route: RouteName | "unknown";
@@ -79,7 +116,7 @@ export interface RecordedRequest {
   status: number;
   /** Body answered (parsed); undefined while not answered yet. */
   response: unknown;
-  /** Date.now() at arrival. */
+  /** The emulator clock (options.now) at arrival. */
   at: number;
   /** true when an injected fault applied to this request. */
   fault?: boolean;
@@ -89,11 +126,49 @@ export interface RecordedRequest {
   withheld?: { status: number; response: unknown };
 }
 
+/** A text element of a card: header title/subtitle, button text, tag text (`plain_text` / `lark_md`). */
+export interface CardText {
+  tag?: string;
+  content?: string;
+  i18n_content?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** A card component (`markdown`, `button`, `column_set`, ...). */
+export interface CardElement {
+  tag?: string;
+  element_id?: string;
+  content?: string;
+  text?: CardText;
+  elements?: CardElement[];
+  columns?: CardElement[];
+  [field: string]: unknown;
+}
+
+/**
+ * A card as the emulator parsed it (JSON 2.0, or 1.0 with top-level `elements`): the fields tests read are
+ * typed, anything else is `unknown`. The emulator has validated it (validate.ts) before keeping it.
+ */
+export interface CardJson {
+  schema?: string;
+  config?: { update_multi?: boolean; locales?: string[]; [field: string]: unknown };
+  header?: {
+    title?: CardText;
+    subtitle?: CardText;
+    template?: string;
+    text_tag_list?: Array<{ tag?: string; text?: CardText; color?: string; [field: string]: unknown }>;
+    [field: string]: unknown;
+  };
+  body?: { elements?: CardElement[]; [field: string]: unknown };
+  /** JSON 1.0 cards. */
+  elements?: CardElement[];
+  [field: string]: unknown;
+}
+
 export interface CardPatch {
   at: number;
   content: string;
-  // biome-ignore lint/suspicious/noExplicitAny: parsed card JSON, free-form by nature; tests drill into it.
-  card: any;
+  card: CardJson;
 }
 
 export interface SentMessage {
@@ -103,13 +178,20 @@ export interface SentMessage {
   /** Current content (updated by successful patches). */
   content: string;
   /** Parsed current card when msg_type is interactive. */
-  // biome-ignore lint/suspicious/noExplicitAny: parsed card JSON, free-form by nature; tests drill into it.
-  card?: any;
+  card?: CardJson;
   /** The text when msg_type is text. */
   text?: string;
   uuid?: string;
   /** The message replied to (reply route only). */
   reply_to?: string;
+  /** The first message of its reply chain or thread (absent for a message that starts one). */
+  root_id?: string;
+  /**
+   * The thread (topic) it was posted in, "omt_...": a reply to a message in a thread, a reply with
+   * `reply_in_thread: true`, or any message into a topic group (a `create` there opens a new topic).
+   * Set later too, when someone replies to it in a new thread.
+   */
+  thread_id?: string;
   receive_id?: string;
   receive_id_type?: string;
   created_at: number;
@@ -146,20 +228,60 @@ export interface Fault {
   body?: unknown;
 }
 
+/**
+ * A chat's type as events carry it. `topic_group` (话题群, from the official Go SDK's model): every message
+ * lives in a topic (thread).
+ */
+export type ChatType = "p2p" | "group" | "topic_group";
+
+export type PostStyle = "bold" | "underline" | "lineThrough" | "italic";
+
+/** One element of a rich-text (`post`) paragraph, as `im.message.receive_v1` carries it. */
+export type PostElement =
+  | { tag: "text"; text: string; style?: PostStyle[]; un_escape?: boolean }
+  | { tag: "a"; text: string; href: string; style?: PostStyle[] }
+  /** `user_id` is the mention key ("@_user_1"), resolved by the event's `mentions[]`. */
+  | { tag: "at"; user_id: string; user_name?: string; style?: PostStyle[] }
+  | { tag: "img"; image_key: string; width?: number; height?: number }
+  | { tag: "media"; file_key: string; image_key?: string }
+  | { tag: "emotion"; emoji_type: string }
+  | { tag: "code_block"; language?: string; text: string }
+  | { tag: "hr" }
+  | { tag: "md"; text: string };
+
+/** A rich-text message: a title and paragraphs, each an array of elements. */
+export interface PostInput {
+  /** Default "". */
+  title?: string;
+  paragraphs: PostElement[][];
+}
+
 export interface MessageEventInput {
-  chatType: "p2p" | "group";
-  /** Default: per-sender "oc_..." for p2p, a random "oc_..." for group. */
+  /** The chat's type; remembered for the chat (a `create` into a topic group opens a new topic). */
+  chatType: ChatType;
+  /** Default: per-sender "oc_..." for p2p, a random "oc_..." otherwise; the thread's chat with threadOf. */
   chatId?: string;
   text?: string;
-  /** Default "text". */
+  /** A rich-text message (message_type "post"); with mentionBot, an `at` of the bot opens it. */
+  post?: PostInput;
+  /** Default "post" with `post`, else "text". */
   messageType?: string;
   /** Raw content override (a JSON string). */
   content?: string;
+  /**
+   * A message id the emulator knows: the new message is posted in its thread (topic), which starts at that
+   * message when it had none (as a user's "reply in thread"). Without it, a message into a topic group
+   * opens a new topic.
+   */
+  threadOf?: string;
   senderOpenId?: string;
   /** Default "user". */
   senderType?: "user" | "app";
   mentions?: Array<{ key: string; openId: string; name: string }>;
-  /** Convenience: prefix the text with "@_user_1 " and add the bot as mention @_user_1. */
+  /**
+   * Convenience: add the bot as mention @_user_1 and name it first: "@_user_1 " before the text, or an
+   * `{"tag":"at","user_id":"@_user_1"}` element opening a post.
+   */
   mentionBot?: boolean;
   /** Default random "om_...". */
   messageId?: string;
@@ -221,6 +343,30 @@ export interface CardActionEvent {
   context: { open_message_id: string; open_chat_id: string };
 }
 
+/** The flat, never-encrypted body of the legacy card callback (message card request URL). */
+export interface LegacyCardCallback {
+  open_id: string;
+  user_id: string;
+  open_message_id: string;
+  open_chat_id: string;
+  tenant_key: string;
+  /** The update token, "c-...". */
+  token: string;
+  action: { value: Record<string, unknown>; tag: string };
+}
+
+export interface LegacyDeliverOptions {
+  /** Default true, except for a url_verification challenge (never signed). */
+  sign?: boolean;
+  /** Sign with this verification token instead of options.verificationToken (a wrong token). */
+  verificationToken?: string;
+  /** Send exactly this X-Lark-Signature (a forged signature). */
+  signature?: string;
+  headers?: Record<string, string>;
+  /** Send exactly this body instead (the signature, unless forged, is computed over it). */
+  rawBody?: string;
+}
+
 export interface EventEnvelope<E = Record<string, unknown>> {
   schema: "2.0";
   header: EventHeader;
@@ -241,10 +387,16 @@ export interface DeliverOptions {
   rawBody?: string;
 }
 
+/** What a bot answers to a card callback (feishu-protocol.md §6): `{}`, a toast and/or a new card. */
+export interface CardCallbackAnswer {
+  toast?: { type?: string; content?: string; i18n?: Record<string, string> };
+  card?: { type?: string; data?: CardJson };
+}
+
 export interface DeliveryResult {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the bot's answer, parsed when JSON; tests drill into it.
-  body: any;
+  /** The bot's answer, parsed when JSON (else undefined; `text` has it raw). */
+  body: unknown;
   text: string;
   ms: number;
 }

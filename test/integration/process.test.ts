@@ -1,52 +1,35 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../emulator";
-import { type ChildBot, spawnBot } from "../support/child-bot";
-import { startTestEmulator, tempDir } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { TRANSPORTS, useChildBot } from "../support/harness";
 
 const TASK = "7360595374803812358";
-let emu: Emulator;
-let tmp: ReturnType<typeof tempDir>;
-let bot: ChildBot | undefined;
 
-beforeEach(async () => {
-  tmp = tempDir();
-  emu = await startTestEmulator();
-});
+describe.each(TRANSPORTS)("the built bot as a process (npm start), over %s", (transport) => {
+  const t = useChildBot(transport);
 
-afterEach(async () => {
-  bot?.child.kill("SIGKILL");
-  bot = undefined;
-  await emu.close();
-  tmp.remove();
-});
-
-describe("the built bot as a process (npm start)", () => {
   it("serves the whole flow, then stops cleanly on SIGTERM with exit code 0", async () => {
-    bot = await spawnBot(emu, join(tmp.dir, "bot.sqlite"));
-    emu.setTask(TASK, ["process", "success"]);
-    const event = emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: "ou_u1" });
-    expect((await emu.deliver(bot.eventUrl, event)).status).toBe(200);
+    const bot = await t.spawn();
+    t.emu.setTask(TASK, ["process", "success"]);
+    const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: "ou_u1" });
+    expect((await t.send(event)).status).toBe(200);
     const messageId = event.event.message.message_id;
-    await emu.waitFor(() => emu.repliesTo(messageId).find((m) => m.msg_type === "text"), 10_000);
+    await t.emu.waitFor(() => t.emu.repliesTo(messageId).find((m) => m.msg_type === "text"), 10_000);
 
     bot.child.kill("SIGTERM");
     expect(await bot.exited).toBe(0);
     const text = bot.output.join("\n");
     expect(text).toContain('"message":"stopped"');
-    for (const secret of [emu.options.appSecret, emu.options.encryptKey, emu.options.verificationToken]) {
+    for (const secret of [
+      t.emu.options.appSecret,
+      t.emu.options.encryptKey,
+      t.emu.options.verificationToken,
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toMatch(/t-emu-/); // no tenant token in any line
   });
 
   it("refuses to start with one clear line per missing or malformed variable", async () => {
-    bot = await spawnBot(
-      emu,
-      join(tmp.dir, "bot.sqlite"),
-      { FEISHU_APP_SECRET: "", POLL_INTERVAL_SECONDS: "soon" },
-      { waitReady: false },
-    );
+    const bot = await t.spawn({ FEISHU_APP_SECRET: "", POLL_INTERVAL_SECONDS: "soon" }, { waitReady: false });
     expect(await bot.exited).toBe(1);
     const text = bot.output.join("\n");
     expect(text).toContain("FEISHU_APP_SECRET is required");
@@ -54,15 +37,38 @@ describe("the built bot as a process (npm start)", () => {
   });
 
   it("says what to fix when Feishu refuses the credentials", async () => {
-    bot = await spawnBot(
-      emu,
-      join(tmp.dir, "bot.sqlite"),
-      { FEISHU_APP_SECRET: "wrong-secret" },
-      { waitReady: false },
-    );
+    const bot = await t.spawn({ FEISHU_APP_SECRET: "wrong-secret" }, { waitReady: false });
     expect(await bot.exited).toBe(1);
     const text = bot.output.join("\n");
     expect(text).toContain("FEISHU_APP_SECRET");
     expect(text).not.toContain("wrong-secret");
   }, 60_000);
+});
+
+describe("the long connection refused for good", () => {
+  const store = useChildBot("websocket", { appType: "store" });
+  const selfBuilt = useChildBot("websocket");
+
+  it("stops the bot with one line saying what to fix when the app is not self-built", async () => {
+    const bot = await store.spawn({}, { waitReady: false });
+    expect(await bot.exited).toBe(1);
+    const line = bot.output.find((l) => l.includes("cannot start"));
+    expect(line).toContain("Feishu refused the long connection (code 403)");
+    expect(line).toContain("self-built app");
+  }, 30_000);
+
+  it("stops the bot with one line naming the credentials when Feishu refuses them", async () => {
+    selfBuilt.emu.longConnection.injectEndpointFault({
+      kind: "code",
+      code: 514,
+      msg: "auth failed",
+      withData: true,
+    });
+    const bot = await selfBuilt.spawn({}, { waitReady: false });
+    expect(await bot.exited).toBe(1);
+    const line = bot.output.find((l) => l.includes("cannot start"));
+    expect(line).toContain("code 514");
+    expect(line).toContain("FEISHU_APP_SECRET");
+    expect(bot.output.join("\n")).not.toContain(selfBuilt.emu.options.appSecret);
+  }, 30_000);
 });

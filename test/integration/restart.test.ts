@@ -1,7 +1,16 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator";
-import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+import {
+  eventually,
+  feishuSide,
+  type RunningBot,
+  startBot,
+  startTestEmulator,
+  TRANSPORTS,
+  tempDir,
+  transportEnv,
+} from "../support/harness";
 
 const TASK = "7360595374803812357";
 let emu: Emulator;
@@ -14,17 +23,21 @@ afterEach(async () => {
   tmp.remove();
 });
 
-describe("restart on the same database", () => {
+describe.each(TRANSPORTS)("restart on the same database, over %s", (transport) => {
+  const start = (dbPath: string) => startBot(emu, dbPath, transportEnv(transport));
+  const send = (bot: RunningBot, envelope: Parameters<ReturnType<typeof feishuSide>["send"]>[0]) =>
+    feishuSide(emu, transport, () => bot.url).send(envelope);
+
   it("resumes a watch, patches the same card and notifies exactly once", async () => {
     tmp = tempDir();
     emu = await startTestEmulator();
     const dbPath = join(tmp.dir, "bot.sqlite");
     emu.setTask(TASK, ["process"]);
 
-    const first = await startBot(emu, dbPath);
+    const first = await start(dbPath);
     bots.push(first);
     const event = emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: "ou_u1" });
-    await emu.deliver(first.eventUrl, event);
+    await send(first, event);
     const messageId = event.event.message.message_id;
     const card = await emu.waitFor(() => emu.repliesTo(messageId)[0], 3000);
     await first.stop();
@@ -32,7 +45,7 @@ describe("restart on the same database", () => {
 
     emu.setTaskStatus(TASK, "success");
     const checksBefore = emu.taskCheckCount(TASK);
-    const second = await startBot(emu, dbPath);
+    const second = await start(dbPath);
     bots.push(second);
     const notice = await emu.waitFor(() => emu.repliesTo(messageId).find((m) => m.msg_type === "text"), 8000);
     expect(notice.text).toContain(TASK);
@@ -49,16 +62,16 @@ describe("restart on the same database", () => {
     emu.setTask(TASK, ["process"]);
     // The reply hangs, so the first bot stops with the command still in its inbox.
     emu.inject({ route: "reply", hang: true, count: 1 });
-    const first = await startBot(emu, dbPath);
+    const first = await start(dbPath);
     bots.push(first);
     const event = emu.messageEvent({ chatType: "p2p", text: "/help", senderOpenId: "ou_u1" });
-    expect((await emu.deliver(first.eventUrl, event)).status).toBe(200);
+    expect((await send(first, event)).status).toBe(200);
     await emu.waitFor(() => emu.requestsFor("reply").length > 0, 3000);
     // Simulate the process dying: the app is dropped without waiting for the hung reply.
     void first.stop();
     bots.length = 0;
 
-    const second = await startBot(emu, dbPath);
+    const second = await start(dbPath);
     bots.push(second);
     const messageId = event.event.message.message_id;
     const reply = await emu.waitFor(() => emu.repliesTo(messageId)[0], 15_000);

@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { eventually, useBot } from "../support/harness";
+import { eventually, TRANSPORTS, useBot } from "../support/harness";
 
 const TASK = "7360595374803812356";
 const USER = "ou_requester00000000000000000000001";
-
-const t = useBot("each");
 
 function cardText(card: unknown): string {
   return JSON.stringify(card);
 }
 
-describe("/status end to end", () => {
+describe.each(TRANSPORTS)("/status end to end, over %s", (transport) => {
+  const t = useBot("each", {}, transport);
+
   it("DM: card at once, refreshed in place, finished, one notification, no task_check after the end", async () => {
     t.emu.setTask(TASK, ["process", "process", "process", "success"]);
     const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
-    const answer = await t.emu.deliver(t.bot.eventUrl, event);
+    const answer = await t.send(event);
     expect(answer.status).toBe(200);
     expect(answer.ms).toBeLessThan(1000);
 
@@ -53,7 +53,7 @@ describe("/status end to end", () => {
       senderOpenId: USER,
       mentions: [{ key: "@_user_1", openId: "ou_someoneelse000000000000000000001", name: "Someone" }],
     });
-    expect((await t.emu.deliver(t.bot.eventUrl, other)).status).toBe(200);
+    expect((await t.send(other)).status).toBe(200);
 
     const event = t.emu.messageEvent({
       chatType: "group",
@@ -62,7 +62,7 @@ describe("/status end to end", () => {
       senderOpenId: USER,
       mentionBot: true,
     });
-    expect((await t.emu.deliver(t.bot.eventUrl, event)).status).toBe(200);
+    expect((await t.send(event)).status).toBe(200);
     const messageId = event.event.message.message_id;
     const notice = await t.emu.waitFor(
       () => t.emu.repliesTo(messageId).find((m) => m.msg_type === "text"),
@@ -77,7 +77,7 @@ describe("/status end to end", () => {
 
   it("a task Feishu does not know gets a 'not found' card and no watch", async () => {
     const event = t.emu.messageEvent({ chatType: "p2p", text: "/status 1234567890123", senderOpenId: USER });
-    await t.emu.deliver(t.bot.eventUrl, event);
+    await t.send(event);
     const messageId = event.event.message.message_id;
     const card = await t.emu.waitFor(() => t.emu.repliesTo(messageId)[0], 3000);
     expect(cardText(card.card)).toContain("1234567890123");
@@ -94,7 +94,7 @@ describe("/status end to end", () => {
       text: "/status <script>alert(1)</script>",
       senderOpenId: USER,
     });
-    await t.emu.deliver(t.bot.eventUrl, event);
+    await t.send(event);
     const card = await t.emu.waitFor(() => t.emu.repliesTo(event.event.message.message_id)[0], 3000);
     expect(card.msg_type).toBe("interactive");
     expect(cardText(card.card)).not.toContain("<script>");
@@ -107,7 +107,7 @@ describe("/status end to end", () => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
-      const answer = await t.emu.deliver(t.bot.eventUrl, event);
+      const answer = await t.send(event);
       expect(answer.status).toBe(200);
       times.push(answer.ms);
     }
@@ -119,9 +119,9 @@ describe("/status end to end", () => {
     t.emu.setTask(TASK, ["process"]);
     const event = t.emu.messageEvent({ chatType: "p2p", text: `/status ${TASK}`, senderOpenId: USER });
     const answers = await Promise.all([
-      t.emu.deliver(t.bot.eventUrl, event),
-      t.emu.deliver(t.bot.eventUrl, event),
-      t.emu.deliver(t.bot.eventUrl, event, { eventId: "e-repush-1" }),
+      t.send(event),
+      t.send(event),
+      t.send(event, { eventId: "e-repush-1" }),
     ]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     const messageId = event.event.message.message_id;

@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
-import { startServer } from "../../src/server";
+import { type ServerDeps, startServer } from "../../src/server";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator";
 
 export const ENCRYPT_KEY = "harness-encrypt-key";
@@ -32,8 +32,14 @@ export function tempDir(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The emulator as the tests use it: encrypted, signed events; a long connection re-pushing within a second. */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  return startEmulator({ encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, ...options });
+  return startEmulator({
+    encryptKey: ENCRYPT_KEY,
+    verificationToken: VERIFICATION_TOKEN,
+    wsRepushDelaysMs: [300, 600, 1200],
+    ...options,
+  });
 }
 
 /** The bot's environment for talking to this emulator, with test-friendly timing and logs. */
@@ -57,6 +63,7 @@ export async function startBot(
   emu: Emulator,
   dbPath: string,
   env: Record<string, string> = {},
+  deps: Partial<ServerDeps> = {},
 ): Promise<RunningBot> {
   const config = readConfig({ ...emulatorEnv(emu, dbPath), ...env });
   const logs: string[] = [];
@@ -71,7 +78,7 @@ export async function startBot(
     secrets: [config.appSecret, config.encryptKey, config.verificationToken],
     stream,
   });
-  const server = await startServer(config, { logger }, { port: 0, host: "127.0.0.1" });
+  const server = await startServer(config, { logger, ...deps }, { port: 0, host: "127.0.0.1" });
   return {
     app: server.app,
     url: server.url,

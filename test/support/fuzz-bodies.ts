@@ -4,7 +4,7 @@
  * No event built here may make the bot reply: every valid base is one the bot ignores or refuses, and no
  * mutation can turn it into a command (no mention of the bot, never a user's p2p text message).
  */
-import { encryptBody, signBody } from "../emulator";
+import { encryptBody, signBody, signLegacyBody } from "../emulator";
 
 export type Rng = () => number;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -230,6 +230,61 @@ function ignoredMessage(rng: Rng, s: Secrets): Obj {
   return { schema: "2.0", header: header(rng, s, "im.message.receive_v1"), event: { sender, message } };
 }
 
+/** One random rich-text element: the tags Feishu sends, some with wrong or missing fields. */
+function postElement(rng: Rng): Json {
+  const text = pick(rng, [
+    "/status 7360595374803812356",
+    "/help",
+    "@_user_1",
+    "",
+    "<at id=all></at>",
+    hex(rng, 8),
+  ]);
+  switch (int(rng, 0, 8)) {
+    case 0:
+      return { tag: "text", text, style: pick(rng, [["bold"], [], "bold", null]) };
+    case 1:
+      return { tag: "a", text, href: pick(rng, ["https://example.com", "javascript:alert(1)", 5]) };
+    case 2:
+      return {
+        tag: "at",
+        user_id: pick(rng, ["@_user_1", "@_all", `ou_${hex(rng, 32)}`, 7, ""]),
+        user_name: "A",
+      };
+    case 3:
+      return { tag: "code_block", language: "js", text };
+    case 4:
+      return { tag: "md", text };
+    case 5:
+      return { tag: pick(rng, ["img", "emotion", "media", "hr"]), image_key: `img_${hex(rng, 8)}` };
+    case 6:
+      return { tag: pick(rng, ["TEXT", "", "unknown_tag", 3]), text };
+    case 7:
+      return pick(rng, [null, 5, "text", [], { text }]);
+    default:
+      return randomValue(rng);
+  }
+}
+
+/** A rich-text message the bot records and then ignores: a group post not mentioning it, or an app's post. */
+function ignoredPost(rng: Rng, s: Secrets): Obj {
+  const base = ignoredMessage(rng, s);
+  const message = msg(base);
+  const paragraphs = Array.from({ length: int(rng, 0, 4) }, () =>
+    Array.from({ length: int(rng, 0, 5) }, () => postElement(rng)),
+  );
+  const content = pick<Json>(rng, [
+    { title: hex(rng, 6), content: paragraphs },
+    { zh_cn: { title: "", content: paragraphs } },
+    { content: paragraphs.length ? paragraphs[0] : "x" },
+    { title: "only a title" },
+  ]);
+  message.message_type = "post";
+  message.content = JSON.stringify(content);
+  if (message.chat_type === "p2p") o(o(base.event).sender).sender_type = "app"; // never a user's DM
+  return base;
+}
+
 /** A click on a card the bot does not know (no watch has this id yet). */
 function cardAction(rng: Rng, s: Secrets): Obj {
   const value = { action: pick(rng, ["stop", "refresh", "explode"]), watch_id: int(rng, -2, 1000) };
@@ -253,7 +308,8 @@ const OTHER_TYPES = [
 /** A valid base payload (what a mutation starts from) and where Feishu would send it. */
 export function basePayload(rng: Rng, s: Secrets): { payload: Obj; path: WebhookPath; name: string } {
   const r = rng();
-  if (r < 0.55) return { payload: ignoredMessage(rng, s), path: "/webhook/event", name: "message" };
+  if (r < 0.4) return { payload: ignoredMessage(rng, s), path: "/webhook/event", name: "message" };
+  if (r < 0.55) return { payload: ignoredPost(rng, s), path: "/webhook/event", name: "post" };
   if (r < 0.8) return { payload: cardAction(rng, s), path: "/webhook/card", name: "card" };
   if (r < 0.92) {
     const payload = {
@@ -330,6 +386,43 @@ export function wrongShape(rng: Rng, s: Secrets): FuzzCase {
   apply(payload, rng);
   const path = card ? "/webhook/card" : pick(rng, ["/webhook/event", "/webhook/card"] as const);
   return sealed(rng, s, payload, path, `shape:${name}`);
+}
+
+/**
+ * The legacy card callback (message card request URL): a flat body, never encrypted, SHA-1 signed with the
+ * verification token; mutated, sometimes with a forged signature (401) or on the event path. Its watch ids
+ * are unknown, so no click may act.
+ */
+export function legacyCallback(rng: Rng, s: Secrets): FuzzCase {
+  const body: Obj = {
+    open_id: `ou_${hex(rng, 32)}`,
+    user_id: hex(rng, 8),
+    open_message_id: `om_${hex(rng, 32)}`,
+    open_chat_id: `oc_${hex(rng, 32)}`,
+    tenant_key: "tenant_fuzz",
+    token: `c-${hex(rng, 16)}`,
+    action: {
+      value: { action: pick(rng, ["stop", "refresh", "explode"]), watch_id: String(int(rng, -2, 1000)) },
+      tag: "button",
+    },
+  };
+  const ops = Array.from({ length: int(rng, 0, 2) }, () => mutate(rng, body));
+  const text = JSON.stringify(body);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = hex(rng, 16);
+  const forged = rng() < 0.3;
+  const signature = forged ? hex(rng, 40) : signLegacyBody(s.verificationToken, timestamp, nonce, text);
+  return {
+    kind: `legacy${forged ? ":forged" : ""}${ops.length ? `:${ops.join(",")}` : ""}`,
+    path: pick(rng, ["/webhook/card", "/webhook/card", "/webhook/event"] as const),
+    body: text,
+    headers: [
+      ["x-lark-request-timestamp", timestamp],
+      ["x-lark-request-nonce", nonce],
+      ["x-lark-signature", signature],
+    ],
+    expect: forged ? [401] : undefined,
+  };
 }
 
 /** A valid base with 1–3 mutations, re-signed: it reaches the parser. */

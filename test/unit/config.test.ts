@@ -144,3 +144,25 @@ describe("loadEnv", () => {
     }
   });
 });
+
+describe("transport and app type", () => {
+  it("reads FEISHU_EVENT_TRANSPORT and FEISHU_APP_TYPE, with their defaults", () => {
+    expect(readConfig(minimal)).toMatchObject({ eventTransport: "webhook", appType: "self_built" });
+    expect(readConfig({ ...minimal, FEISHU_EVENT_TRANSPORT: "WebSocket" }).eventTransport).toBe("websocket");
+    expect(readConfig({ ...minimal, FEISHU_APP_TYPE: "store" }).appType).toBe("store");
+  });
+
+  it("refuses what cannot work, naming the variables", () => {
+    expect(problemsOf({ ...minimal, FEISHU_EVENT_TRANSPORT: "carrier-pigeon" }).join("\n")).toContain(
+      "FEISHU_EVENT_TRANSPORT",
+    );
+    expect(problemsOf({ ...minimal, FEISHU_APP_TYPE: "isv" }).join("\n")).toContain("FEISHU_APP_TYPE");
+    // The long connection is for self-built apps only.
+    const both = problemsOf({ ...minimal, FEISHU_APP_TYPE: "store", FEISHU_EVENT_TRANSPORT: "websocket" });
+    expect(both.join("\n")).toMatch(/websocket works for self-built apps only/);
+    // The SDK's WSClient silently does nothing unless the app id is cli_ + 16 hex digits.
+    const shortId = problemsOf({ ...minimal, FEISHU_APP_ID: "cli_123", FEISHU_EVENT_TRANSPORT: "websocket" });
+    expect(shortId.join("\n")).toContain("16 hex digits");
+    expect(problemsOf({ ...minimal, FEISHU_APP_ID: "cli_123" })).toEqual([]);
+  });
+});

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENV_NAMES } from "../../src/config";
+import { parse } from "yaml";
+import { ENV_NAMES, readConfig } from "../../src/config";
 
 const ROOT = join(__dirname, "..", "..");
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
@@ -59,7 +60,7 @@ describe("Dockerfile", () => {
     .split("\n")
     .filter((l) => /^[A-Z]+ /.test(l));
 
-  it("builds in one stage with the same steps CI runs, and runs with production dependencies only", () => {
+  it("builds in a first stage with the same steps CI runs, and runs in a second with production dependencies only", () => {
     expect(instructions.filter((l) => l.startsWith("FROM "))).toHaveLength(2);
     expect(dockerfile).toContain("RUN npm ci");
     expect(dockerfile).toContain("RUN npm run build");
@@ -90,5 +91,55 @@ describe("Dockerfile", () => {
     const build = JSON.parse(read("tsconfig.build.json")) as { include: string[] };
     for (const dir of build.include) expect(dockerfile).toContain(`COPY ${dir} ./${dir}`);
     expect(dockerfile).toContain("COPY package.json package-lock.json ./");
+  });
+});
+
+describe("deploy/compose.yaml (several replicas on PostgreSQL)", () => {
+  type Service = {
+    build?: { context: string };
+    image?: string;
+    command?: string | string[];
+    entrypoint?: unknown;
+    environment?: Record<string, string>;
+    depends_on?: Record<string, { condition: string }> | string[];
+    healthcheck?: { test: string[] };
+  };
+  const compose = parse(read("deploy/compose.yaml"), { merge: true }) as {
+    services: Record<string, Service>;
+  };
+  const bots = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+
+  it("runs two replicas of this repository's image with its own start command", () => {
+    expect(bots.map(([name]) => name)).toEqual(["bot-1", "bot-2"]);
+    for (const [, bot] of bots) {
+      expect(existsSync(join(ROOT, "deploy", bot.build?.context ?? "", "Dockerfile"))).toBe(true);
+      // No command or entrypoint of its own: the image's exec-form CMD, the same as `npm start`, runs.
+      expect(bot.command).toBeUndefined();
+      expect(bot.entrypoint).toBeUndefined();
+    }
+  });
+
+  it("configures them with variables the bot reads, on one PostgreSQL that is healthy first", () => {
+    // Compose's ${NAME:-default} takes the default; a required ${NAME:?...} gets a test value.
+    const substitute = (value: string) =>
+      value.replace(
+        /\$\{(\w+)(?::-([^}]*)|:\?[^}]*)?\}/g,
+        (_, name: string, fallback?: string) => fallback ?? `test-${name.toLowerCase()}`,
+      );
+    for (const [, bot] of bots) {
+      const env = bot.environment ?? {};
+      for (const name of Object.keys(env)) expect(ENV_NAMES).toContain(name);
+      const settings = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, substitute(String(v))]));
+      const config = readConfig({ ...settings, FEISHU_APP_ID: "cli_a1b2c3d4e5f60718" });
+      expect(config.database.kind).toBe("postgres");
+      expect(bot.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    }
+    expect(compose.services.postgres.healthcheck?.test.join(" ")).toContain("pg_isready");
+  });
+
+  it("puts one proxy in front of every replica, on the port the bot listens on", () => {
+    const proxy = String(compose.services.proxy.command);
+    for (const [name] of bots) expect(proxy).toContain(`--to ${name}:3000`);
+    expect(readConfig({ FEISHU_APP_ID: "cli_x", FEISHU_APP_SECRET: "s" }).port).toBe(3000);
   });
 });

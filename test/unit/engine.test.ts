@@ -1,65 +1,60 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../emulator";
+import { describe, expect, it } from "vitest";
 import { engineRig } from "../support/engine-rig";
+import { useEmulator } from "../support/harness";
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const fixture = useEmulator();
 
 describe("watch engine decisions (fake clock)", () => {
   it("posts a card on the first round and does not check again before the interval", async () => {
-    const rig = engineRig(emu);
-    emu.setTask("100001", ["process"]);
+    const rig = engineRig(fixture.emu);
+    fixture.emu.setTask("100001", ["process"]);
     const w = await rig.watch("100001");
     expect(await rig.engine.round()).toBe(1);
-    expect(emu.taskCheckCount("100001")).toBe(1);
+    expect(fixture.emu.taskCheckCount("100001")).toBe(1);
     expect((await rig.store.getWatch(w.id))?.phase).toBe("active");
-    expect(emu.repliesTo(w.commandMessageId)).toHaveLength(1);
+    expect(fixture.emu.repliesTo(w.commandMessageId)).toHaveLength(1);
 
     rig.advance(4000);
     expect(await rig.engine.round()).toBe(0);
     rig.advance(1000);
     expect(await rig.engine.round()).toBe(1);
-    expect(emu.taskCheckCount("100001")).toBe(2);
+    expect(fixture.emu.taskCheckCount("100001")).toBe(2);
   });
 
   it("patches only when something visible changed", async () => {
-    const rig = engineRig(emu);
-    emu.setTask("100002", ["process"]);
+    const rig = engineRig(fixture.emu);
+    fixture.emu.setTask("100002", ["process"]);
     const w = await rig.watch("100002");
     await rig.engine.round();
-    const cardId = emu.repliesTo(w.commandMessageId)[0].message_id;
+    const cardId = fixture.emu.repliesTo(w.commandMessageId)[0].message_id;
     for (let i = 0; i < 10; i++) {
       rig.advance(5000);
       await rig.engine.round();
     }
     // 50 s of checks, the same status every time, across a wall-clock minute: nothing to show, no patch.
-    expect(emu.taskCheckCount("100002")).toBe(11);
-    expect(emu.message(cardId)?.patches).toHaveLength(0);
-    emu.setTaskStatus("100002", "paused"); // a status the bot does not know: shown at once
+    expect(fixture.emu.taskCheckCount("100002")).toBe(11);
+    expect(fixture.emu.message(cardId)?.patches).toHaveLength(0);
+    fixture.emu.setTaskStatus("100002", "paused"); // a status the bot does not know: shown at once
     rig.advance(5000);
     await rig.engine.round();
-    expect(emu.message(cardId)?.patches).toHaveLength(1);
-    expect(JSON.stringify(emu.message(cardId)?.card)).toContain("paused");
+    expect(fixture.emu.message(cardId)?.patches).toHaveLength(1);
+    expect(JSON.stringify(fixture.emu.message(cardId)?.card)).toContain("paused");
   });
 
   it("moves the card's last-check time only at 1, 2, 4, 8... minutes: 11 updates in a day", async () => {
-    const rig = engineRig(emu, { watchTimeoutMinutes: 1500, taskCheckRps: 2000 });
-    emu.setTask("100007", ["process"]);
+    const rig = engineRig(fixture.emu, { watchTimeoutMinutes: 1500, taskCheckRps: 2000 });
+    fixture.emu.setTask("100007", ["process"]);
     const w = await rig.watch("100007");
     await rig.engine.round();
-    const cardId = emu.repliesTo(w.commandMessageId)[0].message_id;
+    const cardId = fixture.emu.repliesTo(w.commandMessageId)[0].message_id;
     const start = rig.clock.now;
     const patchAges: number[] = [];
     while (rig.clock.now - start < 1440 * 60_000) {
       const next = await rig.store.getWatch(w.id);
       rig.clock.now = next?.nextCheckAt ?? rig.clock.now;
-      const before = emu.message(cardId)?.patches.length ?? 0;
+      const before = fixture.emu.message(cardId)?.patches.length ?? 0;
       await rig.engine.round();
-      if ((emu.message(cardId)?.patches.length ?? 0) > before) {
+      if ((fixture.emu.message(cardId)?.patches.length ?? 0) > before) {
         patchAges.push((rig.clock.now - start) / 60_000);
         // The day runs in a second of real time; Feishu's 5 updates per second per message do not, and a
         // freshness update that finds the budget short is dropped. Give the budget its real quarter second.
@@ -76,8 +71,8 @@ describe("watch engine decisions (fake clock)", () => {
   });
 
   it("slows down for long-running tasks", async () => {
-    const rig = engineRig(emu);
-    emu.setTask("100003", ["process"]);
+    const rig = engineRig(fixture.emu);
+    fixture.emu.setTask("100003", ["process"]);
     const w = await rig.watch("100003");
     await rig.engine.round();
     rig.advance(11 * 60_000);
@@ -87,39 +82,39 @@ describe("watch engine decisions (fake clock)", () => {
   });
 
   it("ends a watch that outlives WATCH_TIMEOUT_MINUTES with a final card and one notice", async () => {
-    const rig = engineRig(emu, { watchTimeoutMinutes: 30 });
-    emu.setTask("100004", ["process"]);
+    const rig = engineRig(fixture.emu, { watchTimeoutMinutes: 30 });
+    fixture.emu.setTask("100004", ["process"]);
     const w = await rig.watch("100004");
     await rig.engine.round();
-    const checks = emu.taskCheckCount("100004");
+    const checks = fixture.emu.taskCheckCount("100004");
     rig.advance(31 * 60_000);
     await rig.engine.round();
-    expect(emu.taskCheckCount("100004")).toBe(checks); // no task_check once timed out
+    expect(fixture.emu.taskCheckCount("100004")).toBe(checks); // no task_check once timed out
     const done = await rig.store.getWatch(w.id);
     expect(done).toMatchObject({ phase: "done", state: "timed_out" });
-    const card = emu.message(emu.repliesTo(w.commandMessageId)[0].message_id);
+    const card = fixture.emu.message(fixture.emu.repliesTo(w.commandMessageId)[0].message_id);
     expect(JSON.stringify(card?.card)).toContain('"template":"yellow"');
-    expect(emu.repliesTo(w.commandMessageId).filter((m) => m.msg_type === "text")).toHaveLength(1);
+    expect(fixture.emu.repliesTo(w.commandMessageId).filter((m) => m.msg_type === "text")).toHaveLength(1);
   });
 
   it("shares one task_check between watches of the same task", async () => {
-    const rig = engineRig(emu);
-    emu.setTask("100005", ["process"]);
+    const rig = engineRig(fixture.emu);
+    fixture.emu.setTask("100005", ["process"]);
     for (let i = 0; i < 5; i++) await rig.watch("100005");
     await rig.engine.round();
-    expect(emu.taskCheckCount("100005")).toBe(1);
-    expect(emu.requestsFor("reply")).toHaveLength(5);
+    expect(fixture.emu.taskCheckCount("100005")).toBe(1);
+    expect(fixture.emu.requestsFor("reply")).toHaveLength(5);
   });
 
   it("retries a failing task_check with backoff and says so on the card", async () => {
-    const rig = engineRig(emu);
-    emu.setTask("100006", ["process"]);
-    emu.inject({ route: "task_check", status: 500, code: 1061001, count: 2 });
+    const rig = engineRig(fixture.emu);
+    fixture.emu.setTask("100006", ["process"]);
+    fixture.emu.inject({ route: "task_check", status: 500, code: 1061001, count: 2 });
     const w = await rig.watch("100006");
     await rig.engine.round();
     const first = await rig.store.getWatch(w.id);
     expect(first).toMatchObject({ failures: 1, phase: "active" });
-    const card = emu.repliesTo(w.commandMessageId)[0];
+    const card = fixture.emu.repliesTo(w.commandMessageId)[0];
     expect(JSON.stringify(card.card)).toMatch(/retrying/i);
     expect(first?.nextCheckAt).toBeGreaterThan(rig.clock.now);
   });

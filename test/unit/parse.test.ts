@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeText, parseCommand } from "../../handlers/parse";
-import type { IncomingMessage } from "../../src/feishu/message";
+import { type IncomingMessage, readMessageEvent } from "../../src/feishu/message";
 
 const BOT = "ou_bot";
 
@@ -93,5 +93,78 @@ describe("normalizeText", () => {
   it("removes placeholders longest first and folds white space", () => {
     expect(normalizeText("@_user_10 hi @_user_1\u200b there", ["@_user_1", "@_user_10"])).toBe("hi there");
     expect(normalizeText("@_all /list", [])).toBe("/list");
+  });
+});
+
+describe("text and rich text (post) alike", () => {
+  /** The raw im.message.receive_v1 event Feishu sends for `text`, as a text message and as a post. */
+  const event = (messageType: "text" | "post", text: string, chatType = "p2p", mentionBot = false) => {
+    const lines = text.split("\n");
+    const post = {
+      title: "a title is not a command",
+      content: lines.map((line, i) => [
+        ...(i === 0 && mentionBot ? [{ tag: "at", user_id: "@_user_1", user_name: "Task Bot" }] : []),
+        ...line.split(/(\s+)/).map((word) => ({ tag: "text", text: word, style: ["bold"] })),
+      ]),
+    };
+    const content = messageType === "text" ? { text: `${mentionBot ? "@_user_1 " : ""}${text}` } : post;
+    return {
+      sender: { sender_id: { open_id: "ou_user" }, sender_type: "user" },
+      message: {
+        message_id: "om_1",
+        chat_id: "oc_1",
+        chat_type: chatType,
+        message_type: messageType,
+        content: JSON.stringify(content),
+        mentions: mentionBot ? [{ key: "@_user_1", id: { open_id: BOT }, name: "Task Bot" }] : [],
+      },
+    };
+  };
+
+  it.each([
+    ["/status 7360595374803812356", "p2p", false],
+    ["／ＳＴＡＴＵＳ　７３６０５９５３７４８０３８１２３５６", "p2p", false],
+    ["  /status   111111  222222  ", "p2p", false],
+    ["/status\n111111\n222222", "p2p", false],
+    ["/stop 111111", "group", true],
+    ["/list", "topic_group", true],
+    ["/status 111111", "group", false],
+    ["/frobnicate", "p2p", false],
+    ["hello there", "p2p", false],
+    ["7360595374803812356", "p2p", false],
+    ["/status <7360595374803812356>", "super_group", true],
+  ] as const)("%j in a %s chat (bot mentioned: %s)", (text, chatType, mentioned) => {
+    const fromText = parseCommand(readMessageEvent(event("text", text, chatType, mentioned), "ev"), BOT);
+    const fromPost = parseCommand(readMessageEvent(event("post", text, chatType, mentioned), "ev"), BOT);
+    expect(fromPost).toEqual(fromText);
+    expect(fromText.kind).not.toBe(undefined);
+  });
+
+  it("reads a post wrapped in a language key, and ignores images, emoji and unknown tags", () => {
+    const raw = event("post", "");
+    raw.message.content = JSON.stringify({
+      zh_cn: {
+        title: "",
+        content: [
+          [
+            { tag: "img", image_key: "x" },
+            { tag: "text", text: "/status" },
+            { tag: "emotion" },
+            { tag: "a", text: "123456", href: "h" },
+            { tag: "what" },
+          ],
+        ],
+      },
+    });
+    expect(parseCommand(readMessageEvent(raw, "ev"), BOT)).toMatchObject({
+      kind: "status",
+      taskIds: ["123456"],
+    });
+  });
+
+  it("a group post that mentions someone else is ignored, like a text message", () => {
+    const raw = event("post", "/status 123456", "group", true);
+    raw.message.mentions = [{ key: "@_user_1", id: { open_id: "ou_other" }, name: "Other" }];
+    expect(parseCommand(readMessageEvent(raw, "ev"), BOT)).toMatchObject({ kind: "ignore" });
   });
 });

@@ -1,7 +1,13 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { openEnvelope } from "../../src/feishu/envelope";
-import { computeSignature, decrypt, verifySignature, WebhookError } from "../../src/feishu/verify";
+import {
+  computeLegacySignature,
+  computeSignature,
+  decrypt,
+  verifySignature,
+  WebhookError,
+} from "../../src/feishu/verify";
 
 const KEY = "test key";
 
@@ -123,5 +129,67 @@ describe("openEnvelope", () => {
   it("answers 400 to a valid signature over undecryptable data", () => {
     const body = JSON.stringify({ encrypt: randomBytes(48).toString("base64") });
     expect(statusOf(() => openEnvelope(signed(body), secrets))).toBe(400);
+  });
+});
+
+describe("the legacy card callback", () => {
+  const body = JSON.stringify({
+    open_id: "ou_1",
+    open_message_id: "om_1",
+    open_chat_id: "oc_1",
+    tenant_key: "t",
+    token: "c-1",
+    action: { value: { action: "refresh" }, tag: "button" },
+  });
+  // Computed independently of the code under test: sha1(timestamp + nonce + token + body), lowercase hex.
+  const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
+  const legacy = (signature: string) =>
+    request(body, {
+      "X-Lark-Request-Timestamp": "1700000000",
+      "X-Lark-Request-Nonce": "n",
+      "X-Lark-Signature": signature,
+    });
+
+  it("is verified by its SHA-1 over timestamp, nonce, verification token and the raw body", () => {
+    const good = sha1(`1700000000nvt${body}`);
+    expect(openEnvelope(legacy(good), { encryptKey: KEY, verificationToken: "vt" })).toMatchObject({
+      kind: "legacy_card",
+    });
+    expect(openEnvelope(legacy(good.toUpperCase()), { encryptKey: "", verificationToken: "vt" }).kind).toBe(
+      "legacy_card",
+    );
+    expect(
+      computeLegacySignature({
+        verificationToken: "vt",
+        timestamp: "1700000000",
+        nonce: "n",
+        rawBody: Buffer.from(body),
+      }),
+    ).toBe(good);
+  });
+
+  it("is refused with 401 when forged, signed with another token, unsigned, or unverifiable", () => {
+    const secrets = { encryptKey: KEY, verificationToken: "vt" };
+    expect(statusOf(() => openEnvelope(legacy(sha1(`1700000000nother${body}`)), secrets))).toBe(401);
+    expect(statusOf(() => openEnvelope(legacy("0".repeat(40)), secrets))).toBe(401);
+    expect(statusOf(() => openEnvelope(request(body), secrets))).toBe(401);
+    // Signatures required (an encrypt key) but no verification token to check this one with.
+    expect(
+      statusOf(() =>
+        openEnvelope(legacy(sha1(`1700000000n${body}`)), { encryptKey: KEY, verificationToken: "" }),
+      ),
+    ).toBe(401);
+    // A SHA-256 event signature does not pass for a legacy body.
+    const v2 = computeSignature({
+      encryptKey: KEY,
+      timestamp: "1700000000",
+      nonce: "n",
+      rawBody: Buffer.from(body),
+    });
+    expect(statusOf(() => openEnvelope(legacy(v2), secrets))).toBe(401);
+  });
+
+  it("is taken as is only when the bot verifies nothing at all (neither secret set)", () => {
+    expect(openEnvelope(request(body), { encryptKey: "", verificationToken: "" }).kind).toBe("legacy_card");
   });
 });

@@ -1,0 +1,106 @@
+/**
+ * The emulator's shape as a component: its route table, and its independence from the bot's code.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_OPTIONS, matchRoute, ROUTE_TABLE, startEmulator } from "./emulator";
+
+describe("route table", () => {
+  it("matches method + path pattern to a route and its decoded parameters", () => {
+    expect(matchRoute("POST", "/open-apis/im/v1/messages/om_1%2Fx/reply")).toMatchObject({
+      route: "reply",
+      params: { message_id: "om_1/x" },
+      messageId: "om_1/x",
+    });
+    expect(matchRoute("PATCH", "/open-apis/im/v1/messages/om_2/")).toMatchObject({
+      route: "patch",
+      messageId: "om_2",
+    });
+    expect(matchRoute("POST", "/open-apis/im/v1/messages")).toMatchObject({ route: "create", params: {} });
+    expect(matchRoute("GET", "/open-apis/drive/v1/files/task_check").route).toBe("task_check");
+    expect(matchRoute("GET", "/open-apis/im/v1/messages/om_1/reply").route).toBe("unknown");
+    expect(matchRoute("POST", "/open-apis/im/v1/messages/om_1/reply/x").route).toBe("unknown");
+    expect(matchRoute("POST", "/open-apis/bot/v3/info").route).toBe("unknown");
+  });
+
+  it("has one entry per name, and only the token route and the long connection's discovery skip the token", () => {
+    const names = ROUTE_TABLE.map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    const open = ROUTE_TABLE.filter((r) => "auth" in r && r.auth === false).map((r) => r.name);
+    expect(open).toEqual(["token", "ws_endpoint"]);
+    for (const r of ROUTE_TABLE) {
+      expect(matchRoute(r.method, r.path.replace(/:(\w+)/g, "x_$1")).route, r.path).toBe(r.name);
+    }
+  });
+});
+
+/** Every module reached from test/emulator/**, following relative imports (static, re-exports, dynamic). */
+function importGraph(root: string): { files: Set<string>; packages: Map<string, string> } {
+  const files = new Set<string>();
+  const packages = new Map<string, string>(); // package → first file importing it
+  const resolve = (from: string, spec: string): string => {
+    const base = path.resolve(path.dirname(from), spec);
+    for (const candidate of [base, `${base}.ts`, path.join(base, "index.ts")]) {
+      if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+    }
+    throw new Error(`${from}: cannot resolve "${spec}"`);
+  };
+  const visit = (file: string): void => {
+    if (files.has(file)) return;
+    files.add(file);
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+    for (const { fileName: spec } of importedFiles) {
+      if (spec.startsWith(".")) visit(resolve(file, spec));
+      else if (!packages.has(spec)) packages.set(spec, file);
+    }
+  };
+  for (const name of readdirSync(root).filter((f) => f.endsWith(".ts"))) visit(path.join(root, name));
+  return { files, packages };
+}
+
+describe("standalone", () => {
+  const repo = path.resolve(__dirname, "..");
+  const { files, packages } = importGraph(path.join(repo, "test", "emulator"));
+  const relative = [...files].map((f) => path.relative(repo, f).split(path.sep).join("/"));
+
+  it("reaches no bot module from test/emulator/**, even transitively", () => {
+    const bot = /^(src|handlers|cards)\/|^test\/(support|demo)\//;
+    expect(relative.filter((f) => bot.test(f))).toEqual([]);
+    expect(relative.every((f) => f.startsWith("test/emulator/"))).toBe(true);
+    expect(relative).toContain("test/emulator/cli.ts");
+  });
+
+  it("depends on nothing but node, and ws and protobufjs for the long connection", () => {
+    const foreign = [...packages].filter(([spec]) => !spec.startsWith("node:"));
+    expect(foreign.map(([spec]) => spec).sort()).toEqual(["protobufjs", "ws"]);
+  });
+
+  it("would notice a bot import (the walker follows re-exports and dynamic imports)", () => {
+    const { importedFiles } = ts.preProcessFile(
+      'export * from "../src/app"; const m = import("../../cards"); import x = require("./y");',
+      true,
+      true,
+    );
+    expect(importedFiles.map((f) => f.fileName)).toEqual(["../src/app", "../../cards", "./y"]);
+  });
+});
+
+describe("README", () => {
+  const readme = readFileSync(path.join(__dirname, "emulator", "README.md"), "utf8");
+
+  it("documents every member, option and route", async () => {
+    const emu = await startEmulator();
+    try {
+      const missing = [
+        ...Object.keys(emu).filter((m) => !readme.includes(`\`${m}`) && !readme.includes(` ${m}(`)),
+        ...Object.keys(DEFAULT_OPTIONS).filter((o) => !readme.includes(`\`${o}\``)),
+        ...ROUTE_TABLE.map((r) => r.name).filter((n) => !readme.includes(`| \`${n}\``)),
+      ];
+      expect(missing).toEqual([]);
+    } finally {
+      await emu.close();
+    }
+  });
+});
