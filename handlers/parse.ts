@@ -1,5 +1,6 @@
 import { MAX_IDS_PER_STATUS } from "../cards";
 import type { IncomingMessage } from "../src/feishu/message";
+import { DRIVE_TASK_ID } from "../src/feishu/task-id";
 
 /** Most task ids one command takes (`/status`, `/stop`): the help card states the same limit. */
 export const MAX_IDS_PER_COMMAND = MAX_IDS_PER_STATUS;
@@ -19,7 +20,7 @@ export type Command =
  */
 const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A bare number in a DM is taken as `/status <number>`. */
-const BARE_TASK_ID = /^\d{6,32}$/;
+const BARE_TASK_ID = DRIVE_TASK_ID;
 
 /**
  * Reads a message into a command, from a text or a rich-text (`post`) message alike (message.ts gives both as

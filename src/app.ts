@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { handleCardAction } from "../handlers";
 import type { CardActionContext } from "../handlers/card-action";
+import { type Api, createApi } from "./api/router";
 import type { Config } from "./config";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
@@ -44,6 +45,8 @@ export interface App {
   inbox: InboxProcessor;
   engine: WatchEngine;
   ingest: Ingest;
+  /** The watch API (`/api/v1/...`), on when API_TOKENS is set. */
+  api: Api;
   /** The long connection, when FEISHU_EVENT_TRANSPORT=websocket. */
   longConnection: LongConnection | undefined;
   /** Learns the bot's identity, resumes unfinished work and starts the schedule. */
@@ -112,6 +115,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     },
   });
 
+  const api = createApi({ tokens: config.apiTokens, store, engine, logger, metrics, now });
   const longConnection =
     config.eventTransport === "websocket"
       ? new LongConnection({
@@ -129,6 +133,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   http.disable("x-powered-by");
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
+  http.use("/api", api.router);
   http.get("/healthz", async (_req, res) => {
     const storeOk = await store.ping().catch(() => false);
     const connection = longConnection?.health();
@@ -159,6 +164,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     inbox,
     engine,
     ingest,
+    api,
     longConnection,
     get state() {
       return state;
@@ -182,6 +188,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       longConnection?.close();
       await scheduler.stop();
       await inbox.idle();
+      await api.idle();
       await store.close();
       state = "stopped";
     },

@@ -20,10 +20,19 @@ export interface Config {
   logFormat: "json" | "pretty";
   /** Language of plain-text messages; cards always carry both. */
   locale: "zh_cn" | "en_us";
+  /** Bearer tokens of the watch API (`/api/v1/...`); empty: the API is off and its routes answer 404. */
+  /** Watch API tokens; a store app's each bound to the tenant it acts for (API_TOKENS `tenant_key:token`). */
+  apiTokens: readonly ApiToken[];
   /** webhook: events at the HTTP routes only; websocket: also over Feishu's long connection. */
   eventTransport: "webhook" | "websocket";
   /** self_built: one tenant; store: a store app (ISV), each event's tenant_key scoping its work. */
   appType: "self_built" | "store";
+}
+
+/** A watch API token and the tenant it acts for ("" for a self-built app). */
+export interface ApiToken {
+  token: string;
+  tenantKey: string;
 }
 
 /** SQLite (one process, a file or ":memory:") or PostgreSQL (shared by every replica). */
@@ -60,6 +69,7 @@ export const ENV_NAMES = [
   "TASK_CHECK_RPS",
   "BOT_LOCALE",
   "LOG_FORMAT",
+  "API_TOKENS",
   "FEISHU_EVENT_TRANSPORT",
   "FEISHU_APP_TYPE",
 ] as const;
@@ -142,6 +152,8 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     );
   }
 
+  const apiTokens = parseApiTokens(get("API_TOKENS"), appType === "store", problems);
+
   const config: Config = {
     appId,
     appSecret,
@@ -157,11 +169,51 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     logLevel: logLevel as LogLevel,
     logFormat: logFormat as Config["logFormat"],
     locale: locale as Config["locale"],
+    apiTokens,
     eventTransport: eventTransport as Config["eventTransport"],
     appType: appType as Config["appType"],
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A watch API token: long enough not to be guessed, and fit for an `Authorization` header. */
+const API_TOKEN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/;
+
+/** A tenant key as Feishu issues them (the store-app form of API_TOKENS names one before each token). */
+const TENANT_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Comma-separated tokens; a bad one is named by its position, never shown (it is a secret). A store app
+ * serves many tenants, so each of its tokens is written `tenant_key:token` and acts for that tenant only.
+ */
+function parseApiTokens(raw: string, storeApp: boolean, problems: string[]): readonly ApiToken[] {
+  const entries = [
+    ...new Set(
+      raw
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const tokens: ApiToken[] = [];
+  entries.forEach((entry, i) => {
+    const at = entry.indexOf(":");
+    const [tenantKey, token] = storeApp ? [entry.slice(0, at), entry.slice(at + 1)] : ["", entry];
+    const where = `API_TOKENS: token ${i + 1} of ${entries.length}`;
+    if (storeApp && (at < 0 || !TENANT_KEY.test(tenantKey))) {
+      problems.push(
+        `${where} must be written tenant_key:token with FEISHU_APP_TYPE=store (its value is not shown)`,
+      );
+    } else if (!API_TOKEN.test(token)) {
+      problems.push(
+        `${where} must be 16 to 256 visible ASCII characters without spaces or commas (its value is not shown)`,
+      );
+    } else {
+      tokens.push({ token, tenantKey });
+    }
+  });
+  return Object.freeze(tokens);
 }
 
 function parseDomain(raw: string, problems: string[]): string {

@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
-    secrets: [config.appSecret, config.encryptKey, config.verificationToken],
+    secrets: [
+      config.appSecret,
+      config.encryptKey,
+      config.verificationToken,
+      ...config.apiTokens.map((t) => t.token),
+    ],
   });
   logger.info("starting", {
     app_id: config.appId,
@@ -36,6 +41,7 @@ async function main(): Promise<void> {
     encrypt_key: config.encryptKey ? "set" : "not set",
     verification_token: config.verificationToken ? "set" : "not set",
     locale: config.locale,
+    watch_api: config.apiTokens.length > 0 ? `on (${config.apiTokens.length} tokens)` : "off",
   });
 
   // A bug somewhere must not take the bot down with accepted work in flight: log it loudly and go on.

@@ -46,6 +46,12 @@ export function createMetrics(countOpenWatches: () => Promise<number>) {
       labelNames: ["command"] as const,
       registers: [registry],
     }),
+    apiRequests: new Counter({
+      name: "bot_api_requests_total",
+      help: "Watch API requests by operation (create, get, stop, list, openapi, other) and HTTP status",
+      labelNames: ["operation", "status"] as const,
+      registers: [registry],
+    }),
     taskChecks: new Counter({
       name: "feishu_task_check_total",
       help: "task_check calls by result (process, success, fail, unknown, or the failure kind)",

@@ -152,6 +152,10 @@ describe("npm run demo", () => {
       expect(out).toContain("Refreshed");
       expect(out).toContain(args.length ? "long connection" : "encrypted and signed");
       expect(out).toMatch(/\+\d\d\.\ds {2}Alice \(DM\) › \/status 7360595374803812356/);
+      expect(out).toContain("deploy script ⇢ POST /api/v1/watches");
+      expect(out).toMatch(/⇠ 201 \{"watch_id":"\d+","state":"running"\}/);
+      expect(out).toContain("nightly archive of /Reports");
+      expect(out).toMatch(/⇠ 200 \{"watch_id":"\d+","state":"success"\}/);
       expect(out).not.toContain("\x1b[");
     },
     60_000,

@@ -25,11 +25,18 @@ describe("route table", () => {
     expect(matchRoute("POST", "/open-apis/bot/v3/info").route).toBe("unknown");
   });
 
-  it("has one entry per name, and only the token route and the long connection's discovery skip the token", () => {
+  it("has one entry per name, and only the token routes and the long connection's discovery skip the token", () => {
     const names = ROUTE_TABLE.map((r) => r.name);
     expect(new Set(names).size).toBe(names.length);
     const open = ROUTE_TABLE.filter((r) => "auth" in r && r.auth === false).map((r) => r.name);
-    expect(open).toEqual(["token", "ws_endpoint"]);
+    // The self-built token route, a store app's three token routes, the long connection's discovery.
+    expect(open).toEqual([
+      "token",
+      "app_access_token",
+      "store_tenant_token",
+      "app_ticket_resend",
+      "ws_endpoint",
+    ]);
     for (const r of ROUTE_TABLE) {
       expect(matchRoute(r.method, r.path.replace(/:(\w+)/g, "x_$1")).route, r.path).toBe(r.name);
     }

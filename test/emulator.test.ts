@@ -574,7 +574,16 @@ describe("crypto helpers", () => {
     expect(a).not.toBe(b); // random IV
     expect(new lark.AESCipher("k").decrypt(a)).toBe(plain);
     expect(decryptBody("k", b)).toBe(plain);
-    expect(() => decryptBody("other key", a)).toThrow();
+    // Another key never gives the plaintext back: it fails on the padding, or (about 1 time in 256, when the
+    // last byte happens to read as valid padding) it gives garbage.
+    const withOtherKey = () => {
+      try {
+        return decryptBody("other key", a);
+      } catch {
+        return undefined;
+      }
+    };
+    expect(withOtherKey()).not.toBe(plain);
   });
 
   it("signs timestamp + nonce + key + body as lowercase hex sha256", () => {

@@ -19,6 +19,9 @@ export interface FeishuClientOptions {
   timeoutMs?: number;
 }
 
+/** Feishu's "app_ticket invalid": a store app's ticket that is wrong or too old (SDKs: Go, Java). */
+const APP_TICKET_INVALID = 10012;
+
 /** A message that was created: its id, and the chat it went into (a direct send by open_id learns it here). */
 export interface SentMessage {
   messageId: string;
@@ -37,6 +40,7 @@ export class FeishuClient {
   private readonly tokens: TokenStore;
   private readonly store: boolean;
   private readonly http: ReturnType<typeof axios.create>;
+  private ticketAskedAt = 0;
 
   constructor(private readonly options: FeishuClientOptions) {
     this.store = options.appType === "store";
@@ -147,10 +151,25 @@ export class FeishuClient {
       return await this.once(operation, fn);
     } catch (error) {
       if (classify(error) !== "auth") throw error;
-      this.options.logger.warn("Feishu rejected the tenant token; fetching a new one", { operation });
+      if (error instanceof FeishuApiError && error.code === APP_TICKET_INVALID) await this.replaceTicket();
+      this.options.logger.warn("Feishu rejected the access token; fetching a new one", { operation });
       await this.tokens.dropToken(tenantKey);
       return await this.once(operation, fn);
     }
+  }
+
+  /**
+   * A store app's ticket Feishu no longer takes (10012): forget it, so no replica keeps using it, and ask for a
+   * new one (at most every 30 s). SDK gap: its token manager keeps the stale ticket and never asks again.
+   */
+  private async replaceTicket(): Promise<void> {
+    await this.tokens.dropTicket();
+    if (Date.now() - this.ticketAskedAt < 30_000) return;
+    this.ticketAskedAt = Date.now();
+    this.options.logger.warn("Feishu refused the app_ticket (10012); asking for a new one");
+    await this.resendAppTicket().catch((e: unknown) => {
+      this.options.logger.warn("could not ask for a new app_ticket", { reason: String(e) });
+    });
   }
 
   private async once<T extends { code?: number; msg?: string }>(

@@ -45,6 +45,8 @@ const BY_CODE: Record<number, FailureKind> = {
   230020: "rate_limited", // IM frequency limit (per chat, per message)
   99991663: "auth", // tenant token invalid
   99991677: "auth", // tenant token expired
+  99991664: "auth", // app access token invalid (store apps)
+  10012: "auth", // app_ticket invalid (store apps): a new one is asked for
   230011: "card_gone", // message recalled
   230110: "card_gone", // message deleted
   230031: "card_too_old", // older than 14 days: cannot be updated

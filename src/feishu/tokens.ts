@@ -4,6 +4,8 @@ import type { Store } from "../store/types";
 /** The SDK's cache interface, plus forgetting the token Feishu rejected (of one tenant, or the one token). */
 export interface TokenStore extends lark.Cache {
   dropToken(tenantKey: string): Promise<void>;
+  /** Forgets a store app's ticket (Feishu refused it); nothing for a self-built app. */
+  dropTicket(): Promise<void>;
 }
 
 type Key = string | symbol;
@@ -33,6 +35,10 @@ export class MemoryTokenStore implements TokenStore {
   async dropToken(): Promise<void> {
     // One process, one app: dropping every token is exact enough (a store app's ticket is not a token: kept).
     for (const key of this.values.keys()) if (!key.endsWith(String(lark.CAppTicket))) this.values.delete(key);
+  }
+
+  async dropTicket(): Promise<void> {
+    for (const key of this.values.keys()) if (key.endsWith(String(lark.CAppTicket))) this.values.delete(key);
   }
 }
 
@@ -85,6 +91,12 @@ export class StoreTokenStore implements TokenStore {
 
   async hasTicket(): Promise<boolean> {
     return (await this.get(lark.CAppTicket, { namespace: this.appId })) !== undefined;
+  }
+
+  async dropTicket(): Promise<void> {
+    const k = keyOf(lark.CAppTicket, { namespace: this.appId });
+    this.memory.delete(k);
+    await this.store.deleteValue(k);
   }
 
   /** Forgets one tenant's token (the key the SDK's token manager uses for store apps). */

@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the whole bot offline, no credentials. Starts the Feishu emulator and the real bot
- * in-process, plays a short scripted conversation (a DM, then a group) and prints it as a person would see it.
+ * in-process, plays a short scripted conversation (a DM, a group, then a deploy script using the watch API) and
+ * prints it as a person would see it.
  * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
  * `npm run demo -- --transport websocket` plays it over Feishu's long connection instead of the webhook.
  */
@@ -27,6 +28,8 @@ const OPS_CHAT = "oc_0b5000000000000000000000000000001";
 const DM_TASK = "7360595374803812356"; // succeeds after a few checks
 const GROUP_TASK = "7360595374803812001"; // fails, after a click on Refresh now
 const UNKNOWN_TASK = "7360595374803812999"; // Feishu does not know it
+const API_TASK = "7360595374803812777"; // a folder move a deploy script registers through the watch API
+const DEMO_API_TOKEN = "demo-api-token-0123456789abcdef";
 const DEADLINE_MS = 28_000;
 
 type Envelope = EventEnvelope<MessageReceiveEvent>;
@@ -159,6 +162,56 @@ async function play(
   if (!/fail/i.test(groupNotice.text ?? ""))
     throw new DemoError(`unexpected notification: ${groupNotice.text}`);
   await feed.during(300);
+
+  // ---- 4. A deploy script moves a folder and asks the bot to watch it (the watch API) ----
+  t.heading("4. A deploy script registers a folder move through the watch API");
+  emu.setTask(API_TASK, ["process", "process", "success"]);
+  t.note(`Feishu Drive: the script's folder move answered task ${API_TASK}`);
+  const request = {
+    task_id: API_TASK,
+    chat_id: OPS_CHAT,
+    mention_open_id: ALICE,
+    note: "nightly archive of /Reports",
+  };
+  t.say("deploy script", "⇢", `POST /api/v1/watches ${JSON.stringify(request)}`);
+  const created = await fetch(`${bot.url}/api/v1/watches`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${DEMO_API_TOKEN}`,
+      "content-type": "application/json",
+      "idempotency-key": `move-${API_TASK}`,
+    },
+    body: JSON.stringify(request),
+  });
+  const watch = (await created.json()) as { watch_id?: string; state?: string };
+  t.say(
+    botName,
+    "⇠",
+    `${created.status} ${JSON.stringify({ watch_id: watch.watch_id, state: watch.state })}`,
+  );
+  if (created.status !== 201 || !watch.watch_id)
+    throw new DemoError(`the watch API answered ${created.status}`);
+  const apiCard = await feed.until(
+    "the script's card in #ops",
+    () => emu.messages.find((m) => m.chat_id === OPS_CHAT && !m.reply_to && m.msg_type === "interactive"),
+    5000,
+  );
+  await feed.until("the script's card to turn green", () => template(apiCard.message_id) === "green", 10_000);
+  const apiNotice = await feed.until(
+    "a notification under the script's card",
+    () => emu.repliesTo(apiCard.message_id).find((m) => m.msg_type === "text"),
+    5000,
+  );
+  if (!apiNotice.text?.includes(ALICE))
+    throw new DemoError(`the notice does not mention Alice: ${apiNotice.text}`);
+  const final = await fetch(`${bot.url}/api/v1/watches/${watch.watch_id}`, {
+    headers: { authorization: `Bearer ${DEMO_API_TOKEN}` },
+  });
+  const ended = (await final.json()) as { state?: string };
+  t.say("deploy script", "⇢", `GET /api/v1/watches/${watch.watch_id}`);
+  t.say(botName, "⇠", `${final.status} ${JSON.stringify({ watch_id: watch.watch_id, state: ended.state })}`);
+  if (ended.state !== "success") throw new DemoError(`the watch API says ${ended.state}, not success`);
+  await feed.during(200);
 }
 
 async function main(): Promise<number> {
@@ -186,7 +239,7 @@ async function main(): Promise<number> {
         ? "events are encrypted and signed as Feishu does. The bot checks tasks every second here."
         : "events come over Feishu's long connection (no public URL). The bot checks tasks every second here.",
     );
-    bot = await startDemoBot(emu, { FEISHU_EVENT_TRANSPORT: transport });
+    bot = await startDemoBot(emu, { FEISHU_EVENT_TRANSPORT: transport, API_TOKENS: DEMO_API_TOKEN });
     const botName = emu.options.botName;
     feed = new MessageFeed(emu, t, (chatId) => `${botName} (${chatId === OPS_CHAT ? "#ops" : "DM"})`);
     const deadline = new Promise<never>((_, reject) => {

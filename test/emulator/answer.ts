@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { CODES } from "./constants";
 import type { EmulatorState } from "./state";
+import type { Tenant } from "./tenant";
 import type { EmulatorOptions, Fault, RateLimitName } from "./types";
 import type { ContentError } from "./validate";
 
@@ -15,6 +16,11 @@ export interface Answer {
   headers?: Record<string, string>;
   /** Set when an enforced rate limit refused the call (copied into RecordedRequest.rateLimit). */
   rateLimit?: RateLimitName;
+  /**
+   * What Feishu does right after answering (app_ticket/resend pushes the ticket). Run once the answer is sent,
+   * or when a fault withholds or replaces the answer of a request it let through (`afterHandling`).
+   */
+  afterAnswer?: () => void;
 }
 
 export interface RouteInput {
@@ -25,6 +31,11 @@ export interface RouteInput {
   /** The path's `:name` parameters (routes.ts). */
   params: Record<string, string>;
   messageId?: string;
+  /**
+   * The tenant the call acts in: its bearer token's (routes that need one), else the default tenant. Chats,
+   * messages, tasks and Drive files of another tenant are refused.
+   */
+  tenant: Tenant;
   /** The long-connection side, for the ws_endpoint route. */
   longConnection: LongConnectionHost;
 }

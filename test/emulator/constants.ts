@@ -71,6 +71,9 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   now: () => Date.now(),
   knowAllFolders: false,
   driveTaskMs: 3000,
+  ticketPushUrl: "",
+  // [?] How long Feishu still accepts a ticket after pushing a newer one is not documented: one push interval.
+  ticketGraceMs: 60 * 60_000,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */
@@ -89,6 +92,13 @@ export const CODES = {
   IM_RATE_LIMITED: 230020,
   IM_TOO_LONG: 230025,
   IM_CARD_INVALID: 230099,
+  /**
+   * [SDK] app_access_token: a wrong, stale or expired app_ticket (Go SDK errCodeAppTicketInvalid, old Java SDK
+   * ErrCodeAppTicketInvalid; not on the doc pages). Its msg and HTTP status are not documented [?].
+   */
+  APP_TICKET_INVALID: 10012,
+  /** [SDK] store tenant_access_token: an invalid app_access_token (Go SDK errCodeAppAccessTokenInvalid). */
+  APP_ACCESS_TOKEN_INVALID: 99991664,
   INVALID_TOKEN: 99991663,
   TOKEN_EXPIRED: 99991677,
   FIELD_VALIDATION: 99992402,
@@ -147,8 +157,40 @@ export const TEXT_MAX_BYTES = 150 * 1024;
 /** Same uuid within this window returns the already created message. */
 export const UUID_WINDOW_MS = 60 * 60 * 1000;
 export const UUID_MAX_LENGTH = 50;
+/** The default tenant: a self-built app's only one, and the first of a store app's. */
 export const TENANT_KEY = "tenant_emulator";
 export const DEFAULT_USER_OPEN_ID = "ou_user0000000000000000000000000001";
+
+/**
+ * Store apps (ISV, 商店应用; reference: store-apps.md). [DOC] Feishu's docs, [SDK] the official SDKs, [?] the
+ * emulator's choice where the docs are silent.
+ */
+export const STORE = {
+  /** [DOC] `POST /open-apis/auth/v3/app_access_token` {app_id, app_secret, app_ticket} → flat answer. */
+  APP_ACCESS_TOKEN_PATH: "/open-apis/auth/v3/app_access_token",
+  /** [DOC] `POST /open-apis/auth/v3/tenant_access_token` {app_access_token, tenant_key} → flat answer. */
+  TENANT_ACCESS_TOKEN_PATH: "/open-apis/auth/v3/tenant_access_token",
+  /** [DOC] `POST /open-apis/auth/v3/app_ticket/resend` {app_id, app_secret} → {code: 0, msg: "success"}. */
+  RESEND_PATH: "/open-apis/auth/v3/app_ticket/resend",
+  /** [DOC] Both store token answers and resend say "success" (the self-built token route says "ok"). */
+  OK_MSG: "success",
+  /** [?] The msg of 10012 (after the Go SDK's name for the code, errCodeAppTicketInvalid). */
+  APP_TICKET_INVALID_MSG: "app ticket invalid",
+  /** [?] The msg of 99991664 on the store tenant_access_token route. */
+  APP_ACCESS_TOKEN_INVALID_MSG: "app access token invalid",
+  /**
+   * [?] An unknown tenant_key, or a tenant that uninstalled or stopped the app, asking a tenant_access_token: not
+   * documented. The emulator answers HTTP 200 + 10003 (`invalid param`, as for an unknown app_id) with a msg
+   * that says which.
+   */
+  UNKNOWN_TENANT_MSG: "invalid param: unknown tenant_key",
+  NOT_INSTALLED_MSG: "invalid param: the app is not installed in this tenant",
+  /**
+   * [?] A store app asking the self-built `tenant_access_token/internal`, or a self-built app asking the store
+   * endpoints (the docs list each for one app type only): HTTP 200 + 10003 with this msg.
+   */
+  WRONG_APP_TYPE_MSG: "invalid param: this endpoint is not for this app type",
+} as const;
 
 /** [SDK] `ErrorCode` of WSClient (the same in the Go and Python SDKs), answered by the endpoint. */
 export const WS_CODES = {
@@ -211,6 +253,21 @@ export const REFUSALS = {
   MESSAGE_DELETED: { code: 230110, msg: "Action unavailable as the message has been deleted." },
   /** 232009: the chat was dissolved. */
   CHAT_DISSOLVED: { code: 232009, msg: "Your request specifies a chat which has already been dissolved." },
+} as const;
+
+/**
+ * [?] A store app's call with tenant B's token on tenant A's data: Feishu does not document what it answers.
+ * The emulator's choice: another tenant's chat or message (reply, create, patch) is refused as a chat the bot is
+ * not in (230002); a user only another tenant has (create by open_id / user_id / union_id) as a user outside the
+ * app's availability (230013); another tenant's task (task_check) or Drive item (move, delete) with 403
+ * 1061004 `forbidden.`, so a bot (and a test) tells "not yours" from an unknown id (404 1061003). A token
+ * reaches only its own tenant's data ("以应用身份调用 API", data range = the app's permissions in that tenant
+ * [DOC] S-TOKENS in store-apps.md).
+ */
+export const CROSS_TENANT = {
+  IM: REFUSALS.BOT_NOT_IN_CHAT,
+  USER: REFUSALS.NO_AVAILABILITY,
+  DRIVE: { status: 403, code: 1061004, msg: "forbidden." },
 } as const;
 
 /** Codes muteChat() accepts: group settings (default) or speaking restricted. */

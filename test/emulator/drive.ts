@@ -4,10 +4,13 @@
  * starts an asynchronous task that task_check reports as `process` until its duration passes (emulator
  * clock), then `success` or `fail`; a file is moved or deleted at once and answers `{}` (drive-v1 move/delete
  * docs: "如果你移动/删除的是文件夹，该接口将异步执行"). Errors as the drive file API tables give them.
+ * Every item and task belongs to a tenant; another tenant's token gets 403 / 1061004 forbidden for it (what
+ * Feishu answers across tenants is not documented [?]; "forbidden" tells it apart from an unknown id).
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
-import { CODES, HTTP } from "./constants";
+import { CODES, CROSS_TENANT, HTTP } from "./constants";
 import { randomDigits } from "./crypto";
+import type { Tenant } from "./tenant";
 import type { DriveFileType, DriveItemOptions, DriveTask, EmulatorOptions } from "./types";
 
 const MOVE_TYPES = new Set(["file", "docx", "bitable", "doc", "sheet", "mindnote", "folder", "slides"]);
@@ -16,6 +19,7 @@ const DELETE_TYPES = new Set([...MOVE_TYPES, "shortcut"]);
 interface DriveItem extends DriveItemOptions {
   token: string;
   type: DriveFileType;
+  tenantKey: string;
   /** Deleted (a file at once, a folder when its delete task succeeded): 1061007 from then on. */
   deletedAt?: number;
 }
@@ -23,17 +27,29 @@ interface DriveItem extends DriveItemOptions {
 export class Drive {
   private readonly items = new Map<string, DriveItem>();
   readonly tasks = new Map<string, DriveTask>();
+  /** task_id → the tenant whose move/delete started it. */
+  private readonly taskTenants = new Map<string, string>();
 
-  add(token: string, type: DriveFileType, opts: DriveItemOptions = {}): void {
-    this.items.set(token, { token, type, ...opts });
+  add(token: string, type: DriveFileType, tenantKey: string, opts: DriveItemOptions = {}): void {
+    this.items.set(token, { token, type, ...opts, tenantKey });
   }
 
-  /** The item under this token; with knowAllFolders, an unknown token is a folder. */
-  item(token: string, options: Required<EmulatorOptions>): DriveItem | undefined {
+  /** The item under this token; with knowAllFolders, an unknown token is a folder of `tenant`. */
+  item(token: string, options: Required<EmulatorOptions>, tenant: Tenant): DriveItem | undefined {
     const item = this.items.get(token);
     if (item || !options.knowAllFolders) return item;
-    this.add(token, "folder");
+    this.add(token, "folder", tenant.key);
     return this.items.get(token);
+  }
+
+  addTask(task: DriveTask, tenantKey: string): void {
+    this.tasks.set(task.task_id, task);
+    this.taskTenants.set(task.task_id, tenantKey);
+  }
+
+  /** The tenant a move/delete task belongs to. */
+  taskTenant(taskId: string): string | undefined {
+    return this.taskTenants.get(taskId);
   }
 
   /** task_check's status of a drive task at `now`, or undefined for an id no move/delete returned. */
@@ -46,19 +62,28 @@ export class Drive {
   reset(): void {
     this.items.clear();
     this.tasks.clear();
+    this.taskTenants.clear();
   }
 }
 
 const paramsError = () => fail(HTTP.TASK_PARAMS_ERROR, CODES.TASK_PARAMS_ERROR, "params error.");
 const notFound = () => fail(HTTP.TASK_NOT_FOUND, CODES.TASK_NOT_FOUND, "not found.");
 
-/** Unknown, deleted, forbidden or unauthorised items; undefined when the item may be operated on. */
-function refuse(item: DriveItem | undefined, now: number): Answer | undefined {
+const forbidden = () => fail(HTTP.DRIVE_FORBIDDEN, CODES.DRIVE_FORBIDDEN, "forbidden.");
+
+/**
+ * Unknown, another tenant's, deleted, forbidden or unauthorised items; undefined when `tenant` may operate on
+ * the item.
+ */
+function refuse(item: DriveItem | undefined, now: number, tenant: Tenant): Answer | undefined {
   if (!item) return notFound();
+  if (item.tenantKey !== tenant.key) {
+    return fail(CROSS_TENANT.DRIVE.status, CROSS_TENANT.DRIVE.code, CROSS_TENANT.DRIVE.msg); // [?]
+  }
   if (item.deletedAt !== undefined && now >= item.deletedAt) {
     return fail(HTTP.DRIVE_FILE_DELETED, CODES.DRIVE_FILE_DELETED, "file has been delete.");
   }
-  if (item.access === "forbidden") return fail(HTTP.DRIVE_FORBIDDEN, CODES.DRIVE_FORBIDDEN, "forbidden.");
+  if (item.access === "forbidden") return forbidden();
   if (item.access === "auth_failed")
     return fail(HTTP.DRIVE_AUTH_FAILED, CODES.DRIVE_AUTH_FAILED, "auth failed.");
   return undefined;
@@ -75,7 +100,7 @@ function busy(drive: Drive, token: string, now: number): Answer | undefined {
 }
 
 function startTask(
-  { state, options }: RouteInput,
+  { state, options, tenant }: RouteInput,
   item: DriveItem,
   operation: DriveTask["operation"],
   folderToken?: string,
@@ -90,21 +115,21 @@ function startTask(
     ends_at: now + (item.taskMs ?? options.driveTaskMs),
     result: item.result ?? "success",
   };
-  state.drive.tasks.set(task.task_id, task);
+  state.drive.addTask(task, tenant.key);
   if (operation === "delete" && task.result === "success") item.deletedAt = task.ends_at;
   return ok({ task_id: task.task_id });
 }
 
 export function moveFile(input: RouteInput): Answer {
-  const { state, options, body, params } = input;
+  const { state, options, body, params, tenant } = input;
   const type = field(body, "type");
   const folderToken = field(body, "folder_token");
   if (typeof type !== "string" || !MOVE_TYPES.has(type)) return paramsError();
   if (typeof folderToken !== "string" || folderToken === "") return paramsError();
   const now = state.now();
-  const item = state.drive.item(params.file_token, options);
-  const target = state.drive.item(folderToken, options);
-  const refused = refuse(item, now) ?? refuse(target, now);
+  const item = state.drive.item(params.file_token, options, tenant);
+  const target = state.drive.item(folderToken, options, tenant);
+  const refused = refuse(item, now, tenant) ?? refuse(target, now, tenant);
   if (refused || !item) return refused ?? notFound();
   if (item.type !== type || target?.type !== "folder") return paramsError(); // [?] mismatch answer
   if (type !== "folder") return ok({});
@@ -112,12 +137,12 @@ export function moveFile(input: RouteInput): Answer {
 }
 
 export function deleteFile(input: RouteInput): Answer {
-  const { state, options, query, params } = input;
+  const { state, options, query, params, tenant } = input;
   const type = query.type;
   if (!type || !DELETE_TYPES.has(type)) return paramsError();
   const now = state.now();
-  const item = state.drive.item(params.file_token, options);
-  const refused = refuse(item, now);
+  const item = state.drive.item(params.file_token, options, tenant);
+  const refused = refuse(item, now, tenant);
   if (refused || !item) return refused ?? notFound();
   if (item.type !== type) return paramsError(); // [?] mismatch answer
   if (type !== "folder") {

@@ -1,5 +1,5 @@
 /**
- * The messages of the emulated tenant: those the bot sent (kept for tests as SentMessage), those users sent
+ * The messages of every tenant (message ids are global; each message belongs to one tenant): those the bot sent (kept for tests as SentMessage), those users sent
  * (registered by messageEvent), their threads (topics) and whether they were recalled or deleted, and the
  * uuid window of sends.
  */
@@ -11,6 +11,8 @@ import type { SentMessage } from "./types";
 export interface KnownMessage {
   message_id: string;
   chat_id: string;
+  /** The tenant whose chat it is in. */
+  tenant_key: string;
   /** The first message of its reply chain or thread; "" for a message that starts one. */
   root_id: string;
   parent_id: string;
@@ -38,6 +40,7 @@ export class ImStore {
     this.known.set(message.message_id, {
       message_id: message.message_id,
       chat_id: message.chat_id,
+      tenant_key: message.tenant_key,
       root_id: message.root_id ?? "",
       parent_id: message.reply_to ?? "",
       thread_id: message.thread_id ?? "",

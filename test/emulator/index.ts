@@ -10,17 +10,41 @@
  *   await emu.close();
  *
  * Long connection (the SDK's WSClient): `emu.longConnection` (long-connection.ts).
+ * Store apps (`appType: "store"`): several tenants, app tickets, the store token routes (store-app.ts).
  * See README.md for routes, faults and the Feishu facts behind them.
  */
 
-import { DEFAULT_OPTIONS, type MUTE_CODES, REFUSALS } from "./constants";
-import { botAddedEvent, buildDelivery, cardActionEvent, challenge, checkRepushable, post } from "./events";
+import { DEFAULT_OPTIONS, type MUTE_CODES, REFUSALS, TENANT_KEY } from "./constants";
+import {
+  botAddedEvent,
+  buildDelivery,
+  cardActionEvent,
+  challenge,
+  checkRepushable,
+  eventTenant,
+  post,
+} from "./events";
 import { deliverLegacy, legacyCardCallback } from "./legacy-callback";
 import { createLongConnection, type LongConnection } from "./long-connection";
 import { messageEvent } from "./message-event";
 import { startServer } from "./server";
 import { EmulatorState } from "./state";
+import {
+  appOpenEvent,
+  appStatusChangeEvent,
+  appTicketEvent,
+  appUninstalledEvent,
+  pushAppTicket,
+  requireStore,
+  setTenantStatus,
+} from "./store-app";
+import type { Tenant } from "./tenant";
 import type {
+  AppOpenEvent,
+  AppStatus,
+  AppStatusChangeEvent,
+  AppTicketEvent,
+  AppUninstalledEvent,
   BotAddedEvent,
   CardActionEvent,
   ChatType,
@@ -32,6 +56,7 @@ import type {
   EmulatorOptions,
   EventEnvelope,
   Fault,
+  LegacyCallbackInput,
   LegacyCardCallback,
   LegacyDeliverOptions,
   MessageEventInput,
@@ -39,7 +64,11 @@ import type {
   RecordedRequest,
   RouteName,
   SentMessage,
+  TenantInfo,
+  TicketInfo,
+  TicketPush,
   UserIds,
+  V1EventEnvelope,
 } from "./types";
 
 export type { Answer } from "./answer";
@@ -60,23 +89,29 @@ export interface Emulator {
   readonly url: string;
   readonly options: Required<EmulatorOptions>;
   // --- tasks (task_check) ---
-  /** Each task_check call returns the next status; the last one repeats forever. */
-  setTask(taskId: string, statuses: string[]): void;
+  /**
+   * Each task_check call returns the next status; the last one repeats forever. The task belongs to `tenantKey`
+   * (default: the default tenant); task_check with another tenant's token answers 403 / 1061004.
+   */
+  setTask(taskId: string, statuses: string[], tenantKey?: string): void;
   /** From now on always this status. */
-  setTaskStatus(taskId: string, status: string): void;
+  setTaskStatus(taskId: string, status: string, tenantKey?: string): void;
   /** task_check requests received (any outcome, faults included) for that id, or in total. */
   taskCheckCount(taskId?: string): number;
   // --- Drive folders (move / delete start tasks that task_check then reports) ---
-  /** A folder Drive has: move/delete of it answer a task_id; `opts` sets its access, task duration, result. */
+  /**
+   * A folder Drive has: move/delete of it answer a task_id; `opts` sets its access, task duration, result and
+   * tenant.
+   */
   addFolder(token: string, opts?: DriveItemOptions): void;
   /** A file (docx, sheet, ...): move/delete of it happen at once and answer `{}` (no task). */
   addFile(
     token: string,
     type?: Exclude<DriveFileType, "folder">,
-    opts?: Pick<DriveItemOptions, "access">,
+    opts?: Pick<DriveItemOptions, "access" | "tenantKey">,
   ): void;
-  /** The tasks folder moves and deletes started, in order. */
-  driveTasks(): DriveTask[];
+  /** The tasks folder moves and deletes started, in order (only those of `tenantKey` when given). */
+  driveTasks(tenantKey?: string): DriveTask[];
   // --- what the bot did ---
   readonly requests: RecordedRequest[];
   requestsFor(route: RouteName | "unknown"): RecordedRequest[];
@@ -100,23 +135,24 @@ export interface Emulator {
   violations(): RecordedRequest[];
   // --- events to the bot ---
   messageEvent(input: MessageEventInput): EventEnvelope<MessageReceiveEvent>;
-  botAddedEvent(input: { chatId: string; operatorOpenId: string }): EventEnvelope<BotAddedEvent>;
+  /** The bot joined the chat (again); `tenantKey` defaults to the chat's tenant. */
+  botAddedEvent(input: {
+    chatId: string;
+    operatorOpenId: string;
+    tenantKey?: string;
+  }): EventEnvelope<BotAddedEvent>;
+  /** A card click; `tenantKey` (header and operator) defaults to the tenant of the message or chat. */
   cardActionEvent(input: {
     openMessageId: string;
     chatId: string;
     operatorOpenId: string;
     value: Record<string, unknown>;
+    tenantKey?: string;
   }): EventEnvelope<CardActionEvent>;
   challenge(token?: string): Record<string, unknown>;
   deliver(targetUrl: string, payload: object, opts?: DeliverOptions): Promise<DeliveryResult>;
   /** The flat body of the legacy card callback (message card request URL), for deliverLegacy(). */
-  legacyCardCallback(input: {
-    openMessageId: string;
-    chatId: string;
-    operatorOpenId: string;
-    value: Record<string, unknown>;
-    tag?: string;
-  }): LegacyCardCallback;
+  legacyCardCallback(input: LegacyCallbackInput): LegacyCardCallback;
   /**
    * POSTs a legacy card callback (or a challenge) as Feishu does to a message card request URL: never
    * encrypted; X-Lark-Request-Timestamp/Nonce and X-Lark-Signature = SHA-1 of timestamp + nonce +
@@ -125,20 +161,23 @@ export interface Emulator {
   deliverLegacy(targetUrl: string, payload: object, opts?: LegacyDeliverOptions): Promise<DeliveryResult>;
   /**
    * Feishu's re-push (after 15 s, 5 min, 1 h, 6 h; no waiting here): the same envelope again, freshly
-   * encrypted and signed, with the same event_id unless opts.eventId. Throws for a challenge or a card
-   * callback, which Feishu never re-pushes (use deliver() to send a duplicate anyway).
+   * encrypted and signed, with the same event_id (v1: uuid) unless opts.eventId. Throws for a challenge or a
+   * card callback, which Feishu never re-pushes (use deliver() to send a duplicate anyway).
    */
   repush(targetUrl: string, envelope: object, opts?: DeliverOptions): Promise<DeliveryResult>;
   // --- long connection (WebSocket mode, for the SDK's WSClient) ---
   readonly longConnection: LongConnection;
-  // --- the tenant ---
+  // --- the tenant(s) ---
   /**
-   * Declares a user of the tenant (cards may `<at>` it); returns its ids. Every open_id in an event the
-   * emulator builds (sender, mentions, operators) and the bot itself are known already.
+   * Declares a user of the tenant (default: the default tenant; cards may `<at>` it); returns its ids. Every
+   * open_id in an event the emulator builds (sender, mentions, operators) and the bot itself are known already.
    */
-  addUser(openId: string): UserIds;
-  /** Declares a chat and its type (events do it too: every chat an event names keeps the event's type). */
-  addChat(chatId: string, chatType: ChatType): void;
+  addUser(openId: string, tenantKey?: string): UserIds;
+  /**
+   * Declares a chat of a tenant (default: the chat's tenant, else the default one) and its type (events do it
+   * too: every chat an event names keeps the event's type). Throws for a chat of another tenant.
+   */
+  addChat(chatId: string, chatType: ChatType, tenantKey?: string): void;
   // --- refusals that retrying never fixes (refusals.ts has the table of what each refuses) ---
   /** The bot may no longer post in this group: 230018 (group settings, default) or 230035 (speaking restricted). */
   muteChat(chatId: string, code?: (typeof MUTE_CODES)[number]): void;
@@ -148,10 +187,60 @@ export interface Emulator {
   removeBot(chatId: string): void;
   /** The chat is dissolved: 232009 for reply, create and patch. */
   dissolveChat(chatId: string): void;
-  /** The user stopped the bot from sending messages: 230053 for DMs (by open_id, or replies in the DM). */
-  blockBot(openId: string): void;
-  /** The user is outside the app's availability: 230013 for DMs. */
-  makeUnavailable(openId: string): void;
+  /**
+   * The user stopped the bot from sending messages: 230053 for DMs (by open_id, or replies in the DM). The user
+   * of `tenantKey`, default the default tenant's, else the first tenant that knows the open_id.
+   */
+  blockBot(openId: string, tenantKey?: string): void;
+  /** The user is outside the app's availability: 230013 for DMs (tenant as for blockBot). */
+  makeUnavailable(openId: string, tenantKey?: string): void;
+  // --- store apps (appType "store"): tenants, tickets, install lifecycle; each throws for a self-built app ---
+  /**
+   * A tenant installs the store app (or installs it again after an uninstall or stop): it gets
+   * tenant_access_tokens, its own users, chats, messages, tasks and rate-limit windows. `botOpenId`: the bot's
+   * open_id there (default options.botOpenId; whether Feishu gives one bot one open_id across tenants is not
+   * documented [?]).
+   */
+  addTenant(tenantKey: string, opts?: { botOpenId?: string }): void;
+  /** Every tenant (the default one first): key, status, the bot's open_id. */
+  tenants(): TenantInfo[];
+  /**
+   * The tenant removes the app: its tenant tokens are revoked (99991663) and the store tenant_access_token
+   * route refuses it (10003 [?]) until addTenant() or appOpenEvent / a start_by_tenant status change.
+   */
+  uninstallTenant(tenantKey: string): void;
+  /** The current app ticket (one per app); a new one when none is valid. */
+  currentTicket(): string;
+  /** A new current ticket; the previous one is still accepted for `ticketGraceMs` (emulator clock). Not pushed. */
+  rotateTicket(): string;
+  /** Every ticket so far answers 10012 from now on; the next currentTicket() (or push) is a new one. */
+  expireTickets(): void;
+  /** Every ticket issued so far, with whether app_access_token accepts it now. */
+  tickets(): TicketInfo[];
+  /** The v1 `app_ticket` event carrying the current ticket. */
+  appTicketEvent(): V1EventEnvelope<AppTicketEvent>;
+  /** POSTs the app_ticket event (current ticket) to `url` like every event (encrypted, signed); recorded. */
+  pushAppTicket(url: string, opts?: DeliverOptions): Promise<DeliveryResult>;
+  /** Where app_ticket/resend pushes the ticket (options.ticketPushUrl); "" = nowhere. */
+  setTicketPushUrl(url: string): void;
+  /** Every app_ticket push so far (pushAppTicket and resend), in order. */
+  readonly ticketPushes: TicketPush[];
+  /** v1 `app_open`: the tenant is added (installed). */
+  appOpenEvent(input: {
+    tenantKey: string;
+    applicants?: string[];
+    installerOpenId?: string;
+    installerEmployeeOpenId?: string;
+    botOpenId?: string;
+  }): V1EventEnvelope<AppOpenEvent>;
+  /** v1 `app_status_change`: stop_* stops the app in the tenant (no tokens), start_by_tenant starts it again. */
+  appStatusChangeEvent(input: {
+    tenantKey: string;
+    status: AppStatus;
+    operatorOpenId?: string;
+  }): V1EventEnvelope<AppStatusChangeEvent>;
+  /** v1 `app_uninstalled`: the tenant is uninstalled (as uninstallTenant). */
+  appUninstalledEvent(input: { tenantKey: string }): V1EventEnvelope<AppUninstalledEvent>;
   /** The message is recalled: replies to it and patches of it answer 230011. */
   recall(messageId: string): void;
   /** The message is deleted: replies to it and patches of it answer 230110. */
@@ -160,8 +249,9 @@ export interface Emulator {
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /**
    * Forget requests, messages, threads, tasks, Drive folders, users and chats (and their refusals), faults,
-   * rate-limit windows, long-connection pushes (in-flight handles reject) and acks; the server, issued tokens,
-   * listeners, open WebSocket connections and the bot's own user stay.
+   * rate-limit windows, ticket pushes, long-connection pushes (in-flight handles reject) and acks; the server,
+   * issued tokens, tickets, tenants (and their status), the ticket push URL, listeners, open WebSocket
+   * connections and each tenant's bot user stay.
    */
   reset(): void;
   close(): Promise<void>;
@@ -193,23 +283,40 @@ export async function waitFor<T>(
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
-  const state = new EmulatorState(options.now, options.botOpenId);
+  const state = new EmulatorState(options.now, options.botOpenId, TENANT_KEY, options.ticketGraceMs);
+  state.ticketPushUrl = options.ticketPushUrl;
   const longConnection = createLongConnection(state, options);
   const server = await startServer(state, options, longConnection.host);
   const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
     const { body, headers } = buildDelivery(options, payload, deliverOpts);
     return post(targetUrl, body, headers);
   };
+  const tenant = (tenantKey: string | undefined, who: string): Tenant =>
+    tenantKey === undefined ? state.tenants.default : state.tenants.require(tenantKey, who);
+  /** The tenant of a user: `tenantKey`, else the default tenant if it knows the user, else the first that does. */
+  const userTenant = (openId: string, tenantKey: string | undefined, who: string): Tenant => {
+    if (tenantKey !== undefined || state.tenants.default.isKnownUser(openId)) return tenant(tenantKey, who);
+    return state.tenants.all().find((t) => t.isKnownUser(openId)) ?? state.tenants.default;
+  };
+  const store = <T>(who: string, fn: () => T): T => {
+    requireStore(options, who);
+    return fn();
+  };
 
   return {
     url: server.url,
     options,
-    setTask: (taskId, statuses) => state.setTask(taskId, statuses),
-    setTaskStatus: (taskId, status) => state.setTask(taskId, [status]),
+    setTask: (taskId, statuses, tenantKey) => state.setTask(taskId, statuses, tenantKey),
+    setTaskStatus: (taskId, status, tenantKey) => state.setTask(taskId, [status], tenantKey),
     taskCheckCount: (taskId) => state.taskCheckCount(taskId),
-    addFolder: (token, opts) => state.drive.add(token, "folder", opts),
-    addFile: (token, type = "docx", opts) => state.drive.add(token, type, opts),
-    driveTasks: () => [...state.drive.tasks.values()],
+    addFolder: (token, opts) =>
+      state.drive.add(token, "folder", tenant(opts?.tenantKey, "addFolder").key, opts),
+    addFile: (token, type = "docx", opts) =>
+      state.drive.add(token, type, tenant(opts?.tenantKey, "addFile").key, opts),
+    driveTasks: (tenantKey) =>
+      [...state.drive.tasks.values()].filter(
+        (t) => tenantKey === undefined || state.drive.taskTenant(t.task_id) === tenantKey,
+      ),
     get requests() {
       return state.requests;
     },
@@ -238,26 +345,51 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return deliver(targetUrl, envelope, deliverOpts);
     },
     longConnection: longConnection.api,
-    addUser: (openId) => state.tenant.addUser(openId),
-    addChat: (chatId, chatType) => {
-      state.tenant.setChatType(chatId, chatType);
+    addUser: (openId, tenantKey) => tenant(tenantKey, "addUser").addUser(openId),
+    addChat: (chatId, chatType, tenantKey) => {
+      eventTenant(state, "addChat", { chatId, tenantKey }).setChatType(chatId, chatType);
     },
-    muteChat: (chatId, code = REFUSALS.GROUP_SETTINGS.code) => state.tenant.mute(chatId, code),
+    muteChat: (chatId, code = REFUSALS.GROUP_SETTINGS.code) =>
+      state.tenants.forChat(chatId).mute(chatId, code),
     makeExternal: (chatId) => {
-      state.tenant.chat(chatId).external = true;
+      state.tenants.forChat(chatId).chat(chatId).external = true;
     },
     removeBot: (chatId) => {
-      state.tenant.chat(chatId).botRemoved = true;
+      state.tenants.forChat(chatId).chat(chatId).botRemoved = true;
     },
     dissolveChat: (chatId) => {
-      state.tenant.chat(chatId).dissolved = true;
+      state.tenants.forChat(chatId).chat(chatId).dissolved = true;
     },
-    blockBot: (openId) => {
-      state.tenant.user(openId).blockedBot = true;
+    blockBot: (openId, tenantKey) => {
+      userTenant(openId, tenantKey, "blockBot").user(openId).blockedBot = true;
     },
-    makeUnavailable: (openId) => {
-      state.tenant.user(openId).unavailable = true;
+    makeUnavailable: (openId, tenantKey) => {
+      userTenant(openId, tenantKey, "makeUnavailable").user(openId).unavailable = true;
     },
+    addTenant: (tenantKey, opts) => {
+      store("addTenant", () => state.tenants.add(tenantKey, opts?.botOpenId));
+    },
+    tenants: () =>
+      state.tenants.all().map((t) => ({ tenant_key: t.key, status: t.status, bot_open_id: t.botOpenId })),
+    uninstallTenant: (tenantKey) =>
+      store("uninstallTenant", () =>
+        setTenantStatus(state, state.tenants.require(tenantKey, "uninstallTenant"), "uninstalled"),
+      ),
+    currentTicket: () => store("currentTicket", () => state.tickets.current()),
+    rotateTicket: () => store("rotateTicket", () => state.tickets.rotate()),
+    expireTickets: () => store("expireTickets", () => state.tickets.expireAll()),
+    tickets: () => state.tickets.all(),
+    appTicketEvent: () => appTicketEvent(state, options),
+    pushAppTicket: (url, opts) => pushAppTicket(state, options, url, "push", opts),
+    setTicketPushUrl: (url) => {
+      state.ticketPushUrl = url;
+    },
+    get ticketPushes() {
+      return state.ticketPushes;
+    },
+    appOpenEvent: (input) => appOpenEvent(state, options, input),
+    appStatusChangeEvent: (input) => appStatusChangeEvent(state, options, input),
+    appUninstalledEvent: (input) => appUninstalledEvent(state, options, input),
     recall: (messageId) => state.im.markGone(messageId, "recalled"),
     deleteMessage: (messageId) => state.im.markGone(messageId, "deleted"),
     waitFor: (fn, timeoutMs) => waitFor(fn, timeoutMs),

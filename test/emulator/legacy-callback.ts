@@ -4,29 +4,26 @@
  * (feishu-protocol.md §6; open.larksuite.com "消息卡片回传交互（旧）"; the SDK's CardActionHandler checks the
  * same, over a re-serialised body). Its URL gets the usual url_verification challenge, unsigned.
  */
-import { TENANT_KEY } from "./constants";
 import { randomHex, signLegacyBody } from "./crypto";
-import { post } from "./events";
+import { eventTenant, post } from "./events";
 import type { EmulatorState } from "./state";
-import type { DeliveryResult, EmulatorOptions, LegacyCardCallback, LegacyDeliverOptions } from "./types";
+import type {
+  DeliveryResult,
+  EmulatorOptions,
+  LegacyCallbackInput,
+  LegacyCardCallback,
+  LegacyDeliverOptions,
+} from "./types";
 
-export function legacyCardCallback(
-  state: EmulatorState,
-  input: {
-    openMessageId: string;
-    chatId: string;
-    operatorOpenId: string;
-    value: Record<string, unknown>;
-    tag?: string;
-  },
-): LegacyCardCallback {
-  const ids = state.tenant.addUser(input.operatorOpenId);
+export function legacyCardCallback(state: EmulatorState, input: LegacyCallbackInput): LegacyCardCallback {
+  const tenant = eventTenant(state, "legacyCardCallback", { ...input, messageId: input.openMessageId });
+  const ids = tenant.addUser(input.operatorOpenId);
   return {
     open_id: ids.open_id,
     user_id: ids.user_id,
     open_message_id: input.openMessageId,
     open_chat_id: input.chatId,
-    tenant_key: TENANT_KEY,
+    tenant_key: tenant.key,
     token: `c-${randomHex(16)}`,
     action: { value: input.value, tag: input.tag ?? "button" },
   };

@@ -1,7 +1,9 @@
 /**
- * Feishu's rate limits, enforced with sliding windows. How calls count (README "Rate limits"):
- * - gateway limits (per app: message API per second and per minute, task_check per second) are checked right
- *   after the token check; every call they admit counts, whatever the route answers next;
+ * Feishu's rate limits, enforced with sliding windows. Feishu applies them "per API, per app, per tenant"
+ * (频控策略: 每个 API、每个应用、每个租户): every window below exists once per tenant (the tenant of the call's
+ * token), so a store app's tenants never share one. How calls count (README "Rate limits"):
+ * - gateway limits (message API per second and per minute, task_check per second) are checked right after
+ *   the token check; every call they admit counts, whatever the route answers next;
  * - per-chat and per-message limits (230020) are checked last, once the call is otherwise valid;
  * - a call refused by a limit counts in no window. A limit of 0 (or Infinity) is no limit.
  */
@@ -67,41 +69,52 @@ const headers = (r: Refusal) => ({
   "x-ogw-ratelimit-reset": String(r.resetSeconds),
 });
 
-/** HTTP 429 / 99991400 when a per-app gateway limit is reached; undefined when admitted (and counted). */
+/**
+ * HTTP 429 / 99991400 when a gateway limit of the app in this tenant is reached; undefined when admitted (and
+ * counted).
+ */
 export function gatewayLimit(
   windows: SlidingWindows,
   options: Required<EmulatorOptions>,
   group: GatewayGroup | undefined,
   now: number,
+  tenantKey: string,
 ): Answer | undefined {
   let refusal: Refusal | undefined;
+  const t = `${tenantKey}|`;
   if (group === "message_api") {
+    const perSecond = options.messageApiPerSecond;
+    const perMinute = options.messageApiPerMinute;
     refusal = admit(
       windows,
       [
-        { key: "app:s", name: "messageApiPerSecond", limit: options.messageApiPerSecond, windowMs: SECOND },
-        { key: "app:m", name: "messageApiPerMinute", limit: options.messageApiPerMinute, windowMs: MINUTE },
+        { key: `${t}app:s`, name: "messageApiPerSecond", limit: perSecond, windowMs: SECOND },
+        { key: `${t}app:m`, name: "messageApiPerMinute", limit: perMinute, windowMs: MINUTE },
       ],
       now,
     );
   } else if (group === "task_check") {
     const limit = options.taskCheckPerSecond;
-    refusal = admit(windows, [{ key: "task", name: "taskCheckPerSecond", limit, windowMs: SECOND }], now);
+    refusal = admit(windows, [{ key: `${t}task`, name: "taskCheckPerSecond", limit, windowMs: SECOND }], now);
   }
   if (!refusal) return undefined;
   const answer = fail(HTTP.GATEWAY_RATE_LIMITED, CODES.GATEWAY_RATE_LIMITED, GATEWAY_RATE_LIMIT_MSG);
   return { ...answer, headers: headers(refusal), rateLimit: refusal.name };
 }
 
-/** HTTP 400 / 230020 when `limit` calls already went to this chat or message within the last second. */
+/**
+ * HTTP 400 / 230020 when `limit` calls of this tenant already went to this chat or message within the last
+ * second.
+ */
 export function imLimit(
   windows: SlidingWindows,
   name: "messagesPerSecondPerChat" | "patchPerSecondPerMessage",
   target: string,
   limit: number,
   now: number,
+  tenantKey: string,
 ): Answer | undefined {
-  const key = `${name}:${target}`;
+  const key = `${tenantKey}|${name}:${target}`;
   const refusal = admit(windows, [{ key, name, limit, windowMs: SECOND }], now);
   if (!refusal) return undefined;
   const answer = fail(HTTP.IM_RATE_LIMITED, CODES.IM_RATE_LIMITED, IM_RATE_LIMIT_MSG);

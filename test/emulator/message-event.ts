@@ -3,10 +3,11 @@
  * group, inside a thread or not. Registers the message (and its sender, mentions and chat type) so the bot
  * can reply to it.
  */
-import { DEFAULT_USER_OPEN_ID, TENANT_KEY } from "./constants";
+import { DEFAULT_USER_OPEN_ID } from "./constants";
 import { randomHex } from "./crypto";
-import { envelope } from "./events";
+import { envelope, eventTenant } from "./events";
 import type { EmulatorState } from "./state";
+import type { Tenant } from "./tenant";
 import type {
   EmulatorOptions,
   EventEnvelope,
@@ -18,7 +19,7 @@ import type {
 
 const BOT_KEY = "@_user_1";
 
-function chatOf(state: EmulatorState, input: MessageEventInput, sender: string): string {
+function chatOf(state: EmulatorState, tenant: Tenant, input: MessageEventInput, sender: string): string {
   const anchor = input.threadOf === undefined ? undefined : state.im.known.get(input.threadOf);
   if (input.threadOf !== undefined && !anchor) {
     throw new Error(`messageEvent: threadOf ${input.threadOf} is not a message the emulator knows`);
@@ -29,9 +30,9 @@ function chatOf(state: EmulatorState, input: MessageEventInput, sender: string):
     );
   }
   const chatId = anchor?.chat_id ?? input.chatId;
-  if (input.chatType === "p2p") return state.tenant.p2pChat(sender, chatId);
+  if (input.chatType === "p2p") return tenant.p2pChat(sender, chatId);
   const id = chatId ?? `oc_${randomHex(16)}`;
-  state.tenant.setChatType(id, input.chatType);
+  tenant.setChatType(id, input.chatType);
   return id;
 }
 
@@ -57,19 +58,22 @@ export function messageEvent(
   options: Required<EmulatorOptions>,
   input: MessageEventInput,
 ): EventEnvelope<MessageReceiveEvent> {
+  const tenant = eventTenant(state, "messageEvent", { ...input, messageId: input.threadOf });
+  const senderTenantKey = input.senderTenantKey ?? tenant.key;
   const senderOpenId = input.senderOpenId ?? DEFAULT_USER_OPEN_ID;
-  const senderIds = state.tenant.addUser(senderOpenId);
-  const chatId = chatOf(state, input, senderOpenId);
+  const senderIds = tenant.addUser(senderOpenId);
+  const chatId = chatOf(state, tenant, input, senderOpenId);
   const messageId = input.messageId ?? `om_${randomHex(16)}`;
   const mentions: MessageMention[] = (input.mentions ?? []).map((m) => ({
     key: m.key,
-    id: state.tenant.addUser(m.openId),
+    id: tenant.addUser(m.openId),
     name: m.name,
-    tenant_key: TENANT_KEY,
+    tenant_key: senderTenantKey,
   }));
+  // Mentions carry the sender's tenant_key, as in the official example (feishu-protocol.md §3).
   if (input.mentionBot) {
-    const id = state.tenant.addUser(options.botOpenId);
-    mentions.unshift({ key: BOT_KEY, id, name: options.botName, tenant_key: TENANT_KEY });
+    const id = tenant.addUser(tenant.botOpenId);
+    mentions.unshift({ key: BOT_KEY, id, name: options.botName, tenant_key: senderTenantKey });
   }
   // Threads: into the thread of `threadOf` (starting one there if needed), or a new topic in a topic group.
   const now = options.now();
@@ -81,13 +85,14 @@ export function messageEvent(
     const rootId = existing?.root_id ?? anchor.message_id;
     thread = { thread_id: threadId, root_id: rootId, parent_id: anchor.message_id };
   }
-  state.im.registerInbound({ message_id: messageId, chat_id: chatId, created_at: now, ...thread });
-  if (!anchor && state.tenant.chat(chatId).type === "topic_group") {
+  const inbound = { message_id: messageId, chat_id: chatId, tenant_key: tenant.key, created_at: now };
+  state.im.registerInbound({ ...inbound, ...thread });
+  if (!anchor && tenant.chat(chatId).type === "topic_group") {
     thread.thread_id = state.im.startThread(chatId, messageId); // a new topic: root_id stays "" [?]
   }
   const { type, content } = contentOf(input, options.botName);
   const event: MessageReceiveEvent = {
-    sender: { sender_id: senderIds, sender_type: input.senderType ?? "user", tenant_key: TENANT_KEY },
+    sender: { sender_id: senderIds, sender_type: input.senderType ?? "user", tenant_key: senderTenantKey },
     message: {
       message_id: messageId,
       root_id: thread.root_id,
@@ -102,5 +107,5 @@ export function messageEvent(
     },
   };
   if (mentions.length > 0) event.message.mentions = mentions;
-  return envelope(options, "im.message.receive_v1", event, input.eventId);
+  return envelope(options, "im.message.receive_v1", event, tenant.key, input.eventId);
 }

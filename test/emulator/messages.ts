@@ -5,7 +5,7 @@
  */
 
 import { type Answer, fail, field, fromCheck, ok, type RouteInput } from "./answer";
-import { CODES, HTTP, TENANT_KEY, UUID_MAX_LENGTH } from "./constants";
+import { CODES, CROSS_TENANT, HTTP, UUID_MAX_LENGTH } from "./constants";
 import { randomHex } from "./crypto";
 import { imLimit } from "./limits";
 import { refusal } from "./refusals";
@@ -28,7 +28,7 @@ function messageData(m: SentMessage, appId: string): Record<string, unknown> {
     deleted: false,
     updated: false,
     chat_id: m.chat_id,
-    sender: { id: appId, id_type: "app_id", sender_type: "app", tenant_key: TENANT_KEY },
+    sender: { id: appId, id_type: "app_id", sender_type: "app", tenant_key: m.tenant_key },
     body: { content: m.content },
   };
 }
@@ -54,7 +54,7 @@ interface NewMessage {
 
 /** Shared by reply and create: uuid dedupe, content validation, creation. */
 function send(input: RouteInput, target: NewMessage): Answer {
-  const { state, options, body } = input;
+  const { state, options, body, tenant } = input;
   const uuid = field(body, "uuid");
   if (uuid !== undefined && (typeof uuid !== "string" || uuid.length > UUID_MAX_LENGTH)) {
     return fromCheck(badParam(`uuid must be a string of at most ${UUID_MAX_LENGTH} characters.`));
@@ -62,9 +62,7 @@ function send(input: RouteInput, target: NewMessage): Answer {
   const existing = uuid ? state.im.byUuid(uuid) : undefined;
   const msgType = field(body, "msg_type");
   const content = field(body, "content");
-  const check: ContentCheck = existing
-    ? { ok: true }
-    : checkContent(msgType, content, undefined, state.tenant);
+  const check: ContentCheck = existing ? { ok: true } : checkContent(msgType, content, undefined, tenant);
   if (!check.ok) return fromCheck(check);
   // Checked once the call is otherwise valid; a uuid dedupe hit counts too [?].
   const limited = imLimit(
@@ -73,12 +71,14 @@ function send(input: RouteInput, target: NewMessage): Answer {
     target.chat_id,
     options.messagesPerSecondPerChat,
     state.now(),
+    tenant.key,
   );
   if (limited) return limited;
   if (existing) return ok(messageData(existing, options.appId));
   const message: SentMessage = {
     message_id: `om_emu${randomHex(14)}`,
     chat_id: target.chat_id,
+    tenant_key: tenant.key,
     msg_type: msgType as string,
     content: content as string,
     created_at: state.now(),
@@ -105,7 +105,7 @@ export function reply(input: RouteInput): Answer {
   const { state, body } = input;
   const parent = input.messageId ? state.im.known.get(input.messageId) : undefined;
   if (!parent) return invalidMessageId();
-  const refused = refusal(state, "reply", parent.chat_id, parent);
+  const refused = refusal(state, input.tenant, "reply", parent.chat_id, parent);
   if (refused) return refused;
   const root = parent.root_id || parent.message_id;
   let placement: Placement = { kind: "plain", root_id: root };
@@ -119,35 +119,39 @@ export function reply(input: RouteInput): Answer {
 }
 
 export function create(input: RouteInput): Answer {
-  const { state } = input;
+  const { state, tenant } = input;
   const type = input.query.receive_id_type;
   if (!type || !RECEIVE_ID_TYPES.has(type)) {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: receive_id_type");
   }
   const receiveId = field(input.body, "receive_id");
   if (typeof receiveId !== "string" || receiveId === "") return fromCheck(badParam("invalid receive_id."));
-  const openId =
-    type === "open_id" ? receiveId : (state.tenant.openIdOf(receiveId) ?? `${type}:${receiveId}`);
-  const chatId = type === "chat_id" ? receiveId : state.tenant.p2pChat(openId);
-  const refused = refusal(state, "create", chatId);
+  if (type !== "chat_id" && !tenant.isKnownUser(receiveId)) {
+    // A user only another tenant has is outside this tenant's availability [?].
+    const elsewhere = state.tenants.all().some((t) => t !== tenant && t.isKnownUser(receiveId));
+    if (elsewhere) return fail(HTTP.IM_ERROR, CROSS_TENANT.USER.code, CROSS_TENANT.USER.msg);
+  }
+  const openId = type === "open_id" ? receiveId : (tenant.openIdOf(receiveId) ?? `${type}:${receiveId}`);
+  const chatId = type === "chat_id" ? receiveId : tenant.p2pChat(openId);
+  const refused = refusal(state, tenant, "create", chatId);
   if (refused) return refused;
-  const topic = state.tenant.chat(chatId).type === "topic_group";
+  const topic = tenant.chat(chatId).type === "topic_group";
   const placement: Placement = topic ? { kind: "topic" } : { kind: "plain", root_id: "" };
   return send(input, { chat_id: chatId, placement, receive_id: receiveId, receive_id_type: type });
 }
 
-export function patch({ state, options, body, messageId }: RouteInput): Answer {
+export function patch({ state, options, body, messageId, tenant }: RouteInput): Answer {
   const known = messageId ? state.im.known.get(messageId) : undefined;
   const message = messageId ? state.im.sent(messageId) : undefined;
   if (!known || !messageId) return invalidMessageId();
   if (!known.fromBot || !message) {
     return fail(HTTP.IM_ERROR, CODES.IM_NOT_SENDER, "Bot is NOT the sender of the message.");
   }
-  const refused = refusal(state, "patch", known.chat_id, known);
+  const refused = refusal(state, tenant, "patch", known.chat_id, known);
   if (refused) return refused;
   if (message.msg_type !== "interactive")
     return fromCheck(badParam("only interactive messages can be patched."));
-  const check = checkContent("interactive", field(body, "content"), message.card, state.tenant);
+  const check = checkContent("interactive", field(body, "content"), message.card, tenant);
   if (!check.ok) return fromCheck(check);
   if (!check.card) return fromCheck(badParam("invalid message content."));
   const limited = imLimit(
@@ -156,6 +160,7 @@ export function patch({ state, options, body, messageId }: RouteInput): Answer {
     messageId,
     options.patchPerSecondPerMessage,
     state.now(),
+    tenant.key,
   );
   if (limited) return limited;
   const content = field(body, "content") as string;

@@ -2,11 +2,13 @@
  * The route table (method + path pattern → handler) and the token / bot info / task_check handlers. A new API
  * is one entry here plus its handler; `RouteName` (for requestsFor() and faults) follows from the table.
  * Handlers describe the normal behaviour only; faults, the token check and gateway limits run first (server.ts).
+ * A store app's token routes live in store-app.ts.
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
-import { CODES, HTTP, WS } from "./constants";
+import { CODES, CROSS_TENANT, HTTP, STORE, WS } from "./constants";
 import { deleteFile, moveFile } from "./drive";
 import { create, patch, reply } from "./messages";
+import { appAccessToken, resendAppTicket, storeTenantToken } from "./store-app";
 
 /** Which per-app gateway limit counts a call (limits.ts). */
 export type GatewayGroup = "message_api" | "task_check";
@@ -17,7 +19,7 @@ export interface RouteSpec<N extends string = string> {
   /** Path with `:name` parameters, e.g. `/open-apis/im/v1/messages/:message_id/reply`. */
   path: string;
   handle: (input: RouteInput) => Answer;
-  /** false: no tenant token needed (only the token route itself). Default true. */
+  /** false: no tenant token needed (the token routes themselves, and ws_endpoint). Default true. */
   auth?: boolean;
   gateway?: GatewayGroup;
 }
@@ -32,27 +34,36 @@ function token({ state, options, body }: RouteInput): Answer {
   }
   if (appSecret !== options.appSecret)
     return fail(HTTP.TOKEN_ERROR, CODES.APP_SECRET_INVALID, "app secret invalid");
-  const issued = state.issueToken(options.tokenTtlSeconds);
+  // A store app gets its tenant tokens from app_access_token + tenant_key, never here [?].
+  if (options.appType === "store")
+    return fail(HTTP.TOKEN_ERROR, CODES.INVALID_PARAM, STORE.WRONG_APP_TYPE_MSG);
+  const issued = state.issueToken(options.tokenTtlSeconds, state.tenants.default.key);
   return {
     status: 200,
     body: { code: 0, msg: "ok", tenant_access_token: issued.token, expire: issued.expire },
   };
 }
 
-function botInfo({ options }: RouteInput): Answer {
+/** The bot as the caller's tenant sees it (a store app's bot may have another open_id per tenant [?]). */
+function botInfo({ options, tenant }: RouteInput): Answer {
   const bot = {
     activate_status: 2,
     app_name: options.botName,
     avatar_url: "",
     ip_white_list: [],
-    open_id: options.botOpenId,
+    open_id: tenant.botOpenId,
   };
   return { status: 200, body: { code: 0, msg: "ok", bot } };
 }
 
-function taskCheck({ state, query }: RouteInput): Answer {
+function taskCheck({ state, query, tenant }: RouteInput): Answer {
   const taskId = query.task_id;
   if (!taskId) return fail(HTTP.TASK_PARAMS_ERROR, CODES.TASK_PARAMS_ERROR, "params error.");
+  // Another tenant's task: 403 forbidden, told apart from an unknown id [?] (constants.ts CROSS_TENANT).
+  const owner = state.taskTenant(taskId);
+  if (owner !== undefined && owner !== tenant.key) {
+    return fail(CROSS_TENANT.DRIVE.status, CROSS_TENANT.DRIVE.code, CROSS_TENANT.DRIVE.msg);
+  }
   // A scripted status (setTask) wins over the clock of a task a folder move/delete started.
   const status = state.nextTaskStatus(taskId) ?? state.drive.taskStatus(taskId, state.now());
   if (status === undefined) return fail(HTTP.TASK_NOT_FOUND, CODES.TASK_NOT_FOUND, "not found.");
@@ -66,6 +77,27 @@ export const ROUTE_TABLE = [
     method: "POST",
     path: "/open-apis/auth/v3/tenant_access_token/internal",
     handle: token,
+    auth: false,
+  }),
+  route({
+    name: "app_access_token",
+    method: "POST",
+    path: STORE.APP_ACCESS_TOKEN_PATH,
+    handle: appAccessToken,
+    auth: false,
+  }),
+  route({
+    name: "store_tenant_token",
+    method: "POST",
+    path: STORE.TENANT_ACCESS_TOKEN_PATH,
+    handle: storeTenantToken,
+    auth: false,
+  }),
+  route({
+    name: "app_ticket_resend",
+    method: "POST",
+    path: STORE.RESEND_PATH,
+    handle: resendAppTicket,
     auth: false,
   }),
   route({

@@ -46,22 +46,27 @@ function handleNormally(
   options: Required<EmulatorOptions>,
   longConnection: LongConnectionHost,
   req: IncomingMessage,
+  record: RecordedRequest,
   match: { spec: RouteSpec<HttpRouteName>; params: Record<string, string>; messageId?: string },
   query: Record<string, string>,
   body: unknown,
 ): Answer {
   const { spec, params, messageId } = match;
+  let tenant = state.tenants.default;
   if (spec.auth !== false) {
     const token = state.tokenStatus(bearer(req));
-    if (token === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
-    if (token === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
+    if (token.status === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
+    if (token.status === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
+    tenant = (token.tenantKey === undefined ? undefined : state.tenants.get(token.tenantKey)) ?? tenant;
+    record.tenantKey = tenant.key;
   }
-  const limited = gatewayLimit(state.windows, options, spec.gateway, state.now());
+  // Feishu counts its limits "per API, per app, per tenant" (频控策略): one set of windows per tenant.
+  const limited = gatewayLimit(state.windows, options, spec.gateway, state.now(), tenant.key);
   if (limited) return limited;
   if (typeof body === "string") {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
   }
-  return spec.handle({ state, options, query, body, params, messageId, longConnection });
+  return spec.handle({ state, options, query, body, params, messageId, tenant, longConnection });
 }
 
 export async function startServer(
@@ -81,15 +86,21 @@ export async function startServer(
       timers.set(t, resolve);
     });
 
+  /** Runs what Feishu does after answering (a ticket push), unless the server closed. */
+  const after = (a: Answer | undefined) => {
+    if (a?.afterAnswer && !closed) a.afterAnswer();
+  };
+
   const answer = (res: ServerResponse, record: RecordedRequest, a: Answer) => {
     if (a.rateLimit) record.rateLimit = a.rateLimit;
-    if (closed || res.destroyed) return;
+    if (closed || res.destroyed) return after(a);
     const text = typeof a.body === "string" ? a.body : JSON.stringify(a.body);
     const type = typeof a.body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
     record.status = a.status;
     record.response = a.body;
     res.writeHead(a.status, { "content-type": type, ...a.headers });
     res.end(text);
+    after(a);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -117,7 +128,7 @@ export async function startServer(
     }
     if (route === "task_check") state.countTaskCheck(query.task_id ?? "");
     const normally = () =>
-      handleNormally(state, options, longConnection, req, { spec, params, messageId }, query, body);
+      handleNormally(state, options, longConnection, req, record, { spec, params, messageId }, query, body);
 
     const fault = state.takeFault(route, query.task_id, messageId);
     if (!fault) return answer(res, record, normally());
@@ -127,10 +138,13 @@ export async function startServer(
     if (handled?.rateLimit) record.rateLimit = handled.rateLimit;
     if (fault.hang) {
       if (handled) record.withheld = { status: handled.status, response: handled.body };
+      after(handled); // Feishu did the work: it also does what follows (a ticket push)
       return; // never answered; close() destroys the socket
     }
     if (fault.delayMs !== undefined && !(await sleep(fault.delayMs))) return;
-    answer(res, record, faultAnswer(fault) ?? handled ?? normally());
+    const final = faultAnswer(fault) ?? handled ?? normally();
+    answer(res, record, final);
+    if (handled && final !== handled) after(handled);
   };
 
   const server: Server = createServer((req, res) => {

@@ -1,17 +1,23 @@
 /**
- * In-memory state of the emulator: tokens, scripted tasks, faults and the request log; the tenant's users
- * and chats (tenant.ts) and its messages (im-store.ts).
+ * In-memory state of the emulator: tokens (tenant_access_tokens per tenant, a store app's app_access_tokens),
+ * app tickets, scripted tasks, faults and the request log; the tenants with their users and chats
+ * (tenant.ts), the messages (im-store.ts) and Drive (drive.ts).
  * No I/O here; server.ts and routes.ts read and mutate it.
  */
 
+import { TENANT_KEY } from "./constants";
 import { randomHex } from "./crypto";
 import { Drive } from "./drive";
 import { ImStore } from "./im-store";
 import { SlidingWindows } from "./limits";
-import { Tenant } from "./tenant";
-import type { Fault, RecordedRequest, RouteName } from "./types";
+import { Tenants } from "./tenant";
+import { AppTickets } from "./tickets";
+import type { Fault, RecordedRequest, RouteName, TicketPush } from "./types";
 
 interface IssuedToken {
+  kind: "tenant" | "app";
+  /** Tenant tokens: the tenant they act in. */
+  tenantKey?: string;
   expiresAt: number;
   revoked: boolean;
 }
@@ -19,6 +25,14 @@ interface IssuedToken {
 interface ScriptedTask {
   statuses: string[];
   served: number;
+  /** The tenant the task belongs to (task_check from another tenant is refused). */
+  tenantKey: string;
+}
+
+/** What the token check found: the token's state and, for a tenant token, its tenant. */
+export interface TokenCheck {
+  status: "ok" | "invalid" | "expired";
+  tenantKey?: string;
 }
 
 /** Feishu refreshes a tenant token when less than 30 minutes remain; otherwise it returns the same one. */
@@ -33,45 +47,84 @@ export class EmulatorState {
   /** Rate-limit windows (limits.ts). */
   readonly windows = new SlidingWindows();
   private readonly listeners = new Set<(record: RecordedRequest) => void>();
-  /** Users and chats of the emulated tenant. */
-  readonly tenant = new Tenant();
+  /** Every tenant (the default one, and a store app's others) with its users and chats. */
+  readonly tenants: Tenants;
   /** Messages, threads and the uuid window. */
   readonly im: ImStore;
   /** Drive folders and files, and the tasks of folder moves and deletes. */
   readonly drive = new Drive();
+  /** A store app's app tickets (tickets.ts). */
+  readonly tickets: AppTickets;
+  /** Where app_ticket/resend pushes the ticket ("" = nowhere); options.ticketPushUrl, setTicketPushUrl(). */
+  ticketPushUrl = "";
+  /** Every app_ticket push so far (pushAppTicket, resend), in order. */
+  ticketPushes: TicketPush[] = [];
 
   /** The emulator clock (options.now): every time the emulator reads goes through it. */
   constructor(
     readonly now: () => number = () => Date.now(),
-    private readonly botOpenId?: string,
+    botOpenId = "",
+    defaultTenantKey = TENANT_KEY,
+    ticketGraceMs = 0,
   ) {
     this.im = new ImStore(now);
-    if (botOpenId) this.tenant.addUser(botOpenId);
+    this.tenants = new Tenants(defaultTenantKey, botOpenId);
+    this.tickets = new AppTickets(now, ticketGraceMs);
   }
 
   // ---- tokens ----
-  issueToken(ttlSeconds: number): { token: string; expire: number } {
+  /**
+   * A tenant_access_token for this tenant: the one already issued while more than 30 minutes remain (as
+   * Feishu), else a new one.
+   */
+  issueToken(ttlSeconds: number, tenantKey: string): { token: string; expire: number } {
+    return this.issue("tenant", "t-emu-", ttlSeconds, tenantKey);
+  }
+
+  /** A store app's app_access_token, reused the same way. */
+  issueAppToken(ttlSeconds: number): { token: string; expire: number } {
+    return this.issue("app", "a-emu-", ttlSeconds);
+  }
+
+  private issue(
+    kind: IssuedToken["kind"],
+    prefix: string,
+    ttlSeconds: number,
+    tenantKey?: string,
+  ): { token: string; expire: number } {
     const now = this.now();
     for (const [token, t] of this.tokens) {
+      if (t.kind !== kind || t.tenantKey !== tenantKey) continue;
       if (!t.revoked && t.expiresAt - now > TOKEN_REUSE_MIN_REMAINING_MS) {
         return { token, expire: Math.floor((t.expiresAt - now) / 1000) };
       }
     }
-    const token = `t-emu-${randomHex(16)}`;
-    this.tokens.set(token, { expiresAt: now + ttlSeconds * 1000, revoked: false });
+    const token = `${prefix}${randomHex(16)}`;
+    this.tokens.set(token, { kind, tenantKey, expiresAt: now + ttlSeconds * 1000, revoked: false });
     return { token, expire: ttlSeconds };
   }
 
-  /** "invalid" for an unknown or revoked token (99991663), "expired" past its expiry (99991677). */
-  tokenStatus(token: string | undefined): "ok" | "invalid" | "expired" {
-    const now = this.now();
+  /**
+   * A bearer token on an API call: "invalid" for an unknown or revoked one, or an app_access_token
+   * (99991663), "expired" past its expiry (99991677); a tenant token names its tenant.
+   */
+  tokenStatus(token: string | undefined): TokenCheck {
     const t = token === undefined ? undefined : this.tokens.get(token);
-    if (t === undefined || t.revoked) return "invalid";
-    return t.expiresAt > now ? "ok" : "expired";
+    if (t === undefined || t.revoked || t.kind !== "tenant") return { status: "invalid" };
+    return { status: t.expiresAt > this.now() ? "ok" : "expired", tenantKey: t.tenantKey };
   }
 
-  revokeTokens(): void {
-    for (const t of this.tokens.values()) t.revoked = true;
+  /** An app_access_token in a store tenant_access_token request: usable or not (99991664). */
+  appTokenUsable(token: unknown): boolean {
+    const t = typeof token === "string" ? this.tokens.get(token) : undefined;
+    return t !== undefined && t.kind === "app" && !t.revoked && t.expiresAt > this.now();
+  }
+
+  /** Revokes every token issued so far, or only this tenant's tenant tokens. */
+  revokeTokens(tenantKey?: string): void {
+    for (const t of this.tokens.values()) {
+      if (tenantKey === undefined || (t.kind === "tenant" && t.tenantKey === tenantKey)) t.revoked = true;
+    }
   }
 
   expireTokens(): void {
@@ -103,13 +156,19 @@ export class EmulatorState {
   }
 
   // ---- tasks ----
-  setTask(taskId: string, statuses: string[]): void {
+  setTask(taskId: string, statuses: string[], tenantKey = this.tenants.default.key): void {
     if (statuses.length === 0) throw new Error(`setTask(${taskId}): give at least one status`);
-    this.tasks.set(taskId, { statuses: [...statuses], served: 0 });
+    this.tenants.require(tenantKey, "setTask");
+    this.tasks.set(taskId, { statuses: [...statuses], served: 0, tenantKey });
   }
 
   hasTask(taskId: string): boolean {
     return this.tasks.has(taskId);
+  }
+
+  /** The tenant a task belongs to: a scripted one's, else the tenant whose move/delete started it. */
+  taskTenant(taskId: string): string | undefined {
+    return this.tasks.get(taskId)?.tenantKey ?? this.drive.taskTenant(taskId);
   }
 
   /** The next scripted status (the last one repeats forever). */
@@ -162,7 +221,10 @@ export class EmulatorState {
     return fault;
   }
 
-  /** Forget everything the emulator learnt but tokens and listeners (the bot's user stays known). */
+  /**
+   * Forget everything the emulator learnt but tokens, tickets, tenants (with their install status) and
+   * listeners (each tenant's bot user stays known).
+   */
   reset(): void {
     this.requests = [];
     this.im.reset();
@@ -171,7 +233,7 @@ export class EmulatorState {
     this.taskChecks = new Map();
     this.faults = [];
     this.windows.clear();
-    this.tenant.reset();
-    if (this.botOpenId) this.tenant.addUser(this.botOpenId);
+    this.tenants.reset();
+    this.ticketPushes = [];
   }
 }

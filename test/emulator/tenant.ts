@@ -1,8 +1,10 @@
 /**
- * The tenant the emulator plays: its users and chats, and the states in which Feishu refuses a bot for good
- * (muted or external groups, a bot removed from a chat, dissolved chats, users who blocked the bot or are
- * outside the app's availability). Every open_id in an event the emulator builds joins the users; the type of
- * every chat an event names is remembered (p2p, group, topic_group).
+ * The tenants the emulator plays. A self-built app has one (the default tenant, TENANT_KEY); a store app (ISV)
+ * is installed by several (addTenant). Each tenant has its users and chats, and the states in which Feishu
+ * refuses a bot for good (muted or external groups, a bot removed from a chat, dissolved chats, users who
+ * blocked the bot or are outside the app's availability). Every open_id in an event the emulator builds joins
+ * the users of the event's tenant; the type of every chat an event names is remembered (p2p, group,
+ * topic_group). A chat belongs to the tenant it was first named in.
  */
 import { MUTE_CODES } from "./constants";
 import { derivedHex, randomHex } from "./crypto";
@@ -40,11 +42,27 @@ export interface User {
   unavailable?: boolean;
 }
 
+/**
+ * A store app's installation in a tenant: `installed` (app_open, start_by_tenant, addTenant), `stopped`
+ * (app_status_change stop_by_tenant / stop_by_platform) or `uninstalled` (app_uninstalled, uninstallTenant).
+ * Only an installed tenant gets tenant_access_tokens.
+ */
+export type TenantStatus = "installed" | "stopped" | "uninstalled";
+
 export class Tenant {
   /** Every id of every known user (open_id, user_id, union_id) → the user. */
   private readonly users = new Map<string, User>();
   private readonly chats = new Map<string, Chat>();
   private readonly p2p = new Map<string, string>();
+  status: TenantStatus = "installed";
+
+  constructor(
+    readonly key: string,
+    /** The bot's open_id in this tenant (bot info, mentions); known as a user. */
+    public botOpenId: string,
+  ) {
+    this.addUser(botOpenId);
+  }
 
   addUser(openId: string): UserIds {
     const ids = userIds(openId);
@@ -61,6 +79,11 @@ export class Tenant {
   user(openId: string): User {
     this.addUser(openId);
     return this.users.get(openId) as User;
+  }
+
+  /** Whether this tenant has the chat (named by an event, addChat, or a call). */
+  hasChat(chatId: string): boolean {
+    return this.chats.has(chatId);
   }
 
   /** The chat with this id; an unknown id is taken for a group, as Feishu would hold it. */
@@ -106,9 +129,71 @@ export class Tenant {
     return id;
   }
 
+  /** Forgets users and chats (the bot stays a known user). */
   reset(): void {
     this.users.clear();
     this.chats.clear();
     this.p2p.clear();
+    this.addUser(this.botOpenId);
+  }
+}
+
+/**
+ * Every tenant, by tenant_key. The default one always exists and is installed; addTenant() adds more (store
+ * apps only). Chat ids are global in Feishu: a chat belongs to the one tenant that has it.
+ */
+export class Tenants {
+  private readonly byKey = new Map<string, Tenant>();
+  readonly default: Tenant;
+
+  constructor(defaultKey: string, botOpenId: string) {
+    this.default = new Tenant(defaultKey, botOpenId);
+    this.byKey.set(defaultKey, this.default);
+  }
+
+  /** Adds a tenant, or installs again a known one (its bot open_id changes only when given). */
+  add(key: string, botOpenId?: string): Tenant {
+    if (key === "") throw new Error("addTenant: the tenant_key may not be empty");
+    let tenant = this.byKey.get(key);
+    if (!tenant) {
+      tenant = new Tenant(key, botOpenId ?? this.default.botOpenId);
+      this.byKey.set(key, tenant);
+    } else if (botOpenId !== undefined && botOpenId !== tenant.botOpenId) {
+      tenant.botOpenId = botOpenId;
+      tenant.addUser(botOpenId);
+    }
+    tenant.status = "installed";
+    return tenant;
+  }
+
+  get(key: string): Tenant | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The tenant with this key; throws (naming `who`) for a key no one added. */
+  require(key: string, who: string): Tenant {
+    const tenant = this.byKey.get(key);
+    if (!tenant) throw new Error(`${who}: unknown tenant ${key} (addTenant it first)`);
+    return tenant;
+  }
+
+  all(): Tenant[] {
+    return [...this.byKey.values()];
+  }
+
+  /** The tenant that has this chat, if any. */
+  ownerOfChat(chatId: string): Tenant | undefined {
+    for (const tenant of this.byKey.values()) if (tenant.hasChat(chatId)) return tenant;
+    return undefined;
+  }
+
+  /** The tenant that has this chat, else `fallback` (default: the default tenant). */
+  forChat(chatId: string, fallback: Tenant = this.default): Tenant {
+    return this.ownerOfChat(chatId) ?? fallback;
+  }
+
+  /** Forgets every tenant's users and chats; the tenants, their status and bot open_ids stay. */
+  reset(): void {
+    for (const tenant of this.byKey.values()) tenant.reset();
   }
 }

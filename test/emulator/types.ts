@@ -33,8 +33,19 @@ export interface EmulatorOptions {
   taskCheckPerSecond?: number;
   /** TCP port on 127.0.0.1; default 0 = a free port chosen by the system (`npm run emulator` uses 9000). */
   port?: number;
-  /** default "self_built"; a "store" app is refused the long connection (403 forbidden, fatal in the SDK). */
+  /**
+   * default "self_built" (one tenant, `tenant_access_token/internal`). "store" (ISV, 商店应用): several tenants
+   * (addTenant), app tickets, `app_access_token` + `tenant_access_token` per tenant; refused the long
+   * connection (403 forbidden, fatal in the SDK).
+   */
   appType?: "self_built" | "store";
+  /** Store apps: where app_ticket/resend pushes the ticket (the event request URL); "" (default) = nowhere. */
+  ticketPushUrl?: string;
+  /**
+   * Store apps: how long (emulator clock) a ticket replaced by rotateTicket() is still accepted by
+   * app_access_token. Not documented by Feishu [?]; default 3_600_000 (one push interval).
+   */
+  ticketGraceMs?: number;
   // --- long connection (long-connection.ts); the four ClientConfig values are seconds, fractions allowed ---
   /** ClientConfig.PingInterval, default 5 (the SDK pings this often; Feishu's value is not published). */
   wsPingIntervalSeconds?: number;
@@ -81,6 +92,8 @@ export interface DriveItemOptions {
   taskMs?: number;
   /** Folders: how the task ends; default "success". */
   result?: "success" | "fail";
+  /** The tenant whose Drive has it (default: the default tenant); another tenant's token gets 403 / 1061004 [?]. */
+  tenantKey?: string;
 }
 
 /** An asynchronous folder move or delete, as task_check reports it. */
@@ -122,6 +135,8 @@ export interface RecordedRequest {
   fault?: boolean;
   /** The enforced rate limit that refused this request (never set for a fault's answer). */
   rateLimit?: RateLimitName;
+  /** The tenant the call acted in: its bearer token's (routes that need one). Rate limits count per tenant. */
+  tenantKey?: string;
   /** afterHandling + hang: what the emulator did and would have answered, though it never answers. */
   withheld?: { status: number; response: unknown };
 }
@@ -174,6 +189,8 @@ export interface CardPatch {
 export interface SentMessage {
   message_id: string;
   chat_id: string;
+  /** The tenant it was sent in (the tenant of the token that sent it). */
+  tenant_key: string;
   msg_type: string;
   /** Current content (updated by successful patches). */
   content: string;
@@ -259,6 +276,13 @@ export interface PostInput {
 export interface MessageEventInput {
   /** The chat's type; remembered for the chat (a `create` into a topic group opens a new topic). */
   chatType: ChatType;
+  /**
+   * The tenant the event is for (`header.tenant_key`; the chat and message belong to it). Default: the tenant of
+   * `threadOf`'s message or of `chatId` when known, else the default tenant.
+   */
+  tenantKey?: string;
+  /** `sender.tenant_key` (and of the sender's mentions): another tenant for an external user. Default tenantKey. */
+  senderTenantKey?: string;
   /** Default: per-sender "oc_..." for p2p, a random "oc_..." otherwise; the thread's chat with threadOf. */
   chatId?: string;
   text?: string;
@@ -343,6 +367,81 @@ export interface CardActionEvent {
   context: { open_message_id: string; open_chat_id: string };
 }
 
+/** A v1 event (app_ticket, app_uninstalled, app_status_change, app_open): no schema, no header. */
+export interface V1EventEnvelope<E = Record<string, unknown>> {
+  /** Send time, seconds with a fraction, as a string ("1502199207.7171419"). */
+  ts: string;
+  /** The event's unique id. */
+  uuid: string;
+  /** The verification token. */
+  token: string;
+  type: "event_callback";
+  event: E;
+}
+
+export interface AppTicketEvent {
+  app_id: string;
+  app_ticket: string;
+  type: "app_ticket";
+}
+
+export interface AppUninstalledEvent {
+  app_id: string;
+  tenant_key: string;
+  type: "app_uninstalled";
+}
+
+export type AppStatus = "start_by_tenant" | "stop_by_tenant" | "stop_by_platform";
+
+export interface AppStatusChangeEvent {
+  app_id: string;
+  tenant_key: string;
+  type: "app_status_change";
+  status: AppStatus;
+  /** Only with start_by_tenant (store apps get no user_id). */
+  operator?: { open_id: string; union_id: string };
+}
+
+export interface AppOpenEvent {
+  app_id: string;
+  tenant_key: string;
+  type: "app_open";
+  applicants: Array<{ open_id: string }>;
+  /** When an admin installed it. */
+  installer?: { open_id: string };
+  /** When a member installed it. */
+  installer_employee?: { open_id: string };
+}
+
+/** A tenant of the emulator: its key, install status and the bot's open_id there. */
+export interface TenantInfo {
+  tenant_key: string;
+  status: "installed" | "stopped" | "uninstalled";
+  bot_open_id: string;
+}
+
+/** A store app's ticket, as ticketInfo() lists it. */
+export interface TicketInfo {
+  ticket: string;
+  issued_at: number;
+  /** When rotateTicket() (or a new ticket after expireTickets) replaced it. */
+  superseded_at?: number;
+  /** Whether app_access_token accepts it now. */
+  valid: boolean;
+}
+
+/** One app_ticket push (pushAppTicket, or the push app_ticket/resend triggers). */
+export interface TicketPush {
+  url: string;
+  ticket: string;
+  /** The emulator clock when it was sent. */
+  at: number;
+  via: "push" | "resend";
+  /** The bot's HTTP status; 0 while pending or when the POST failed (then `error`). */
+  status: number;
+  error?: string;
+}
+
 /** The flat, never-encrypted body of the legacy card callback (message card request URL). */
 export interface LegacyCardCallback {
   open_id: string;
@@ -353,6 +452,18 @@ export interface LegacyCardCallback {
   /** The update token, "c-...". */
   token: string;
   action: { value: Record<string, unknown>; tag: string };
+}
+
+/** What a legacy card callback says: the clicked card, who clicked, the button's value. */
+export interface LegacyCallbackInput {
+  openMessageId: string;
+  chatId: string;
+  operatorOpenId: string;
+  value: Record<string, unknown>;
+  /** Default "button". */
+  tag?: string;
+  /** Default: the tenant of the clicked message. */
+  tenantKey?: string;
 }
 
 export interface LegacyDeliverOptions {
@@ -378,7 +489,7 @@ export interface DeliverOptions {
   encrypt?: boolean;
   /** Default: true when encryptKey is set, except for url_verification (Feishu never signs it). */
   sign?: boolean;
-  /** Override header.event_id (a re-push with a new event_id). */
+  /** Override header.event_id (a re-push with a new event_id); a v1 event's uuid. */
   eventId?: string;
   /** Override header.token (or token of a challenge). */
   token?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CardCallbackAnswer, SentMessage } from "../emulator";
-import { eventually, TRANSPORTS, useBot } from "../support/harness";
+import { type BotFixture, eventually, TRANSPORTS, useBot } from "../support/harness";
 
 /**
  * Real Feishu shapes, beyond the happy path: rich-text (post) commands, topic groups, chat types Feishu adds
@@ -11,6 +11,21 @@ const ALICE = "ou_alice_shapes_0000000000000000001";
 const BOB = "ou_bob_shapes_000000000000000000001";
 
 const cards = (all: SentMessage[]) => all.filter((m) => m.msg_type === "interactive");
+
+/** Alice asks for TASK in a group, as Feishu delivers it; resolves once the card is there. */
+async function watchInGroup(t: BotFixture) {
+  t.emu.setTask(TASK, ["process"]);
+  const event = t.emu.messageEvent({
+    chatType: "group",
+    senderOpenId: ALICE,
+    text: `/status ${TASK}`,
+    mentionBot: true,
+  });
+  await t.send(event);
+  const commandId = event.event.message.message_id;
+  const card = await t.emu.waitFor(() => cards(t.emu.repliesTo(commandId))[0], 4000);
+  return { event, commandId, card };
+}
 const notices = (all: SentMessage[]) => all.filter((m) => m.msg_type === "text");
 
 describe.each(TRANSPORTS)("over %s", (transport) => {
@@ -136,16 +151,7 @@ describe.each(TRANSPORTS)("over %s", (transport) => {
 
   describe("refusals that retrying never fixes", () => {
     it("a group that mutes the bot mid-watch: the notice is refused once, the watch ends, nothing loops", async () => {
-      t.emu.setTask(TASK, ["process"]);
-      const event = t.emu.messageEvent({
-        chatType: "group",
-        senderOpenId: ALICE,
-        text: `/status ${TASK}`,
-        mentionBot: true,
-      });
-      await t.send(event);
-      const id = event.event.message.message_id;
-      await t.emu.waitFor(() => cards(t.emu.repliesTo(id))[0], 4000);
+      const { event } = await watchInGroup(t);
       t.emu.muteChat(event.event.message.chat_id);
       t.emu.setTaskStatus(TASK, "success");
       await eventually(async () => (await t.bot.app.store.countOpenWatches()) === 0, 10_000);
@@ -179,17 +185,9 @@ describe("the legacy card callback (message card request URL)", () => {
   const t = useBot("each");
 
   async function watched() {
-    t.emu.setTask(TASK, ["process"]);
-    const event = t.emu.messageEvent({
-      chatType: "group",
-      senderOpenId: ALICE,
-      text: `/status ${TASK}`,
-      mentionBot: true,
-    });
-    await t.send(event);
-    const card = await t.emu.waitFor(() => cards(t.emu.repliesTo(event.event.message.message_id))[0], 4000);
+    const { card, commandId } = await watchInGroup(t);
     const watchId = /"watch_id":"(\d+)"/.exec(JSON.stringify(card.card))?.[1] ?? "";
-    return { card, watchId, commandId: event.event.message.message_id };
+    return { card, watchId, commandId };
   }
   const legacy = (card: SentMessage, operator: string, value: Record<string, unknown>) =>
     t.emu.legacyCardCallback({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { WS_CODES, WS_MSGS } from "../emulator";
 import { TRANSPORTS, useChildBot } from "../support/harness";
 
 const TASK = "7360595374803812358";
@@ -46,11 +47,18 @@ describe.each(TRANSPORTS)("the built bot as a process (npm start), over %s", (tr
 });
 
 describe("the long connection refused for good", () => {
-  const store = useChildBot("websocket", { appType: "store" });
   const selfBuilt = useChildBot("websocket");
 
   it("stops the bot with one line saying what to fix when the app is not self-built", async () => {
-    const bot = await store.spawn({}, { waitReady: false });
+    // What Feishu answers a store app's discovery (403 with data: fatal in the SDK). A store emulator no longer
+    // plays it for this bot: it also refuses a store app the self-built token route, where the bot stops first.
+    selfBuilt.emu.longConnection.injectEndpointFault({
+      kind: "code",
+      code: WS_CODES.FORBIDDEN,
+      msg: WS_MSGS.FORBIDDEN,
+      withData: true,
+    });
+    const bot = await selfBuilt.spawn({}, { waitReady: false });
     expect(await bot.exited).toBe(1);
     const line = bot.output.find((l) => l.includes("cannot start"));
     expect(line).toContain("Feishu refused the long connection (code 403)");

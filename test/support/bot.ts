@@ -75,7 +75,12 @@ export async function startBot(
   const logger = createLogger({
     level: config.logLevel,
     format: "json",
-    secrets: [config.appSecret, config.encryptKey, config.verificationToken],
+    secrets: [
+      config.appSecret,
+      config.encryptKey,
+      config.verificationToken,
+      ...config.apiTokens.map((t) => t.token),
+    ],
     stream,
   });
   const server = await startServer(config, { logger, ...deps }, { port: 0, host: "127.0.0.1" });

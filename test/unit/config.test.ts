@@ -32,8 +32,45 @@ describe("readConfig", () => {
       watchTimeoutMinutes: 1440,
       logLevel: "info",
       locale: "zh_cn",
+      apiTokens: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("API_TOKENS: comma-separated, trimmed, deduplicated; a bad token is named by position, never shown", () => {
+    const a = "a".repeat(16);
+    const b = "token-b_0123456789~!";
+    expect(readConfig({ ...minimal, API_TOKENS: ` ${a} ,${b},,${a}` }).apiTokens).toEqual([
+      { token: a, tenantKey: "" },
+      { token: b, tenantKey: "" },
+    ]);
+    const problems = problemsOf({ ...minimal, API_TOKENS: `${a},short-secret-1,has space in it!!!!` });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^API_TOKENS: token 2 of 3 /);
+    expect(problems[1]).toMatch(/^API_TOKENS: token 3 of 3 /);
+    expect(problems.join()).not.toContain("short-secret");
+    expect(problems.join()).not.toContain("space in");
+  });
+
+  it("API_TOKENS with a store app: each token bound to the tenant it acts for, tenant_key:token", () => {
+    const store = { ...minimal, FEISHU_APP_TYPE: "store" };
+    const token = "a".repeat(16);
+    expect(
+      readConfig({ ...store, API_TOKENS: `2ca1d211f64f6438:${token},tenant_b:${token}:x` }).apiTokens,
+    ).toEqual([
+      { token, tenantKey: "2ca1d211f64f6438" },
+      { token: `${token}:x`, tenantKey: "tenant_b" },
+    ]);
+    const unbound = problemsOf({ ...store, API_TOKENS: token });
+    expect(unbound).toEqual([
+      expect.stringMatching(/^API_TOKENS: token 1 of 1 must be written tenant_key:token/),
+    ]);
+    expect(problemsOf({ ...store, API_TOKENS: `bad tenant:${token}` })).toHaveLength(1);
+    expect(problemsOf({ ...store, API_TOKENS: "t:short" }).join()).not.toContain("short");
+    // A self-built app takes the whole entry as the token, colon included.
+    expect(readConfig({ ...minimal, API_TOKENS: `t:${token}` }).apiTokens).toEqual([
+      { token: `t:${token}`, tenantKey: "" },
+    ]);
   });
 
   it("names every missing required variable in one error", () => {

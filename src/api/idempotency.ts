@@ -1,0 +1,64 @@
+import { createHash } from "node:crypto";
+import type { NewWatch, Watch } from "../store/types";
+import type { ApiClient } from "./auth";
+import { ApiError } from "./errors";
+import type { CreateWatchBody } from "./schemas";
+
+/**
+ * What makes a watch request the same as another: the watch it asks for, and the digest that an
+ * Idempotency-Key is bound to. Pure; watches.ts does the storing.
+ */
+
+/** How long an Idempotency-Key is remembered: as long as the store keeps its api_requests (24 h purge). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+/** What a key answered before: the watch and a digest of the request, to tell a retry from a reuse. */
+export interface KeyBinding {
+  watchId: number;
+  request: string;
+}
+
+export function keyReused(): ApiError {
+  return new ApiError(
+    "idempotency_key_reused",
+    "this Idempotency-Key was used in the last 24 h with a different body; use a new key for a new request",
+  );
+}
+
+export function newWatchOf(client: ApiClient, tenantKey: string, body: CreateWatchBody): NewWatch {
+  const inChat = "chat_id" in body;
+  return {
+    tenantKey,
+    taskId: body.task_id,
+    origin: "api",
+    // A chat id may name a group or a DM; "group" only decides whether the notice @-mentions someone.
+    chatId: inChat ? body.chat_id : "",
+    chatType: inChat ? "group" : "p2p",
+    receiveOpenId: inChat ? null : body.open_id,
+    requesterOpenId: body.mention_open_id ?? "",
+    commandMessageId: null,
+    note: body.note ?? null,
+    apiClient: client.id,
+  };
+}
+
+/** Whether a recorded watch was created from this request (for a key the store answered with). */
+export function sameRequest(w: Watch, wanted: NewWatch): boolean {
+  const target =
+    wanted.receiveOpenId === null
+      ? w.receiveOpenId === null && w.chatId === wanted.chatId
+      : w.receiveOpenId === wanted.receiveOpenId;
+  return (
+    target &&
+    w.taskId === wanted.taskId &&
+    w.requesterOpenId === wanted.requesterOpenId &&
+    w.note === (wanted.note ?? null) &&
+    w.apiClient === wanted.apiClient
+  );
+}
+
+/** A digest of what a request asks, independent of the order or spacing of its JSON. */
+export function digestOf(body: CreateWatchBody): string {
+  const fields = Object.entries(body).sort(([a], [b]) => a.localeCompare(b));
+  return createHash("sha256").update(JSON.stringify(fields)).digest("base64url");
+}

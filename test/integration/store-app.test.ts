@@ -1,0 +1,172 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CardCallbackAnswer, Emulator, SentMessage } from "../emulator";
+import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+
+/**
+ * A store app (ISV): one deployment serving two tenants through the whole flow, each in its own chats with its
+ * own token, isolated from the other; the ticket kept in the store across restarts; an expired ticket; an
+ * uninstall. The emulator refuses any call made with the wrong tenant's token.
+ */
+const TASK = "7360595374803812391"; // a task of tenant A
+const TASK_B = "7360595374803812392"; // a task of tenant B
+const A = "tk_alpha";
+const B = "tk_bravo";
+const ALICE = "ou_alice_isv_00000000000000000000001";
+const BRUNO = "ou_bruno_isv_00000000000000000000001";
+const TOKEN_A = "token-for-tenant-alpha-0123";
+const TOKEN_B = "token-for-tenant-bravo-0123";
+
+let emu: Emulator;
+let tmp: ReturnType<typeof tempDir>;
+let bot: RunningBot;
+const start = () =>
+  startBot(emu, join(tmp.dir, "bot.sqlite"), {
+    FEISHU_APP_TYPE: "store",
+    API_TOKENS: `${A}:${TOKEN_A},${B}:${TOKEN_B}`,
+  });
+
+beforeEach(async () => {
+  tmp = tempDir();
+  emu = await startTestEmulator({ appType: "store" });
+  emu.addTenant(A, { botOpenId: "ou_bot_in_alpha_000000000000000001" });
+  emu.addTenant(B, { botOpenId: "ou_bot_in_bravo_000000000000000001" });
+  bot = await start();
+  emu.setTicketPushUrl(bot.eventUrl);
+  expect((await emu.pushAppTicket(bot.eventUrl)).status).toBe(200); // Feishu's hourly push
+});
+
+afterEach(async () => {
+  await bot.stop();
+  await emu.close();
+  tmp.remove();
+});
+
+async function ask(tenantKey: string, sender: string, text: string) {
+  const event = emu.messageEvent({
+    tenantKey,
+    chatType: "group",
+    senderOpenId: sender,
+    text,
+    mentionBot: true,
+  });
+  expect((await emu.deliver(bot.eventUrl, event)).status).toBe(200);
+  return event;
+}
+const cardOf = (id: string) =>
+  emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "interactive"), 6000);
+const noticeOf = (id: string) =>
+  emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "text"), 10_000);
+const watchIdOf = (card: SentMessage) => /"watch_id":"(\d+)"/.exec(JSON.stringify(card.card))?.[1] ?? "";
+const api = (token: string, path: string, init: RequestInit = {}) =>
+  fetch(`${bot.url}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  });
+
+describe("a store app serving two tenants", () => {
+  it("runs the whole flow in each tenant with its own token: cards, checks and notices", async () => {
+    emu.setTask(TASK, ["process", "success"], A);
+    emu.setTask(TASK_B, ["process", "process", "fail"], B);
+    const a = await ask(A, ALICE, `/status ${TASK}`);
+    const b = await ask(B, BRUNO, `/status ${TASK_B}`);
+    const [na, nb] = await Promise.all([
+      noticeOf(a.event.message.message_id),
+      noticeOf(b.event.message.message_id),
+    ]);
+    expect(na.text).toContain("success");
+    expect(na.text).toContain(`<at user_id="${ALICE}"></at>`);
+    expect(nb.text).toContain("failed");
+    expect(na.tenant_key).toBe(A);
+    expect(nb.tenant_key).toBe(B);
+    const checks = emu.requestsFor("task_check");
+    expect(new Set(checks.map((r) => r.tenantKey))).toEqual(new Set([A, B]));
+    expect(checks.every((r) => r.status === 200)).toBe(true); // never a call with the other tenant's token
+    expect(emu.violations()).toEqual([]);
+  });
+
+  it("keeps tenants apart: a copied card value or an API call for the other tenant has no effect", async () => {
+    emu.setTask(TASK, ["process"], A);
+    const a = await ask(A, ALICE, `/status ${TASK}`);
+    const cardA = await cardOf(a.event.message.message_id);
+    const b = await ask(B, BRUNO, "/help");
+    await cardOf(b.event.message.message_id);
+
+    // Tenant B's user clicks with A's watch id, as if on A's card: refused.
+    const click = emu.cardActionEvent({
+      tenantKey: B,
+      openMessageId: b.event.message.message_id,
+      chatId: b.event.message.chat_id,
+      operatorOpenId: ALICE,
+      value: { action: "stop", watch_id: watchIdOf(cardA) },
+    });
+    click.event.context.open_message_id = cardA.message_id; // a forged context, signed by Feishu for B
+    const answer = (await emu.deliver(`${bot.url}/webhook/card`, click)).body as CardCallbackAnswer;
+    expect(answer.toast?.type).toBe("warning");
+    expect(await bot.app.store.countOpenWatches()).toBe(1);
+
+    // B's API token cannot see A's watch, and its watches land in B's tenant only.
+    const id = watchIdOf(cardA);
+    expect((await api(TOKEN_B, `/watches/${id}`)).status).toBe(404);
+    expect((await api(TOKEN_A, `/watches/${id}`)).status).toBe(200);
+    expect((await api(TOKEN_B, `/watches/${id}`, { method: "DELETE" })).status).toBe(404);
+    const intoA = await api(TOKEN_B, "/watches", {
+      method: "POST",
+      body: JSON.stringify({ task_id: TASK, chat_id: a.event.message.chat_id }),
+    });
+    expect(intoA.status).toBe(201);
+    const created = (await intoA.json()) as { watch_id: string };
+    // Posted with B's token into A's chat: Feishu refuses (as a chat B's bot is not in), the watch ends.
+    await eventually(async () => {
+      const res = await api(TOKEN_B, `/watches/${created.watch_id}`);
+      return ((await res.json()) as { end_reason?: string }).end_reason === "bot_not_in_chat";
+    }, 6000);
+    expect(
+      emu.repliesTo(a.event.message.message_id).filter((m) => m.msg_type === "interactive"),
+    ).toHaveLength(1);
+  });
+
+  it("restarts with no ticket in memory: the stored ticket gets new tokens, nothing is asked again", async () => {
+    emu.setTask(TASK, ["process", "success"], A);
+    await bot.stop();
+    const resends = emu.requestsFor("app_ticket_resend").length;
+    const pushes = emu.ticketPushes.length;
+    emu.revokeTokens(); // tokens from before the restart are of no use: new ones must come from the ticket
+    bot = await start();
+    const a = await ask(A, ALICE, `/status ${TASK}`);
+    expect((await noticeOf(a.event.message.message_id)).text).toContain("success");
+    expect(emu.requestsFor("app_ticket_resend")).toHaveLength(resends);
+    expect(emu.ticketPushes).toHaveLength(pushes);
+    expect(emu.requestsFor("app_access_token").every((r) => r.status === 200)).toBe(true);
+  });
+
+  it("an expired ticket: the bot asks Feishu for a new one, and the command is answered once", async () => {
+    emu.expireTickets();
+    emu.revokeTokens(); // so a new tenant token is needed, which needs a valid ticket
+    const resends = emu.requestsFor("app_ticket_resend").length;
+    const a = await ask(A, ALICE, "/help");
+    const reply = await emu.waitFor(() => emu.repliesTo(a.event.message.message_id)[0], 15_000);
+    expect(reply.msg_type).toBe("interactive");
+    expect(emu.requestsFor("app_ticket_resend").length).toBeGreaterThan(resends);
+    expect(emu.ticketPushes.at(-1)?.via).toBe("resend");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emu.repliesTo(a.event.message.message_id)).toHaveLength(1);
+  });
+
+  it("an uninstall ends that tenant's watches quietly; the other tenant goes on", async () => {
+    emu.setTask(TASK, ["process"], A);
+    emu.setTask(TASK_B, ["process"], B);
+    const a = await ask(A, ALICE, `/status ${TASK}`);
+    const b = await ask(B, BRUNO, `/status ${TASK_B}`);
+    await cardOf(a.event.message.message_id);
+    await cardOf(b.event.message.message_id);
+    expect((await emu.deliver(bot.eventUrl, emu.appUninstalledEvent({ tenantKey: A }))).status).toBe(200);
+    await eventually(async () => (await bot.app.store.countOpenWatches()) === 1);
+    expect(await bot.app.store.tenantStatus(A)).toMatchObject({ status: "uninstalled" });
+    emu.setTaskStatus(TASK, "success", A);
+    emu.setTaskStatus(TASK_B, "success", B);
+    await noticeOf(b.event.message.message_id);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(emu.repliesTo(a.event.message.message_id).filter((m) => m.msg_type === "text")).toHaveLength(0);
+  });
+});

@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { API_ERRORS } from "../../src/api/errors";
+import { openApiDocument } from "../../src/api/openapi";
+import { API_BURST, API_REQUESTS_PER_SECOND } from "../../src/api/rate-limit";
+import { createApi } from "../../src/api/router";
+import { MAX_NOTE_CHARS } from "../../src/api/schemas";
+import { createLogger } from "../../src/logger";
+import { createMetrics } from "../../src/metrics";
+import type { Store } from "../../src/store/types";
+
+type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> } };
+
+/** Every route the API's router serves, as OpenAPI writes it: "get /api/v1/watches/{watch_id}". */
+function servedRoutes(): string[] {
+  const api = createApi({
+    tokens: [{ token: "a-token-for-the-route-list", tenantKey: "" }],
+    store: {} as Store,
+    engine: { runNow: async () => undefined, requestStop: async () => false },
+    logger: createLogger({ level: "error", format: "json", secrets: [] }),
+    metrics: createMetrics(async () => 0),
+    now: Date.now,
+  });
+  const routes = new Set<string>();
+  for (const layer of api.router.stack as Layer[]) {
+    if (!layer.route) continue;
+    const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+    for (const path of paths) {
+      for (const [method, on] of Object.entries(layer.route.methods)) {
+        if (on && method !== "_all") routes.add(`${method} /api${path.replace(/:(\w+)/g, "{$1}")}`);
+      }
+    }
+  }
+  return [...routes].sort();
+}
+
+function documentedRoutes(doc: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+    for (const method of ["get", "post", "put", "patch", "delete"])
+      if (item[method]) out.push(`${method} ${path}`);
+  }
+  return out.sort();
+}
+
+describe("the OpenAPI document", () => {
+  const doc = openApiDocument();
+
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const result = await new Validator().validate(doc);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(doc.openapi).toMatch(/^3\.1\./);
+  });
+
+  it("the validator does catch a broken document (so the test above can fail)", async () => {
+    const broken = structuredClone(doc) as { paths: Record<string, Record<string, unknown>> };
+    broken.paths["/api/v1/watches"].post = { responses: "none" };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+
+  it("describes every route the router serves, and no other", () => {
+    expect(servedRoutes()).toEqual(documentedRoutes(doc));
+    expect(servedRoutes()).toContain("delete /api/v1/watches/{watch_id}");
+  });
+
+  it("names every error code of the table, and holds no host or token", () => {
+    const text = JSON.stringify(doc);
+    for (const code of Object.keys(API_ERRORS)) {
+      if (code !== "not_found" && code !== "method_not_allowed" && code !== "internal_error") {
+        expect(text, code).toContain(`\`${code}\``);
+      }
+    }
+    expect(text).not.toContain("a-token-for-the-route-list");
+    expect(doc).not.toHaveProperty("servers");
+  });
+
+  it("takes its request schema from the zod schemas the API validates with", () => {
+    const components = (doc.components as { schemas: Record<string, { properties?: object }> }).schemas;
+    expect(Object.keys(components)).toEqual(
+      expect.arrayContaining([
+        "CreateWatchRequest",
+        "WatchInChat",
+        "WatchForUser",
+        "Watch",
+        "WatchList",
+        "Error",
+      ]),
+    );
+    expect(components.WatchInChat).toMatchObject({
+      additionalProperties: false,
+      required: ["task_id", "chat_id"],
+      properties: { task_id: { pattern: "^\\d{6,32}$" }, note: { maxLength: 200 } },
+    });
+  });
+});
+
+describe("README's watch API section", () => {
+  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+  const section = readme.split("## Watch tasks from your scripts")[1]?.split("\n## ")[0] ?? "";
+
+  it("lists every error code with its status, and the limits the code enforces", () => {
+    for (const [code, status] of Object.entries(API_ERRORS)) {
+      if (code === "internal_error") continue;
+      const row = section.split("\n").find((line) => line.startsWith(`| \`${status}\``)) ?? "";
+      expect(row, code).toContain(`\`${code}\``);
+    }
+    expect(section).toContain(
+      `${API_REQUESTS_PER_SECOND} requests per second per token, bursts of ${API_BURST}`,
+    );
+    expect(section).toContain(`at most ${MAX_NOTE_CHARS} characters`);
+  });
+});
