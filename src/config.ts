@@ -271,6 +271,20 @@ export function redactUrl(raw: string): string {
   }
 }
 
+/** The password of a URL ("" for none), to keep out of every message and log line. */
+export function urlPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return "";
+  }
+}
+
+/** The password in a PostgreSQL DATABASE_URL ("" for none), for the logger to mask wherever it appears. */
+export function databasePassword(database: DatabaseConfig): string {
+  return database.kind === "postgres" ? urlPassword(database.url) : "";
+}
+
 /** Where the store is, for the start-up line: the SQLite path, or the PostgreSQL URL without its password. */
 export function describeDatabase(database: DatabaseConfig): string {
   return database.kind === "sqlite" ? `sqlite:${database.path}` : redactUrl(database.url);

@@ -1,4 +1,4 @@
-import { welcomeCard } from "../cards";
+import { replyText, welcomeCard } from "../cards";
 import type { Locale } from "../cards/types";
 import { handleCommand, parseCommand } from "../handlers";
 import type { HandlerContext } from "../handlers/context";
@@ -125,6 +125,11 @@ export class InboxProcessor {
       message_id: payload.kind === "message" ? payload.message.messageId : undefined,
       event_id: payload.kind === "message" ? payload.message.eventId : payload.eventId,
     });
+    // A command can take longer than its lease (a rate-limit pause, a slow Feishu): keep it while working on it,
+    // so another replica does not take it over and do the same work again.
+    const heartbeat = setInterval(() => {
+      this.options.store.renewInbox(item.key, this.options.now(), this.options.owner).catch(() => undefined);
+    }, LEASE_MS / 2);
     try {
       if (payload.kind === "message") {
         await this.handleMessage(item, payload.tenantKey, payload.message, logger);
@@ -152,6 +157,8 @@ export class InboxProcessor {
           error: String(e),
         });
       });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -195,8 +202,18 @@ export class InboxProcessor {
       this.options.now(),
       this.options.owner,
     );
-    for (const w of watches) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
-    if (watches.length > 0) this.track(this.options.engine.runNow(watches.map((w) => w.id)));
+    const mine = watches.filter((w) => w.commandMessageId === message.messageId);
+    for (const w of mine) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
+    // Another command for the same task in this chat won the race (on another replica, say): its card is the
+    // one; this command gets the same pointer the handler gives when it sees the watch first.
+    for (const w of watches.filter((x) => !mine.includes(x))) {
+      await ctx
+        .reply({ text: replyText(this.options.locale).alreadyWatching(w.taskId) }, `already:${w.taskId}`)
+        .catch((error: unknown) =>
+          logger.warn("could not point to the existing card", { error: String(error) }),
+        );
+    }
+    if (mine.length > 0) this.track(this.options.engine.runNow(mine.map((w) => w.id)));
   }
 
   /** The content first meant for this uuid (see Store.pinContent). */

@@ -1,4 +1,4 @@
-import { ConfigError, describeDatabase, readConfig } from "./config";
+import { ConfigError, databasePassword, describeDatabase, readConfig } from "./config";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
 import { type RunningServer, startServer } from "./server";
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       config.encryptKey,
       config.verificationToken,
       ...config.apiTokens.map((t) => t.token),
+      databasePassword(config.database),
     ],
   });
   logger.info("starting", {

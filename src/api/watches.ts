@@ -38,8 +38,8 @@ export class WatchService {
   /**
    * 201 with a new watch, or 200 with: the watch this Idempotency-Key already answered (422 if the body
    * differs), or the open watch of this task in this chat (a `/status` or another API call), so a chat never
-   * gets a second card for one task. Concurrent identical requests: one watch, across replicas too when they
-   * carry a key (the store's api_requests decides); in one process even without a key.
+   * gets a second card for one task. Concurrent identical requests: one watch, across replicas too (the store
+   * keeps one open watch per task and chat, and one watch per key).
    */
   create(client: ApiClient, tenantKey: string, body: CreateWatchBody, key?: string): Promise<Created> {
     const target = "chat_id" in body ? `chat:${body.chat_id}` : `user:${body.open_id}`;
@@ -74,9 +74,11 @@ export class WatchService {
 
   private async insert(wanted: NewWatch, scope: string, key?: string): Promise<Created> {
     const idempotency = key === undefined ? undefined : { scope, key };
-    const { watch, created } = await stored(() =>
+    const { watch, created, existing } = await stored(() =>
       this.options.store.createWatch(wanted, this.options.now(), idempotency),
     );
+    // The chat's open watch of this task (started meanwhile, perhaps on another replica): that one answers.
+    if (existing === "open_watch") return { status: 200, watch };
     if (!created) {
       // Another replica recorded this key first (or the binding below was lost in a crash).
       if (!sameRequest(watch, wanted)) throw keyReused();

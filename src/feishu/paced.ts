@@ -159,6 +159,9 @@ export class PacedFeishu implements FeishuApi {
   }
 }
 
+/** Consecutive failures of the store's budget before a call gives up (a transient error, retried later). */
+const STORE_ATTEMPTS = 40;
+
 /** Share of the message budget a freshness update must leave untouched. */
 const FRESHNESS_RESERVE = 0.5;
 
@@ -248,13 +251,24 @@ class Pacer {
 
   /** Retries the store until it grants a permit; a store that fails is retried after a short pause. */
   private async waitFor(buckets: BudgetBucket[]): Promise<void> {
+    let failures = 0;
     for (;;) {
       const paused = Math.max(...buckets.map((b) => (this.pausedUntil.get(b.key) ?? 0) - this.now()));
       if (paused > 0) {
         await sleep(paused);
         continue;
       }
-      const wait = await this.store.takeBudget(buckets, this.now()).catch(() => 250);
+      let wait: number;
+      try {
+        wait = await this.store.takeBudget(buckets, this.now());
+        failures = 0;
+      } catch (error) {
+        // The store is down (or closed): the call fails as a transient error after ~10 s, retried later.
+        if (++failures >= STORE_ATTEMPTS) {
+          throw new FeishuApiError("budget", 0, 0, `the rate budget is not available: ${String(error)}`);
+        }
+        wait = 250;
+      }
       if (wait === 0) return;
       await sleep(Math.min(wait, 1000));
     }

@@ -6,9 +6,10 @@ import type { Store } from "./types";
 /**
  * Opens the store DATABASE_URL names: `sqlite:<path>` (one process, the embedded default) or
  * `postgres://...` / `postgresql://...` (shared by every replica; its schema is created and migrated here).
+ * The PostgreSQL driver is loaded only when it is used.
  */
 export async function openStore(database: DatabaseConfig, logger: Logger): Promise<Store> {
   if (database.kind === "sqlite") return new SqliteStore(database.path);
-  logger.error("the PostgreSQL store is not built yet");
-  throw new Error("DATABASE_URL names PostgreSQL, which this build does not support yet");
+  const { PostgresStore } = await import("./postgres");
+  return PostgresStore.open(database.url, logger);
 }

@@ -146,4 +146,12 @@ export const MIGRATIONS: string[] = [
     since INTEGER NOT NULL
   );
   `,
+  // 5: one open watch per task and chat, for the whole deployment: two commands for one task reaching two
+  // replicas at once meet here, not in a card each. (A watch API direct message by open_id learns its chat only
+  // once its card is out: not counted.)
+  `
+  DROP INDEX watches_chat;
+  CREATE UNIQUE INDEX watches_open_in_chat ON watches (tenant_key, chat_id, task_id)
+    WHERE phase <> 'done' AND chat_id <> '' AND receive_open_id IS NULL;
+  `,
 ];

@@ -167,9 +167,17 @@ export class SqliteStore implements Store {
       const select = this.prepare("SELECT * FROM watches WHERE command_message_id = ? AND task_id = ?");
       return watches.map((w) => {
         insert.run(watchParams(w, now));
-        return toWatch(select.get(w.commandMessageId, w.taskId) as Row);
+        const row = (select.get(w.commandMessageId, w.taskId) as Row | undefined) ?? this.openInChat(w);
+        return toWatch(row);
       });
     });
+  }
+
+  async renewInbox(key: string, now: number, owner: string): Promise<void> {
+    const res = this.prepare(
+      "UPDATE inbox SET lease_until = ? WHERE message_id = ? AND lease_owner = ? AND state = 'pending'",
+    ).run(now + LEASE_MS, key, owner);
+    if (res.changes === 0) throw new LeaseLostError("inbox", key);
   }
 
   async retryInbox(
@@ -190,7 +198,7 @@ export class SqliteStore implements Store {
     watch: NewWatch,
     now: number,
     idempotency?: { scope: string; key: string },
-  ): Promise<{ watch: Watch; created: boolean }> {
+  ): Promise<{ watch: Watch; created: boolean; existing?: "key" | "open_watch" }> {
     return this.db.transaction(() => {
       if (idempotency) {
         const existing = this.prepare(
@@ -198,20 +206,33 @@ export class SqliteStore implements Store {
         ).get(idempotency.scope, idempotency.key) as Row | undefined;
         if (existing) {
           const row = this.prepare("SELECT * FROM watches WHERE id = ?").get(existing.watch_id) as Row;
-          return { watch: toWatch(row), created: false };
+          return { watch: toWatch(row), created: false, existing: "key" as const };
         }
       }
-      const id = Number(this.prepare(INSERT_WATCH).run(watchParams(watch, now)).lastInsertRowid);
+      const insert = this.prepare(INSERT_WATCH.replace("INSERT INTO", "INSERT OR IGNORE INTO"));
+      const inserted = insert.run(watchParams(watch, now));
+      const row =
+        inserted.changes > 0
+          ? (this.prepare("SELECT * FROM watches WHERE id = ?").get(inserted.lastInsertRowid) as Row)
+          : this.openInChat(watch);
       if (idempotency) {
         this.prepare(
           "INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at) VALUES (?, ?, ?, ?)",
-        ).run(idempotency.scope, idempotency.key, id, now);
+        ).run(idempotency.scope, idempotency.key, row.id, now);
       }
-      return {
-        watch: toWatch(this.prepare("SELECT * FROM watches WHERE id = ?").get(id) as Row),
-        created: true,
-      };
+      if (inserted.changes > 0) return { watch: toWatch(row), created: true };
+      return { watch: toWatch(row), created: false, existing: "open_watch" as const };
     })();
+  }
+
+  /** The open watch of this task in this chat (the one a new watch met on the unique index). */
+  private openInChat(w: NewWatch): Row {
+    const row = this.prepare(
+      `SELECT * FROM watches WHERE tenant_key = ? AND chat_id = ? AND task_id = ? AND phase <> 'done'
+         AND receive_open_id IS NULL`,
+    ).get(w.tenantKey, w.chatId, w.taskId) as Row | undefined;
+    if (!row) throw new Error(`watch of task ${w.taskId} for message ${w.commandMessageId} was not created`);
+    return row;
   }
 
   async claimDueWatches(

@@ -172,23 +172,27 @@ export interface Store {
   /** Claims pending items whose lease is free or expired, oldest first. */
   claimInbox(now: number, limit: number, owner: string, leaseMs: number): Promise<InboxItem[]>;
   /**
-   * Marks an item handled and creates its watches in one transaction; returns the watches (new or existing).
-   * Fenced by the lease: throws LeaseLostError when `owner` no longer holds the item.
+   * Marks an item handled and creates its watches in one transaction; returns the watches (new or existing:
+   * a task already watched in that chat returns that open watch, whichever command started it). Fenced by the
+   * lease: throws LeaseLostError when `owner` no longer holds the item.
    */
   completeInbox(key: string, watches: NewWatch[], now: number, owner: string): Promise<Watch[]>;
+  /** Keeps an item this owner is still handling for LEASE_MS more; throws LeaseLostError when it was lost. */
+  renewInbox(key: string, now: number, owner: string): Promise<void>;
   /** Gives an item back for a later attempt (or gives up on it when `failed`); fenced like completeInbox. */
   retryInbox(key: string, nextAttemptAt: number, failed: boolean, now: number, owner: string): Promise<void>;
 
   // --- watches ---
   /**
    * Creates one watch (the watch API). With an idempotency key, a second call with the same scope and key
-   * returns the first watch and creates nothing, also when both calls run at the same instant.
+   * returns the first watch and creates nothing, also when both calls run at the same instant. A chat has
+   * at most one open watch per task: asked for again, the open one is returned (`existing: "open_watch"`).
    */
   createWatch(
     watch: NewWatch,
     now: number,
     idempotency?: { scope: string; key: string },
-  ): Promise<{ watch: Watch; created: boolean }>;
+  ): Promise<{ watch: Watch; created: boolean; existing?: "key" | "open_watch" }>;
   /**
    * Claims the due watches of at most `taskLimit` tasks (a task is tenant + task id), oldest due first. With
    * each task come its other open watches due before `coalesceUntil`, so one task_check serves them all.

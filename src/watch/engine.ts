@@ -35,6 +35,8 @@ function tasksPerRound(taskCheckRps: number): number {
 }
 const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
+/** A step that failed for a reason of its own (not Feishu's) is tried again this much later. */
+const STEP_FAILURE_DELAY_MS = 30_000;
 /** How long a refresh asked on one replica waits for the replica that holds the watch to check it. */
 const HANDOVER_WAIT_MS = 2000;
 
@@ -194,8 +196,21 @@ export class WatchEngine {
         });
         return;
       }
-      if (!(error instanceof Stop)) throw error;
-      await this.options.store.updateWatch(w.id, {}, this.options.owner, true, this.options.now());
+      if (error instanceof Stop) {
+        await this.options.store.updateWatch(w.id, {}, this.options.owner, true, this.options.now());
+        return;
+      }
+      // Not Feishu's doing (the store failing, a bug): give the watch back for later, so it does not wait for
+      // its lease to run out; if even that fails, the lease expiry hands it on.
+      this.options.logger.error("watch step failed", {
+        watch_id: w.id,
+        task_id: w.taskId,
+        error: String(error),
+      });
+      const later = { nextCheckAt: this.options.now() + STEP_FAILURE_DELAY_MS };
+      await this.options.store
+        .updateWatch(w.id, later, this.options.owner, true, this.options.now())
+        .catch(() => undefined);
     }
   }
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { CardCallbackAnswer, SentMessage } from "../emulator";
-import { eventually, TRANSPORTS, useBot } from "../support/harness";
+import { eventually, PATHS, useBot } from "../support/harness";
 
 const TASK = "7360595374803812399";
 const ALICE = "ou_alice000000000000000000000000001";
 const BOB = "ou_bob00000000000000000000000000001";
 const GROUP = "oc_group_commands_0000000000000001";
 
-describe.each(TRANSPORTS)("over %s", (transport) => {
-  const t = useBot("each", {}, transport);
+describe.each(PATHS)("over %s on %s", (transport, store) => {
+  const t = useBot("each", {}, transport, store);
 
   async function say(text: string, sender = ALICE, chatType: "p2p" | "group" = "group") {
     const event = t.emu.messageEvent({

@@ -10,6 +10,12 @@ import { TRANSPORTS, useChildBot } from "../support/harness";
 const TASK = "7360595374803812360";
 const USER = "ou_crash_user_0000000000000000000001";
 
+/*
+ * On SQLite (one process per file) a restart voids the dead process's leases and resumes at once. On
+ * PostgreSQL a new process cannot tell a dead predecessor from a live replica, so it waits for the leases to
+ * expire (LEASE_MS): test/integration/replicas.test.ts kills a replica mid-flight there and checks the same
+ * guarantees.
+ */
 describe.each(TRANSPORTS)(
   "kill -9 at every risky moment, then restart on the same database, over %s",
   (transport) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventually, TRANSPORTS, useBot } from "../support/harness";
+import { eventually, PATHS, useBot } from "../support/harness";
 
 const TASK = "7360595374803812356";
 const USER = "ou_requester00000000000000000000001";
@@ -8,8 +8,8 @@ function cardText(card: unknown): string {
   return JSON.stringify(card);
 }
 
-describe.each(TRANSPORTS)("/status end to end, over %s", (transport) => {
-  const t = useBot("each", {}, transport);
+describe.each(PATHS)("/status end to end, over %s on %s", (transport, store) => {
+  const t = useBot("each", {}, transport, store);
 
   it("DM: card at once, refreshed in place, finished, one notification, no task_check after the end", async () => {
     t.emu.setTask(TASK, ["process", "process", "process", "success"]);

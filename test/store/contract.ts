@@ -76,6 +76,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(results.filter((r) => r === "new")).toHaveLength(1);
     });
 
+    it("renews an inbox lease for its holder only, and no longer once the item is handled", async () => {
+      await store.recordInbox("om_r", "ev_r", payload("om_r"), T0, "holder", 1000);
+      await store.renewInbox("om_r", T0 + 900, "holder");
+      expect(await store.claimInbox(T0 + 1500, 10, "other", 1000)).toEqual([]); // held until T0 + 900 + LEASE_MS
+      await expect(store.renewInbox("om_r", T0 + 950, "intruder")).rejects.toBeInstanceOf(LeaseLostError);
+      await store.completeInbox("om_r", [], T0 + 1000, "holder");
+      await expect(store.renewInbox("om_r", T0 + 1100, "holder")).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await store.claimInbox(T0 + 900 + LEASE_MS + 1, 10, "other", 1000)).map((i) => i.key)).toEqual(
+        [],
+      );
+    });
+
     it("claims the inbox oldest first, only items that are due", async () => {
       await store.recordInbox("om_late", "e1", payload("om_late"), T0 + 200, "me", 0);
       await store.recordInbox("om_early", "e2", payload("om_early"), T0 + 100, "me", 0);
@@ -121,7 +133,12 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     it("claims due tasks oldest first, coalesces a task's watches, and leases them exclusively", async () => {
       const [a] = await watchesOf(store, "c1", [newWatch("A", { commandMessageId: "c1" })], T0 + 3000);
       const [b] = await watchesOf(store, "c2", [newWatch("B", { commandMessageId: "c2" })], T0 + 1000);
-      const [b2] = await watchesOf(store, "c3", [newWatch("B", { commandMessageId: "c3" })], T0 + 1500);
+      const [b2] = await watchesOf(
+        store,
+        "c3",
+        [newWatch("B", { commandMessageId: "c3", chatId: "oc_2" })],
+        T0 + 1500,
+      );
       const [c] = await watchesOf(store, "c4", [newWatch("C", { commandMessageId: "c4" })], T0 + 2000);
       const now = T0 + 5000;
       const claimed = await store.claimDueWatches(now, 1, "me", 60_000, now + 5000);
@@ -130,6 +147,37 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(next.map((w) => w.id)).toEqual([c.id, a.id]);
       expect(await store.claimDueWatches(now, 10, "third", 60_000, now)).toEqual([]);
       expect((await store.claimDueWatches(now + 61_000, 10, "third", 60_000, now)).length).toBe(4);
+    });
+
+    it("coalesces every open watch of a task into its claim, however many chats watch it", async () => {
+      for (let i = 0; i < 12; i++) {
+        await store.createWatch(newWatch("A", { chatId: `oc_${i}`, commandMessageId: `a${i}` }), T0 + i);
+      }
+      await store.createWatch(newWatch("B", { commandMessageId: "b" }), T0 + 5);
+      const now = T0 + 100;
+      const claimed = await store.claimDueWatches(now, 1, "me", 60_000, now);
+      expect(claimed.map((w) => w.taskId)).toEqual(Array(12).fill("A"));
+      expect((await store.claimDueWatches(now, 1, "me", 60_000, now)).map((w) => w.taskId)).toEqual(["B"]);
+    });
+
+    it("never hands one watch or one inbox item to two simultaneous claims", async () => {
+      for (let i = 0; i < 20; i++) {
+        await store.createWatch(newWatch(`T${i % 10}`, { chatId: `oc_${i}`, commandMessageId: `m${i}` }), T0);
+        await store.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), T0, "gone", 10);
+      }
+      const now = T0 + 1000;
+      const watches = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.claimDueWatches(now, 2, `o${i}`, 60_000, now)),
+      );
+      const items = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.claimInbox(now, 5, `o${i}`, 60_000)),
+      );
+      const ids = watches.flat().map((w) => w.id);
+      const keys = items.flat().map((item) => item.key);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(keys.length).toBeGreaterThan(0);
     });
 
     it("treats the same task id in two tenants as two tasks", async () => {
@@ -194,6 +242,32 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect((await store.listWatches({ tenantKey: "", openOnly: true, limit: 10 })).length).toBe(2);
     });
 
+    it("keeps one open watch per task and chat, whichever command or script asks, also at the same instant", async () => {
+      const ask = (commandMessageId: string) => newWatch("88", { commandMessageId });
+      const [first] = await watchesOf(store, "c1", [ask("c1")], T0);
+      const [second] = await watchesOf(store, "c2", [ask("c2")], T0 + 1);
+      expect(second.id).toBe(first.id); // the second command points to the first one's watch
+      const elsewhere = await watchesOf(
+        store,
+        "c3",
+        [ask("c3")].map((w) => ({ ...w, chatId: "oc_2" })),
+        T0,
+      );
+      expect(elsewhere[0].id).not.toBe(first.id);
+      const racing = await Promise.all(
+        ["r1", "r2", "r3", "r4"].map(async (key) => {
+          await store.recordInbox(key, `ev_${key}`, payload(key), T0, "me", LEASE_MS);
+          return store.completeInbox(key, [newWatch("99", { commandMessageId: key })], T0, "me");
+        }),
+      );
+      expect(new Set(racing.map(([w]) => w.id)).size).toBe(1);
+      // Once the watch has ended, the task may be watched again in that chat.
+      await store.claimWatches([first.id], T0, "me", 60_000);
+      await store.updateWatch(first.id, { phase: "done" }, "me", true, T0);
+      const [again] = await watchesOf(store, "c4", [ask("c4")], T0 + 2);
+      expect(again.id).not.toBe(first.id);
+    });
+
     it("creates an API watch once per idempotency key, even for simultaneous requests", async () => {
       const api = newWatch("77", {
         origin: "api",
@@ -212,10 +286,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         commandMessageId: null,
         apiClient: "k1",
       });
+      // Another key for the same task and chat: the chat's open watch answers (one card per task and chat).
       const other = await store.createWatch(api, T0, { scope: "k2", key: "idem-1" });
-      expect(other.created).toBe(true);
-      // Two API watches of one task without a command message do not collide.
-      expect((await store.createWatch(api, T0)).created).toBe(true);
+      expect(other).toMatchObject({
+        created: false,
+        existing: "open_watch",
+        watch: { id: results[0].watch.id },
+      });
+      expect((await store.createWatch(api, T0)).existing).toBe("open_watch");
+      // Direct messages by open_id have no chat yet: they do not collide.
+      const dm = { ...api, chatId: "", receiveOpenId: "ou_9" };
+      expect((await store.createWatch(dm, T0)).created).toBe(true);
+      expect((await store.createWatch(dm, T0, { scope: "k3", key: "idem-1" })).created).toBe(true);
       expect(await store.countOpenWatches()).toBe(3);
     });
 
@@ -280,6 +362,13 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.takeBudget([c], T0)).toBe(0);
     });
 
+    it("grants simultaneous takes no more than the burst", async () => {
+      const bucket = { key: "tc:", rate: 5, burst: 3 };
+      const waits = await Promise.all(Array.from({ length: 12 }, () => store.takeBudget([bucket], T0)));
+      expect(waits.filter((w) => w === 0)).toHaveLength(3);
+      expect(Math.min(...waits.filter((w) => w > 0))).toBeGreaterThan(0);
+    });
+
     it("tells every listener when some process wakes the store", async () => {
       let woken = 0;
       const off = store.onWake(() => woken++);
@@ -296,6 +385,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.purge(T0 - 1, T0)).toBe(0);
       expect(await store.purge(T0 + 1, T0 + 1)).toBe(3); // the seen event, the handled item, the pinned content
       expect(await store.recordInbox("om_p", "ev_p", payload("om_p"), T0 + 2, "me", 0)).toBe("new");
+      // An item never handled is work, not a record: it stays however old it is.
+      expect(await store.purge(T0 + 10_000, T0 + 10_000)).toBe(1); // only its seen event
+      expect((await store.claimInbox(T0 + 10_000, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_p"]);
       expect(await store.ping()).toBe(true);
     });
   });

@@ -45,10 +45,12 @@ export function engineRig(
   let n = 0;
   /** Creates watches as a /status command would, for a message the emulator knows (so replies work). */
   const watch = async (taskId: string, over: Partial<NewWatch> = {}) => {
+    // Each in a DM of its own: a chat has one open watch per task.
     const event = emu.messageEvent({
       chatType: "p2p",
       text: `/status ${taskId}`,
       messageId: `om_rig_${++n}`,
+      senderOpenId: `ou_rig_user_${n}`,
     });
     const message = event.event.message;
     const { watch: w } = await store.createWatch(

@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import { type Emulator, type EmulatorOptions, type EventEnvelope, startEmulator } from "../emulator";
 import { type RunningBot, startBot, startTestEmulator, tempDir } from "./bot";
 import { type ChildBot, spawnBot } from "./child-bot";
-import { type Delivery, feishuSide, type Transport, transportEnv } from "./transport";
+import { freshDatabase, type TestDatabase } from "./postgres";
+import { type Delivery, feishuSide, TRANSPORTS, type Transport, transportEnv } from "./transport";
 
 export * from "./bot";
 export * from "./transport";
@@ -26,13 +27,16 @@ export function useBot(
   scope: "each" | "all" = "each",
   env: Record<string, string> = {},
   transport: Transport = "webhook",
+  store: StoreKind = "sqlite",
 ): BotFixture {
-  const fixture = { transport } as BotFixture & { tmp: ReturnType<typeof tempDir> };
+  const fixture = { transport } as BotFixture & { tmp: ReturnType<typeof tempDir>; db?: TestDatabase };
   (scope === "each" ? beforeEach : beforeAll)(async () => {
     fixture.tmp = tempDir();
+    fixture.db = store === "postgres" ? await freshDatabase() : undefined;
     fixture.emu = await startTestEmulator();
     fixture.bot = await startBot(fixture.emu, join(fixture.tmp.dir, "bot.sqlite"), {
       ...transportEnv(transport),
+      ...(fixture.db && { DATABASE_URL: fixture.db.url }),
       ...env,
     });
     fixture.send = feishuSide(fixture.emu, transport, () => fixture.bot.url).send;
@@ -40,25 +44,44 @@ export function useBot(
   (scope === "each" ? afterEach : afterAll)(async () => {
     await fixture.bot.stop();
     await fixture.emu.close();
+    await fixture.db?.drop();
     fixture.tmp.remove();
   });
   return fixture;
 }
 
+/** The two stores; the suites that run over both take them from here. */
+export const STORES = ["sqlite", "postgres"] as const;
+export type StoreKind = (typeof STORES)[number];
+/** Every transport on every store, for describe.each: [transport, store]. */
+export const PATHS = TRANSPORTS.flatMap((transport) => STORES.map((store) => [transport, store] as const));
+
 /**
  * An emulator, a database folder and the built bot as a child process (spawn, kill, spawn again on the same
  * database) for each test, over one transport; everything is stopped and removed afterwards.
  */
-export function useChildBot(transport: Transport, emulatorOptions: EmulatorOptions = {}) {
-  const state = {} as { emu: Emulator; tmp: ReturnType<typeof tempDir>; bot: ChildBot | undefined };
+export function useChildBot(
+  transport: Transport,
+  emulatorOptions: EmulatorOptions = {},
+  store: StoreKind = "sqlite",
+) {
+  const state = {} as {
+    emu: Emulator;
+    tmp: ReturnType<typeof tempDir>;
+    bot: ChildBot | undefined;
+    db: TestDatabase | undefined;
+  };
   beforeEach(async () => {
     state.tmp = tempDir();
+    state.db = store === "postgres" ? await freshDatabase() : undefined;
     state.emu = await startTestEmulator(emulatorOptions);
     state.bot = undefined;
   });
   afterEach(async () => {
     state.bot?.child.kill("SIGKILL");
+    await state.bot?.exited;
     await state.emu.close();
+    await state.db?.drop();
     state.tmp.remove();
   });
   const fixture = {
@@ -76,7 +99,13 @@ export function useChildBot(transport: Transport, emulatorOptions: EmulatorOptio
     },
     /** Starts the built bot on this test's database (again, after a kill: a restart). */
     async spawn(env: Record<string, string> = {}, options: { waitReady?: boolean } = {}) {
-      state.bot = await spawnBot(state.emu, fixture.dbPath, { ...transportEnv(transport), ...env }, options);
+      const database: Record<string, string> = state.db ? { DATABASE_URL: state.db.url } : {};
+      state.bot = await spawnBot(
+        state.emu,
+        fixture.dbPath,
+        { ...transportEnv(transport), ...database, ...env },
+        options,
+      );
       return state.bot;
     },
     /** Feishu delivering an event to the running bot over this transport. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, describeDatabase, readConfig } from "../../src/config";
+import { ConfigError, databasePassword, describeDatabase, readConfig } from "../../src/config";
 import { loadEnv } from "../../src/env";
 import { tempDir } from "../support/bot";
 
@@ -143,6 +143,10 @@ describe("readConfig", () => {
     }
     expect(describeDatabase({ kind: "postgres", url: "postgres://bot:p@ss@db/bot" })).not.toContain("ss");
     expect(describeDatabase({ kind: "sqlite", path: "/d/bot.sqlite" })).toBe("sqlite:/d/bot.sqlite");
+    // The password, decoded, is what the logger masks wherever it turns up.
+    expect(databasePassword({ kind: "postgres", url: "postgres://bot:p%40ss@db/bot" })).toBe("p@ss");
+    expect(databasePassword({ kind: "postgres", url: "postgres://bot@db/bot" })).toBe("");
+    expect(databasePassword({ kind: "sqlite", path: "/d/bot.sqlite" })).toBe("");
     for (const bad of ["postgres://", "mysql://bot:s3cret@db/bot", "postgres://bot:s3cret@/bot"]) {
       const problems = problemsOf({ ...minimal, DATABASE_URL: bad });
       expect(problems.join("\n")).toMatch(/DATABASE_URL/);

@@ -1,0 +1,131 @@
+import type { Db } from "./postgres-pool";
+import { insertWatchSql, watchValues } from "./postgres-watches";
+import { toWatch } from "./rows";
+import {
+  type InboxItem,
+  type InboxPayload,
+  LEASE_MS,
+  LeaseLostError,
+  type NewWatch,
+  type Watch,
+} from "./types";
+
+/** The inbox of the PostgreSQL store (see Store in types.ts for what each call promises). */
+
+export async function recordInbox(
+  db: Db,
+  key: string,
+  eventId: string,
+  payload: InboxPayload,
+  now: number,
+  owner: string,
+  leaseMs: number,
+): Promise<"new" | "duplicate"> {
+  // The seen event and the item in one statement, so one transaction: a replica recording the same message
+  // at the same instant waits on the unique index until this commits, then inserts nothing.
+  const { rows } = await db.query(
+    `WITH seen AS (
+       INSERT INTO seen_events (event_id, seen_at) VALUES ($2, $4) ON CONFLICT DO NOTHING RETURNING 1),
+     item AS (
+       INSERT INTO inbox (message_id, event_id, payload, attempts, next_attempt_at, lease_owner, lease_until,
+         received_at, updated_at)
+       SELECT $1, $2, $3, 1, $4, $5, $6, $4, $4 WHERE EXISTS (SELECT 1 FROM seen)
+       ON CONFLICT DO NOTHING RETURNING 1)
+     SELECT count(*) AS n FROM item`,
+    [key, eventId, JSON.stringify(payload), now, owner, now + leaseMs],
+  );
+  return Number(rows[0].n) > 0 ? "new" : "duplicate";
+}
+
+export async function recordEvent(db: Db, eventId: string, now: number): Promise<boolean> {
+  const res = await db.query(
+    "INSERT INTO seen_events (event_id, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    [eventId, now],
+  );
+  return res.rowCount === 1;
+}
+
+export async function claimInbox(
+  db: Db,
+  now: number,
+  limit: number,
+  owner: string,
+  leaseMs: number,
+): Promise<InboxItem[]> {
+  const { rows } = await db.query(
+    `WITH c AS (
+       SELECT message_id FROM inbox
+        WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+        ORDER BY received_at LIMIT $2
+        FOR UPDATE SKIP LOCKED)
+     UPDATE inbox i SET lease_owner = $3, lease_until = $4, attempts = i.attempts + 1, updated_at = $1
+       FROM c WHERE i.message_id = c.message_id
+     RETURNING i.message_id, i.payload, i.received_at, i.attempts`,
+    [now, limit, owner, now + leaseMs],
+  );
+  return rows
+    .map((r) => ({
+      key: String(r.message_id),
+      payload: JSON.parse(String(r.payload)) as InboxPayload,
+      receivedAt: Number(r.received_at),
+      attempts: Number(r.attempts),
+    }))
+    .sort((a, b) => a.receivedAt - b.receivedAt);
+}
+
+export function completeInbox(
+  db: Db,
+  key: string,
+  watches: NewWatch[],
+  now: number,
+  owner: string,
+): Promise<Watch[]> {
+  return db.tx(async (client) => {
+    const done = await client.query(
+      `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
+         WHERE message_id = $2 AND lease_owner = $3`,
+      [now, key, owner],
+    );
+    if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
+    const created: Watch[] = [];
+    for (const w of watches) {
+      // Either constraint may meet: this command's own watch (a retry), or the chat's open watch of the task.
+      await client.query(`${insertWatchSql} ON CONFLICT DO NOTHING`, watchValues(w, now));
+      const { rows } = await client.query(
+        `SELECT *, 0 AS preference FROM watches WHERE command_message_id = $1 AND task_id = $2
+         UNION ALL
+         SELECT *, 1 FROM watches WHERE tenant_key = $3 AND chat_id = $4 AND task_id = $2 AND phase <> 'done'
+           AND receive_open_id IS NULL
+         ORDER BY preference LIMIT 1`,
+        [w.commandMessageId, w.taskId, w.tenantKey, w.chatId],
+      );
+      if (rows.length === 0) throw new Error(`watch of task ${w.taskId} was not created`);
+      created.push(toWatch(rows[0]));
+    }
+    return created;
+  });
+}
+
+export async function renewInbox(db: Db, key: string, now: number, owner: string): Promise<void> {
+  const res = await db.query(
+    "UPDATE inbox SET lease_until = $1 WHERE message_id = $2 AND lease_owner = $3 AND state = 'pending'",
+    [now + LEASE_MS, key, owner],
+  );
+  if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
+}
+
+export async function retryInbox(
+  db: Db,
+  key: string,
+  nextAttemptAt: number,
+  failed: boolean,
+  now: number,
+  owner: string,
+): Promise<void> {
+  const res = await db.query(
+    `UPDATE inbox SET state = $1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3
+       WHERE message_id = $4 AND lease_owner = $5`,
+    [failed ? "failed" : "pending", nextAttemptAt, now, key, owner],
+  );
+  if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
+}

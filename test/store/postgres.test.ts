@@ -1,0 +1,276 @@
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { urlPassword } from "../../src/config";
+import { PostgresStore } from "../../src/store/postgres";
+import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
+import { scrubbed } from "../../src/store/postgres-pool";
+import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/types";
+import { eventually } from "../support/bot";
+import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
+import { startTcpProxy } from "../support/tcp-proxy";
+import { newWatch, payload, storeContract, T0, watchesOf } from "./contract";
+
+storeContract("postgres", async () => {
+  const db = await freshDatabase();
+  const store = await PostgresStore.open(db.url, memoryLogger().logger, { max: 4 });
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    await db.drop();
+  };
+  return store;
+});
+
+describe("PostgresStore: several replicas on one database", () => {
+  let db: TestDatabase;
+  const stores: Store[] = [];
+  const open = async (url = db.url) => {
+    const store = await PostgresStore.open(url, memoryLogger().logger, { max: 4 });
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    db = await freshDatabase();
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await db.drop();
+  });
+
+  async function sql(text: string, values: unknown[] = []) {
+    const client = new pg.Client(db.url);
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("migrates once when several replicas open an empty database together, and refuses a newer schema", async () => {
+    const replicas = await Promise.all(Array.from({ length: 6 }, () => open()));
+    const versions = await sql("SELECT version FROM schema_migrations ORDER BY version");
+    expect(versions.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
+    // Every replica works on the one schema.
+    const { watch } = await replicas[0].createWatch(newWatch("A"), T0);
+    expect((await replicas[5].getWatch(watch.id))?.taskId).toBe("A");
+    await sql("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)", [
+      PG_MIGRATIONS.length + 1,
+    ]);
+    await expect(open()).rejects.toThrow(/newer than this bot/);
+  });
+
+  it("never voids another replica's leases when a replica starts", async () => {
+    const first = await open();
+    const [w] = await watchesOf(first, "c", [newWatch("A", { commandMessageId: "c" })], T0);
+    expect(await first.claimWatches([w.id], T0, "replica-1", 60_000)).toHaveLength(1);
+    const second = await open();
+    expect(await second.claimWatches([w.id], T0 + 1, "replica-2", 60_000)).toEqual([]);
+    expect(await second.claimDueWatches(T0 + 1, 10, "replica-2", 60_000, T0 + 1)).toEqual([]);
+    expect(await second.claimWatches([w.id], T0 + 60_001, "replica-2", 60_000)).toHaveLength(1);
+  });
+
+  it("hands each due watch and each inbox item to exactly one of two replicas claiming at once", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    for (let i = 0; i < 60; i++) {
+      // 30 tasks, two chats each; and 60 commands recorded by a replica that died.
+      await a.createWatch(
+        newWatch(`task-${i % 30}`, { chatId: `oc_${i}`, commandMessageId: `m${i}` }),
+        T0 + i,
+      );
+      await a.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), T0 + i, "dead", 1000);
+    }
+    const now = T0 + 10_000;
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? a : b).claimDueWatches(now, 3, `owner-${i}`, LEASE_MS, now + 5000),
+      ),
+    );
+    const inbox = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).claimInbox(now, 10, `owner-${i}`, LEASE_MS)),
+    );
+    const watchIds = claims.flat().map((w) => w.id);
+    expect(new Set(watchIds).size).toBe(watchIds.length);
+    const keys = inbox.flat().map((item) => item.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    // Whatever is left goes to the next claims, still once each.
+    const rest = [
+      ...(await a.claimDueWatches(now, 100, "late", LEASE_MS, now + 5000)),
+      ...(await b.claimDueWatches(now, 100, "late", LEASE_MS, now + 5000)),
+    ];
+    expect(new Set([...watchIds, ...rest.map((w) => w.id)]).size).toBe(60);
+    expect(watchIds.length + rest.length).toBe(60);
+    const restInbox = await b.claimInbox(now, 100, "late", LEASE_MS);
+    expect(keys.length + restInbox.length).toBe(60);
+  });
+
+  it("answers 'new' once when two replicas record one message at the same instant", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    for (let round = 0; round < 20; round++) {
+      const key = `om_race_${round}`;
+      const results = await Promise.all([
+        a.recordInbox(key, `ev_a_${round}`, payload(key), T0, "a", LEASE_MS),
+        b.recordInbox(key, `ev_b_${round}`, payload(key), T0, "b", LEASE_MS),
+        a.recordInbox(key, `ev_a_${round}`, payload(key), T0, "a", LEASE_MS),
+        b.recordInbox(key, `ev_a_${round}`, payload(key), T0, "b", LEASE_MS),
+      ]);
+      expect(results.filter((r) => r === "new")).toHaveLength(1);
+    }
+  });
+
+  it("creates one watch for simultaneous identical API requests on two replicas", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    const api = newWatch("77", { origin: "api", commandMessageId: null, apiClient: "k" });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).createWatch(api, T0, { scope: "k", key: "one" })),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.watch.id)).size).toBe(1);
+    expect(await a.countOpenWatches()).toBe(1);
+  });
+
+  it("shares one budget between replicas: never more than the burst at once, then the rate", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    const bucket = { key: "tc:", rate: 5, burst: 2 };
+    const other = { key: "im:", rate: 0.001, burst: 100 };
+    const grants = async (now: number) => {
+      const waits = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).takeBudget([other, bucket], now)),
+      );
+      return waits.filter((w) => w === 0).length;
+    };
+    expect(await grants(T0)).toBe(2); // the burst
+    expect(await grants(T0)).toBe(0);
+    expect(await grants(T0 + 1000)).toBe(2); // 5 per second, at most the burst saved up
+    expect(await grants(T0 + 1200)).toBe(1);
+    // All buckets or none: the generous bucket gave one permit per grant only.
+    const rows = await sql("SELECT key, tokens FROM budgets ORDER BY key");
+    expect(rows.find((r) => r.key === "im:")?.tokens).toBeCloseTo(100 - 5, 2);
+    // A replica whose clock is behind takes nothing extra and moves nothing back.
+    expect(await a.takeBudget([bucket], T0)).toBeGreaterThan(0);
+    expect(Number((await sql("SELECT at FROM budgets WHERE key = 'tc:'"))[0].at)).toBe(T0 + 1200);
+  });
+
+  it("draws the budget in real time from two replicas within rate + burst", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    const bucket = { key: "tc:real", rate: 20, burst: 1 };
+    const granted: number[] = [];
+    const start = Date.now();
+    const worker = async (store: Store) => {
+      while (Date.now() - start < 1500) {
+        const now = Date.now();
+        const wait = await store.takeBudget([bucket], now);
+        if (wait === 0) granted.push(now);
+        else await new Promise((r) => setTimeout(r, Math.min(wait, 20)));
+      }
+    };
+    await Promise.all([a, a, a, b, b, b].map(worker));
+    const elapsed = Date.now() - start;
+    expect(granted.length).toBeLessThanOrEqual(Math.ceil((elapsed / 1000) * bucket.rate) + bucket.burst);
+    expect(granted.length).toBeGreaterThan(5);
+    for (const t of granted) {
+      expect(granted.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(
+        bucket.rate + bucket.burst,
+      );
+    }
+  });
+
+  it("wakes the other replica", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    let woken = 0;
+    const off = b.onWake(() => woken++);
+    await a.wake();
+    await eventually(async () => woken > 0, 5000);
+    off();
+  });
+
+  it("claims through the partial indexes (pending inbox by arrival, open watches by due time)", async () => {
+    const store = await open();
+    const texts: string[] = [];
+    // biome-ignore lint/complexity/useLiteralKeys: a private member, read on purpose
+    const pool = store["pool"] as pg.Pool;
+    const query = pool.query.bind(pool) as (text: string, values: unknown[]) => Promise<unknown>;
+    Object.assign(pool, {
+      query: (text: string, values: unknown[]) => {
+        texts.push(text);
+        return query(text, values);
+      },
+    });
+    await store.claimInbox(T0, 50, "me", 1000);
+    await store.claimDueWatches(T0, 5, "me", 1000, T0);
+    // The statements the store really ran, explained with the planner told to avoid sequential scans (the
+    // tables are tiny here): an index the predicate does not match would not show up.
+    const client = new pg.Client(db.url);
+    await client.connect();
+    const explain = async (text: string, values: unknown[]) =>
+      (await client.query(`EXPLAIN ${text}`, values)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    let plans: string[];
+    try {
+      await client.query("SET enable_seqscan = off");
+      plans = [
+        await explain(texts[0], [T0, 50, "me", T0 + 1000]),
+        await explain(texts[1], [T0, 20, 5, T0, "me", T0 + 1000]),
+      ];
+    } finally {
+      await client.end();
+    }
+    expect(plans[0]).toContain("inbox_pending");
+    expect(plans[1]).toContain("watches_due");
+  });
+
+  it("keeps the password out of errors", async () => {
+    const url = new URL(db.url);
+    url.password = "pw-that-must-not-leak";
+    url.port = "1"; // nothing listens there
+    const error = await PostgresStore.open(url.toString(), memoryLogger().logger).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(String(error)).not.toContain("pw-that-must-not-leak");
+    expect(urlPassword(url.toString())).toBe("pw-that-must-not-leak");
+    // Masked in place: an error keeps its class (a lost lease stays a LeaseLostError).
+    const masked = scrubbed(new Error("at postgres://u:pw-1234@h/db"), "pw-1234") as Error;
+    expect(masked.message).toBe("at postgres://u:***@h/db");
+    expect(scrubbed(new LeaseLostError("watch", 7), "watch")).toBeInstanceOf(LeaseLostError);
+  });
+
+  it("survives the database going away: calls fail, ping is false, then all works again by itself", async () => {
+    const target = new URL(db.url);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const { logger, lines } = memoryLogger();
+    const store = await PostgresStore.open(proxy.via(db.url), logger, { max: 4 });
+    stores.push(store);
+    const other = await open(); // a replica that keeps its database
+    let woken = 0;
+    store.onWake(() => woken++);
+    try {
+      const { watch } = await store.createWatch(newWatch("A"), T0);
+      expect(await store.ping()).toBe(true);
+
+      proxy.cut();
+      expect(await store.ping()).toBe(false);
+      await expect(store.getWatch(watch.id)).rejects.toThrow();
+      await expect(store.createWatch(newWatch("B"), T0)).rejects.toThrow();
+      await expect(store.takeBudget([{ key: "k", rate: 1, burst: 1 }], T0)).rejects.toThrow();
+      await expect(store.claimDueWatches(T0, 10, "me", LEASE_MS, T0)).rejects.toThrow();
+      await expect(store.wake()).rejects.toThrow();
+      const password = urlPassword(db.url);
+      if (password) expect(lines.join("\n")).not.toContain(password);
+
+      proxy.restore();
+      await eventually(() => store.ping(), 10_000);
+      expect((await store.getWatch(watch.id))?.taskId).toBe("A");
+      expect(await store.claimDueWatches(T0 + 1, 10, "me", LEASE_MS, T0 + 1)).toHaveLength(1);
+      // The wake-up connection listens again too (it reconnects with a backoff of at most 5 s).
+      expect(lines.some((l) => l.includes("wake-up connection dropped"))).toBe(true);
+      await eventually(
+        async () => lines.some((l) => l.includes("listening for PostgreSQL wake-ups again")),
+        15_000,
+      );
+      const before = woken;
+      await other.wake();
+      await eventually(async () => woken > before, 5000);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
