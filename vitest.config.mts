@@ -7,6 +7,9 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Integration tests start real servers on free ports; files run in parallel workers.
     pool: "forks",
+    // Most of a test's time is spent waiting (for the emulator, timers, child processes), not computing: more
+    // files at once than cores keeps the whole run short on a small CI machine.
+    maxWorkers: 4,
     // A real PostgreSQL for the whole run: TEST_DATABASE_URL, or a throwaway embedded server.
     globalSetup: ["test/support/postgres-server.ts"],
     // An unhandled promise rejection anywhere (bot, emulator, test) fails the run, even if every test passed.
