@@ -29,7 +29,11 @@ export function childNodeArgs(): string[] {
  * channel. Its packages come from the project's node_modules through NODE_PATH.
  */
 export function forkChild(name: string, args: string[] = [], env: Record<string, string> = {}): Child {
-  const script = join(compiledChildren(), "bench", "lib", `${name}.js`);
+  return forkScript(join(compiledChildren(), "bench", "lib", `${name}.js`), args, env);
+}
+
+/** Like forkChild, for a compiled script given by its path (e.g. one built against another commit's code). */
+export function forkScript(script: string, args: string[] = [], env: Record<string, string> = {}): Child {
   const proc = fork(script, args, {
     cwd: ROOT,
     // BENCH_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the children only.
