@@ -155,5 +155,7 @@ export const MIGRATIONS: string[] = [
     WHERE phase <> 'done' AND chat_id <> '' AND receive_open_id IS NULL;
   -- A stop or a check asked while another process steps the watch: its step may not push the check later.
   ALTER TABLE watches ADD COLUMN recheck INTEGER NOT NULL DEFAULT 0;
+  -- The claim takes every open watch of the tasks it picked: find them by task, not by walking a tenant.
+  CREATE INDEX watches_task ON watches (tenant_key, task_id) WHERE phase <> 'done';
   `,
 ];

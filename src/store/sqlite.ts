@@ -242,13 +242,15 @@ export class SqliteStore implements Store {
     leaseMs: number,
     coalesceUntil: number,
   ): Promise<Watch[]> {
+    // Due rows come through watches_due (few at a time), their tasks' other watches through watches_task; the
+    // "+" keeps the planner from walking every open watch in task order to group them.
     const rows = this.prepare(
       `UPDATE watches SET lease_owner = @owner, lease_until = @until, recheck = 0
          WHERE phase <> 'done' AND next_check_at <= @coalesce AND (lease_until IS NULL OR lease_until < @now)
            AND (tenant_key, task_id) IN (
              SELECT tenant_key, task_id FROM watches
              WHERE phase <> 'done' AND next_check_at <= @now AND (lease_until IS NULL OR lease_until < @now)
-             GROUP BY tenant_key, task_id ORDER BY MIN(next_check_at) LIMIT @limit)
+             GROUP BY tenant_key, +task_id ORDER BY MIN(next_check_at) LIMIT @limit)
          RETURNING *`,
     ).all({
       owner,
