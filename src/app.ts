@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { handleCardAction } from "../handlers";
-import type { CardActionContext } from "../handlers/card-action";
 import { type Api, createApi } from "./api/router";
 import type { Config } from "./config";
+import { cardActionContext } from "./contexts";
 import { FeishuClient } from "./feishu/client";
 import { classify } from "./feishu/errors";
 import { LongConnection } from "./feishu/long-connection";
@@ -88,13 +88,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
   const inbox = new InboxProcessor({ ...common, engine, botOpenId: (tenantKey) => identity.of(tenantKey) });
   const scheduler = new Scheduler({ engine, inbox, store, logger, now });
-  const cardActions: Omit<CardActionContext, "logger"> = {
-    store,
-    locale: config.locale,
-    refresh: (id) => engine.refresh(id),
-    stopWatch: (id, by) => engine.requestStop(id, by),
-    cardOf: (watch) => engine.messages.cardOf(watch),
-  };
+
   const ingest = new Ingest({
     store,
     handOver: (item) => void inbox.accept(item),
@@ -102,7 +96,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     owner,
     selfBuilt: !storeApp,
     answerCardAction: (action, actionLogger) =>
-      handleCardAction({ ...cardActions, logger: actionLogger }, action),
+      handleCardAction(cardActionContext({ ...common, engine }, actionLogger), action),
     onAppTicket: async (ticket) => {
       await tokens?.saveTicket(ticket);
     },

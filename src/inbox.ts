@@ -1,8 +1,7 @@
 import { replyText, welcomeCard } from "../cards";
 import type { Locale } from "../cards/types";
 import { handleCommand, parseCommand } from "../handlers";
-import type { HandlerContext } from "../handlers/context";
-import type { OutgoingMessage } from "./feishu/client";
+import { commandContext, pinned } from "./contexts";
 import { classify, FeishuApiError, isRetryable } from "./feishu/errors";
 import type { IncomingMessage } from "./feishu/message";
 import type { FeishuApi } from "./feishu/paced";
@@ -136,7 +135,7 @@ export class InboxProcessor {
       } else {
         // In a topic group this opens a topic of its own: there is nothing to reply to.
         const uuid = messageUuid("welcome", payload.chatId, payload.eventId);
-        const message = await this.pinned(uuid, { card: welcomeCard() });
+        const message = await pinned(this.options.store, uuid, { card: welcomeCard() }, this.options.now());
         await this.options.feishu.send(
           payload.tenantKey,
           { type: "chat_id", id: payload.chatId },
@@ -165,22 +164,7 @@ export class InboxProcessor {
   private async handleMessage(item: InboxItem, tenantKey: string, message: IncomingMessage, logger: Logger) {
     const command = parseCommand(message, await this.options.botOpenId(tenantKey));
     const wanted: string[] = [];
-    const ctx: HandlerContext = {
-      tenantKey,
-      message,
-      store: this.options.store,
-      logger,
-      locale: this.options.locale,
-      now: this.options.now,
-      reply: async (content, name) => {
-        const uuid = messageUuid("cmd", message.messageId, name);
-        const pinned = await this.pinned(uuid, content);
-        const to = { messageId: message.messageId, chatId: message.chatId };
-        await this.options.feishu.reply(tenantKey, to, pinned, uuid, "reply");
-      },
-      watch: (taskIds) => wanted.push(...taskIds),
-      stopWatch: (watchId, by) => this.options.engine.requestStop(watchId, by),
-    };
+    const ctx = commandContext(this.options, tenantKey, message, logger, wanted);
     if (item.attempts === 1) this.options.metrics.commands.inc({ command: command.kind });
     logger.info("handling message", {
       command: command.kind,
@@ -217,11 +201,6 @@ export class InboxProcessor {
   }
 
   /** The content first meant for this uuid (see Store.pinContent). */
-  private async pinned(uuid: string, message: OutgoingMessage): Promise<OutgoingMessage> {
-    const stored = await this.options.store.pinContent(uuid, JSON.stringify(message), this.options.now());
-    return JSON.parse(stored) as OutgoingMessage;
-  }
-
   private async failed(item: InboxItem, error: unknown, logger: Logger): Promise<void> {
     const kind = classify(error);
     const giveUp = !isRetryable(kind) || item.attempts >= MAX_ATTEMPTS;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { buildCard, notificationText } from "../../cards";
 import type { CardJson, CardView, Locale } from "../../cards/types";
+import { pinned } from "../contexts";
 import type { OutgoingMessage, SentMessage } from "../feishu/client";
 import { classify, type FailureKind, FeishuApiError, isRetryable } from "../feishu/errors";
 import type { FeishuApi, Purpose } from "../feishu/paced";
@@ -173,14 +174,12 @@ export class WatchMessages {
     purpose: Purpose,
     replyTo: string | null,
   ): Promise<SentMessage> {
-    const pinned = JSON.parse(
-      await this.options.store.pinContent(uuid, JSON.stringify(message), this.options.now()),
-    ) as OutgoingMessage;
+    const content = await pinned(this.options.store, uuid, message, this.options.now());
     if (replyTo) {
       return this.options.feishu.reply(
         w.tenantKey,
         { messageId: replyTo, chatId: w.chatId },
-        pinned,
+        content,
         uuid,
         purpose,
       );
@@ -188,7 +187,7 @@ export class WatchMessages {
     const to = w.chatId
       ? { type: "chat_id" as const, id: w.chatId }
       : { type: "open_id" as const, id: w.receiveOpenId ?? "" };
-    return this.options.feishu.send(w.tenantKey, to, pinned, uuid, purpose);
+    return this.options.feishu.send(w.tenantKey, to, content, uuid, purpose);
   }
 
   private failed(op: string, error: unknown): Outcome {
