@@ -7,112 +7,30 @@
  *   npm run bench:ingest        env: BENCH_INGEST_SECONDS (per round, 5), BENCH_INGEST_ROUNDS (per server, 3)
  */
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import autocannon from "autocannon";
 import Database from "better-sqlite3";
-import { buildDelivery, DEFAULT_OPTIONS, type Emulator, startEmulator } from "../test/emulator";
+import { startEmulator } from "../test/emulator";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { type Child, forkChild } from "./lib/child";
+import {
+  CONNECTIONS,
+  deliveries,
+  fire,
+  POOL_PER_SECOND,
+  pairRatios,
+  type Round,
+  SUMMARY_HEADER,
+  summary,
+  summaryRow,
+} from "./lib/ingest-load";
 import { heading, printVerdicts, runMain, table, type Verdict } from "./lib/report";
-import { fmt, max, median, percentile } from "./lib/stats";
+import { fmt, percentile } from "./lib/stats";
 
-const CONNECTIONS = 16;
 const SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 3);
 const WARMUP_SECONDS = 1;
-/** Distinct bodies prepared per second of a round: more than either server answers (checked). */
-const POOL_PER_SECOND = 5_000;
 const P99_TARGET_MS = 20;
 
-type Body = { body: string; headers: Record<string, string> };
 type Name = "bot" | "baseline";
-
-interface Round {
-  name: Name;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  seconds: number;
-  latencies: number[];
-}
-
-/**
- * Distinct deliveries, exactly as Feishu sends them: a group text message that does not mention the bot
- * (the bot records it, then handles it as "ignore": no outbound call), encrypted and signed.
- */
-function deliveries(emu: Emulator, prefix: string, count: number): Body[] {
-  const options = { ...DEFAULT_OPTIONS, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN };
-  const bodies: Body[] = [];
-  for (let i = 0; i < count; i++) {
-    const envelope = emu.messageEvent({
-      chatType: "group",
-      chatId: `oc_bench_chat_${i % 20}`,
-      senderOpenId: `ou_bench_user_${i % 200}`,
-      messageId: `${prefix}_${i}`,
-      text: `deploy #${i} is out, the folder move can start now`,
-    });
-    bodies.push(buildDelivery(options, envelope));
-  }
-  return bodies;
-}
-
-/** One round: `seconds` of load at CONNECTIONS keep-alive connections, each request a new message. */
-async function fire(name: Name, port: number, bodies: Body[], seconds: number): Promise<Round> {
-  let next = 0;
-  const latencies: number[] = [];
-  let ok = 0;
-  let non2xx = 0;
-  const started = performance.now();
-  let finished: (result: autocannon.Result) => void = () => undefined;
-  const done = new Promise<autocannon.Result>((resolve) => {
-    finished = resolve;
-  });
-  const instance = autocannon(
-    {
-      url: `http://127.0.0.1:${port}`,
-      connections: CONNECTIONS,
-      duration: seconds,
-      timeout: 10,
-      requests: [
-        {
-          method: "POST",
-          path: "/webhook/event",
-          setupRequest: (request) => {
-            const b = bodies[next++ % bodies.length]; // never wraps: checked below
-            return { ...request, method: "POST", path: "/webhook/event", body: b.body, headers: b.headers };
-          },
-        },
-      ],
-    },
-    (_error, result) => finished(result),
-  );
-  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
-    latencies.push(ms);
-    if (status >= 200 && status < 300) ok++;
-    else non2xx++;
-  });
-  const watchdog = setTimeout(() => instance.stop(), (seconds + 30) * 1000);
-  const result = await done;
-  clearTimeout(watchdog);
-  const elapsed = (performance.now() - started) / 1000;
-  if (next > bodies.length) throw new Error(`${name}: ${next} requests for ${bodies.length} distinct bodies`);
-  return { name, ok, non2xx, errors: result.errors + result.timeouts, seconds: elapsed, latencies };
-}
-
-function summary(rounds: Round[], name: Name) {
-  const mine = rounds.filter((r) => r.name === name);
-  const all = mine.flatMap((r) => r.latencies);
-  return {
-    rps: median(mine.map((r) => r.ok / r.seconds)),
-    perRound: mine.map((r) => fmt(r.ok / r.seconds, 0)).join(" / "),
-    p50: percentile(all, 50),
-    p99: percentile(all, 99),
-    worstRoundP99: max(mine.map((r) => percentile(r.latencies, 99))),
-    max: max(all),
-    non2xx: mine.reduce((a, r) => a + r.non2xx, 0),
-    errors: mine.reduce((a, r) => a + r.errors, 0),
-  };
-}
 
 async function main(): Promise<void> {
   heading("Ingest: signed + encrypted im.message.receive_v1, 16 connections");
@@ -133,7 +51,7 @@ async function main(): Promise<void> {
     let seq = 0;
     const round = async (name: Name, seconds: number) => {
       const bodies = deliveries(emu, `om_bench_${name}_${seq++}`, seconds * POOL_PER_SECOND);
-      const r = await fire(name, ports[name], bodies, seconds);
+      const r = await fire(name, [ports[name]], bodies, seconds);
       answered[name] += r.ok;
       return r;
     };
@@ -168,48 +86,20 @@ async function main(): Promise<void> {
     const bot = summary(rounds, "bot");
     const base = summary(rounds, "baseline");
     const ratio = bot.rps / base.rps;
-    const pairRatios = Array.from({ length: ROUNDS }, (_, i) => {
-      const pair = rounds.slice(i * 2, i * 2 + 2);
-      const rate = (n: Name) => {
-        const r = pair.find((x) => x.name === n);
-        return r ? r.ok / r.seconds : Number.NaN;
-      };
-      return rate("bot") / rate("baseline");
-    });
+    const pairs = pairRatios(rounds, "bot", "baseline");
 
     console.log(
       `\n${ROUNDS} interleaved rounds of ${SECONDS} s per server (after ${WARMUP_SECONDS} s of warm-up each), ${CONNECTIONS} connections`,
     );
-    const row = (label: string, f: typeof bot) => [
-      label,
-      fmt(f.rps, 0),
-      f.perRound,
-      fmt(f.p50, 2),
-      fmt(f.p99, 2),
-      fmt(f.worstRoundP99, 2),
-      fmt(f.max, 1),
-      f.non2xx,
-      f.errors,
-    ];
     console.log(
       table([
-        [
-          "server",
-          "req/s median",
-          "req/s per round",
-          "p50 ms",
-          "p99 ms",
-          "worst round p99",
-          "max ms",
-          "non-2xx",
-          "errors",
-        ],
-        row("bot (records each event)", bot),
-        row("baseline (SDK adaptExpress)", base),
+        SUMMARY_HEADER,
+        summaryRow("bot (records each event)", bot),
+        summaryRow("baseline (SDK adaptExpress)", base),
       ]),
     );
     console.log(
-      `ratio bot/baseline throughput: ${fmt(ratio, 2)} (per pair: ${pairRatios.map((r) => fmt(r, 2)).join(", ")})`,
+      `ratio bot/baseline throughput: ${fmt(ratio, 2)} (per pair: ${pairs.map((r) => fmt(r, 2)).join(", ")})`,
     );
     console.log(
       `durable recording: ${inbox.n} inbox rows for ${answered.bot} messages answered 2xx by the bot, + requests in flight when a round ended (${inbox.done} handled, as "ignore")`,

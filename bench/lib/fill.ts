@@ -1,5 +1,5 @@
 import { SqliteStore } from "../../src/store/sqlite";
-import type { Watch } from "../../src/store/types";
+import type { Store, Watch } from "../../src/store/types";
 import { type FleetSpec, fleet } from "./fleet";
 
 export interface FillSpec {
@@ -17,23 +17,41 @@ export interface FillSpec {
  */
 export async function fillStore(dbPath: string, c: FillSpec): Promise<number> {
   const store = new SqliteStore(dbPath);
-  const now = Date.now();
-  const created: Watch[] = [];
-  for (const w of fleet(c.spec, c.scenario)) {
-    const { watch } = await store.createWatch(
-      {
-        tenantKey: "",
-        taskId: w.taskId,
-        origin: "command",
-        chatId: w.chatId,
-        chatType: w.chatType,
-        requesterOpenId: w.senderOpenId,
-        commandMessageId: w.messageId,
-      },
-      now,
-    );
-    created.push(watch);
+  try {
+    return await fillInto(store, c);
+  } finally {
+    await store.close();
   }
+}
+
+/**
+ * fillStore on any store (a PostgreSQL one too: `parallel` creates that many watches at a time, so a
+ * durable server's commits overlap; the watches' ids then follow their order only roughly).
+ */
+export async function fillInto(store: Store, c: FillSpec, parallel = 1): Promise<number> {
+  const now = Date.now();
+  const watches = fleet(c.spec, c.scenario);
+  const created: Watch[] = new Array(watches.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < watches.length; i = next++) {
+      const w = watches[i];
+      const { watch } = await store.createWatch(
+        {
+          tenantKey: "",
+          taskId: w.taskId,
+          origin: "command",
+          chatId: w.chatId,
+          chatType: w.chatType,
+          requesterOpenId: w.senderOpenId,
+          commandMessageId: w.messageId,
+        },
+        now,
+      );
+      created[i] = watch;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
   const adjust = created.filter((_, i) => c.active || (c.hot !== undefined && i >= c.hot));
   const owner = "bench-fill";
   if (adjust.length > 0) {
@@ -49,6 +67,5 @@ export async function fillStore(dbPath: string, c: FillSpec): Promise<number> {
       await store.updateWatch(w.id, { phase: "active", ...later }, owner, true, now);
     }
   }
-  await store.close();
   return created.length;
 }
