@@ -80,6 +80,7 @@ export function completeInbox(
   now: number,
   owner: string,
 ): Promise<Watch[]> {
+  if (watches.length === 0) return markDone(db, key, now, owner).then(() => []);
   return db.tx(async (client) => {
     const done = await client.query(
       `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
@@ -104,6 +105,16 @@ export function completeInbox(
     }
     return created;
   });
+}
+
+/** An item that creates no watch (most messages: ignored, /help, /list) is done in one statement. */
+async function markDone(db: Pick<Db, "query">, key: string, now: number, owner: string): Promise<void> {
+  const done = await db.query(
+    `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
+       WHERE message_id = $2 AND lease_owner = $3`,
+    [now, key, owner],
+  );
+  if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
 }
 
 export async function renewInbox(db: Db, key: string, now: number, owner: string): Promise<void> {
