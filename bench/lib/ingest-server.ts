@@ -56,7 +56,15 @@ async function main(): Promise<void> {
     process.env.BENCH_DB ?? "",
     extra,
   );
-  serve({ stats: () => tell({ type: "stats" }) }, bot.stop);
+  serve(
+    {
+      stats: () => {
+        const cpu = process.cpuUsage();
+        tell({ type: "stats", cpuMs: (cpu.user + cpu.system) / 1000 });
+      },
+    },
+    bot.stop,
+  );
   tell({ type: "ready", port: Number(new URL(bot.url).port) });
 }
 

@@ -4,21 +4,25 @@
  *           inserted through the store, as /status commands would have created them
  *   naive — the obvious alternative: an array of N watches in memory, setInterval(1 s), and for each due
  *           watch the SDK's taskCheck, one after the other; no budget, no coalescing, no persistence
- * argv[2]: JSON { mode, spec, scenario, hot?, active?, env } (see watch-scale.ts).
+ * argv[2]: JSON { mode, spec, scenario, hot?, active?, env, databaseUrl? } (see watch-scale.ts).
  * Messages: "fill" → "filled" (bot: opens the file fillStore prepared; naive: builds its array); "go" →
  * "started"; "report" → "report" (stops the work first, lets a running round finish); "stop".
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as lark from "@larksuiteoapi/node-sdk";
+import pg from "pg";
 import { type App, createApp } from "../../src/app";
 import { readConfig } from "../../src/config";
 import type { FeishuApi } from "../../src/feishu/paced";
+import { PostgresStore } from "../../src/store/postgres";
 import { SqliteStore } from "../../src/store/sqlite";
+import type { Store } from "../../src/store/types";
 import { DEFAULT_OPTIONS } from "../../test/emulator";
 import { botEnv, quietLogger, type RunningBot, startBot } from "./bot";
 import { serve, tell } from "./child";
 import { type FleetSpec, fleet } from "./fleet";
+import { backendCpu, cpuBetween } from "./pg-cpu";
 
 export interface ChildSpec {
   mode: "bot" | "naive";
@@ -36,6 +40,11 @@ export interface ChildSpec {
    */
   stubRounds?: number;
   env: Record<string, string>;
+  /**
+   * bot: the store is this PostgreSQL database (already filled) instead of the SQLite file; each round's
+   * figures then include the CPU of the database's backends serving the bot (dbCpuMs).
+   */
+  databaseUrl?: string;
 }
 
 export interface RoundFigures {
@@ -45,8 +54,10 @@ export interface RoundFigures {
   cpuMs: number;
   /** Main thread only (Linux, 10 ms ticks; NaN elsewhere). */
   mainMs: number;
-  /** Time of the claim query alone (synchronous SQLite). */
+  /** Time of the claim query alone (synchronous SQLite; on PostgreSQL the round trip, wall time). */
   claimMs: number;
+  /** PostgreSQL only: CPU of the database backends serving the bot's pool during the round (NaN on SQLite). */
+  dbCpuMs: number;
   watches: number;
   tasks: number;
 }
@@ -116,13 +127,15 @@ function memorySampler() {
 }
 
 async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Promise<void> {
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
+  // PostgreSQL: a connection of its own (not the bot's pool) that finds the backends serving the pool.
+  let probe: pg.Client | undefined;
   let bot: RunningBot | undefined;
   const rounds: RoundFigures[] = [];
   let sampler: ReturnType<typeof memorySampler> | undefined;
   let rssIdle = 0;
 
-  const instrument = (app: App, s: SqliteStore) => {
+  const instrument = (app: App, s: Store) => {
     const claim = s.claimDueWatches.bind(s);
     let claimed = { ms: 0, tasks: 0 };
     s.claimDueWatches = async (...args) => {
@@ -134,18 +147,23 @@ async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Prom
     const round = app.engine.round.bind(app.engine);
     app.engine.round = async () => {
       claimed = { ms: 0, tasks: 0 };
+      const dbBefore = probe ? await backendCpu(probe) : undefined;
       const at = Date.now();
       const t = performance.now();
       const cpu = process.cpuUsage();
       const main = mainThreadMs();
       const n = await round();
       const used = process.cpuUsage(cpu);
+      const wallMs = performance.now() - t;
+      const mainMs = mainThreadMs() - main;
+      const dbCpuMs = probe && dbBefore ? cpuBetween(dbBefore, await backendCpu(probe)) : Number.NaN;
       rounds.push({
         at,
-        wallMs: performance.now() - t,
+        wallMs,
         cpuMs: (used.user + used.system) / 1000,
-        mainMs: mainThreadMs() - main,
+        mainMs,
         claimMs: claimed.ms,
+        dbCpuMs,
         watches: n,
         tasks: claimed.tasks,
       });
@@ -157,7 +175,14 @@ async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Prom
     {
       fill: async () => {
         // The watches are already in the file (fillStore); the bot opens it as it would after a restart.
-        store = new SqliteStore(dbPath);
+        if (c.databaseUrl) {
+          store = await PostgresStore.open(c.databaseUrl, quietLogger());
+          probe = new pg.Client({ connectionString: c.databaseUrl, application_name: "bench-probe" });
+          probe.on("error", () => undefined);
+          await probe.connect();
+        } else {
+          store = new SqliteStore(dbPath);
+        }
         const count = await store.countOpenWatches();
         rssIdle = process.memoryUsage().rss;
         tell({ type: "filled", count, rssMb: mb(rssIdle) });
@@ -168,7 +193,8 @@ async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Prom
         sampler = memorySampler();
         const at = Date.now();
         if (c.stubRounds) {
-          const config = readConfig(botEnv(emulatorUrl, dbPath, c.env));
+          const env = c.databaseUrl ? { ...c.env, DATABASE_URL: c.databaseUrl } : c.env;
+          const config = readConfig(botEnv(emulatorUrl, dbPath, env));
           const app = createApp(config, { logger: quietLogger(), store: s, feishu: stubFeishu() });
           instrument(app, s);
           const deadline = Date.now() + 60_000;
@@ -188,6 +214,7 @@ async function botChild(c: ChildSpec, emulatorUrl: string, dbPath: string): Prom
       },
     },
     async () => {
+      await probe?.end().catch(() => undefined);
       if (bot) await bot.stop();
       else await store?.close();
     },
@@ -240,6 +267,7 @@ async function naiveChild(c: ChildSpec, emulatorUrl: string): Promise<void> {
       cpuMs,
       mainMs: mainThreadMs() - main,
       claimMs: 0,
+      dbCpuMs: Number.NaN,
       watches: checked,
       tasks: checked,
     });
