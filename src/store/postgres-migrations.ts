@@ -159,6 +159,13 @@ export const PG_MIGRATIONS: string[] = [
   -- A stop or a check asked while another replica steps the watch: its step may not push the check later.
   ALTER TABLE watches ADD COLUMN recheck BOOLEAN NOT NULL DEFAULT false;
   `,
+  // 3: the claim's ORDER BY next_check_at, id read from the index, which stops after the rows it needs. On
+  // (next_check_at) alone, with thousands of watches due PostgreSQL scanned and sorted every open watch at
+  // each claim (10k due: 9 ms, measured by bench/postgres.ts; 1 ms with this index).
+  `
+  DROP INDEX watches_due;
+  CREATE INDEX watches_due ON watches (next_check_at, id) WHERE phase <> 'done';
+  `,
 ];
 
 /** Any constant: the key of the advisory lock that makes one replica at a time migrate a database. */
