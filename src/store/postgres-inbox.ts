@@ -1,6 +1,6 @@
 import type { Db } from "./postgres-pool";
 import { insertWatchSql, watchValues } from "./postgres-watches";
-import { toWatch } from "./rows";
+import { toInboxItems, toWatch } from "./rows";
 import {
   type InboxItem,
   type InboxPayload,
@@ -63,14 +63,7 @@ export async function claimInbox(
      RETURNING i.message_id, i.payload, i.received_at, i.attempts`,
     [now, limit, owner, now + leaseMs],
   );
-  return rows
-    .map((r) => ({
-      key: String(r.message_id),
-      payload: JSON.parse(String(r.payload)) as InboxPayload,
-      receivedAt: Number(r.received_at),
-      attempts: Number(r.attempts),
-    }))
-    .sort((a, b) => a.receivedAt - b.receivedAt);
+  return toInboxItems(rows);
 }
 
 export function completeInbox(

@@ -1,5 +1,5 @@
 import { readChatType } from "../feishu/message";
-import type { Watch, WatchChanges } from "./types";
+import type { InboxItem, InboxPayload, Watch, WatchChanges } from "./types";
 
 /** Column of each changeable watch field: the same in SQLite and PostgreSQL. */
 export const COLUMNS: Readonly<Record<keyof WatchChanges, string>> = {
@@ -57,4 +57,16 @@ export function toWatch(r: Record<string, unknown>): Watch {
     endReason: str(r.end_reason),
     apiClient: str(r.api_client),
   };
+}
+
+/** Claimed inbox rows (SQLite or PostgreSQL) as items, oldest first. */
+export function toInboxItems(rows: Record<string, unknown>[]): InboxItem[] {
+  return rows
+    .map((r) => ({
+      key: String(r.message_id),
+      payload: JSON.parse(String(r.payload)) as InboxPayload,
+      receivedAt: Number(r.received_at),
+      attempts: Number(r.attempts),
+    }))
+    .sort((a, b) => a.receivedAt - b.receivedAt);
 }

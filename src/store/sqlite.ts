@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { MemoryBuckets } from "./budget";
 import { MIGRATIONS } from "./migrations";
-import { COLUMNS, toWatch } from "./rows";
+import { COLUMNS, toInboxItems, toWatch } from "./rows";
 import {
   type BudgetBucket,
   type InboxItem,
@@ -146,14 +146,7 @@ export class SqliteStore implements Store {
            ORDER BY received_at LIMIT ?)
          RETURNING message_id, payload, received_at, attempts`,
     ).all(owner, now + leaseMs, now, now, now, limit) as Row[];
-    return rows
-      .map((r) => ({
-        key: String(r.message_id),
-        payload: JSON.parse(String(r.payload)) as InboxPayload,
-        receivedAt: Number(r.received_at),
-        attempts: Number(r.attempts),
-      }))
-      .sort((a, b) => a.receivedAt - b.receivedAt);
+    return toInboxItems(rows);
   }
 
   completeInbox(key: string, watches: NewWatch[], now: number, owner: string): Promise<Watch[]> {
