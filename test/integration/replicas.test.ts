@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
 import type { Emulator, EventEnvelope, MessageReceiveEvent } from "../emulator";
 import { startTestEmulator } from "../support/bot";
+import { mulberry32 } from "../support/fuzz-bodies";
 import { freshDatabase, type TestDatabase } from "../support/postgres";
 import {
   deliverUntilAccepted,
@@ -9,7 +10,6 @@ import {
   maxPerSlidingSecond,
   pick,
   queryDatabase,
-  seededRandom,
   startFleet,
   within,
 } from "../support/replicas";
@@ -62,7 +62,7 @@ describe("replicas on one PostgreSQL database", () => {
   it("answer each command once, post one card per task and chat, notify each completion once, stay within " +
     "the deployment's budgets, and lose nothing when one of them is killed", async () => {
     const seed = Date.now() % 100_000;
-    const random = seededRandom(seed);
+    const random = mulberry32(seed);
     const label = `seed ${seed}`;
     fleet = await startFleet(emu, db.url, 3, { TASK_CHECK_RPS: String(RPS) });
     const [, , victim] = fleet.replicas;
@@ -210,7 +210,7 @@ describe("replicas on one PostgreSQL database", () => {
     fleet = await startFleet(emu, db.url, 2);
     const versions = await queryDatabase(db.url, "SELECT version FROM schema_migrations ORDER BY version");
     expect(versions.map((v) => v.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1));
-    const random = seededRandom(1);
+    const random = mulberry32(1);
     const envelope = command("/help", CHATS[0], USERS[0]);
     await deliverUntilAccepted(emu, fleet, envelope, random, fleet.replicas[1]);
     await emu.waitFor(() => emu.repliesTo(idOf(envelope)).length > 0, 10_000);
@@ -230,7 +230,7 @@ describe("replicas on one PostgreSQL database", () => {
     const password = decodeURIComponent(url.password);
     fleet = await startFleet(emu, url.toString(), 2, { TASK_CHECK_RPS: String(RPS) });
     const f = fleet;
-    const random = seededRandom(7);
+    const random = mulberry32(7);
     const task = "7360000000000000201";
     emu.setTask(task, ["process"]);
 

@@ -74,18 +74,6 @@ export async function startFleet(
   return fleet;
 }
 
-/** A small seeded generator (mulberry32): a failing run can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function pick<T>(items: T[], random: () => number): T {
   return items[Math.floor(random() * items.length)];
 }
