@@ -2,7 +2,7 @@
 import type { ApiState } from "../../src/api/schemas";
 import { apiStateOf } from "../../src/api/view";
 import type { SentMessage } from "../emulator";
-import { type BotFixture, eventually, useBot } from "./harness";
+import { type BotFixture, eventually, type StoreKind, useBot } from "./harness";
 
 export const API_TOKEN = "test-api-token-0123456789abcdef";
 export const OTHER_API_TOKEN = "other-api-token-fedcba9876543210";
@@ -87,8 +87,8 @@ export const noticesTo = (t: BotFixture, card: SentMessage): SentMessage[] =>
  * The real bot with the watch API on (both test tokens), a fresh one per test, and the helpers the API suites
  * share, bound to it.
  */
-export function useApiBot(env: Record<string, string> = {}) {
-  const t = useBot("each", { API_TOKENS: `${API_TOKEN},${OTHER_API_TOKEN}`, ...env });
+export function useApiBot(env: Record<string, string> = {}, store: StoreKind = "sqlite") {
+  const t = useBot("each", { API_TOKENS: `${API_TOKEN},${OTHER_API_TOKEN}`, ...env }, "webhook", store);
   return {
     t,
     api: () => watchApi(t.bot.url),
