@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
 import type { Emulator, EventEnvelope, MessageReceiveEvent } from "../emulator";
+import { API_TOKEN, watchApi } from "../support/api";
 import { startTestEmulator } from "../support/bot";
 import { mulberry32 } from "../support/fuzz-bodies";
 import { freshDatabase, type TestDatabase } from "../support/postgres";
@@ -204,6 +205,30 @@ describe("replicas on one PostgreSQL database", () => {
       ).toHaveLength(1);
     }
     expect(await openWatches()).toBe(CHATS.length);
+  }, 60_000);
+
+  it("make one watch and post one card when a script's request reaches two replicas at the same instant", async () => {
+    fleet = await startFleet(emu, db.url, 2, { API_TOKENS: API_TOKEN });
+    const task = "7360595374803812396";
+    const chat = CHATS[0];
+    emu.setTask(task, ["process"]);
+    const body = { task_id: task, chat_id: chat, note: "nightly move" };
+    const [a, b, c, d] = await Promise.all([
+      watchApi(fleet.replicas[0].bot.url).create(body, "move-42"),
+      watchApi(fleet.replicas[1].bot.url).create(body, "move-42"),
+      // Without a key: the one open watch of the task in the chat answers.
+      watchApi(fleet.replicas[0].bot.url).create(body),
+      watchApi(fleet.replicas[1].bot.url).create(body),
+    ]);
+    expect([a, b, c, d].map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set([a, b, c, d].map((r) => r.body.watch_id)).size).toBe(1);
+    await emu.waitFor(
+      () => emu.messages.some((m) => m.chat_id === chat && m.msg_type === "interactive"),
+      10_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(emu.messages.filter((m) => m.chat_id === chat && m.msg_type === "interactive")).toHaveLength(1);
+    expect(await openWatches()).toBe(1);
   }, 60_000);
 
   it("start together on an empty database: both migrate it safely, serve, and stop cleanly", async () => {
