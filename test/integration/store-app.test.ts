@@ -1,7 +1,15 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CardCallbackAnswer, Emulator, SentMessage } from "../emulator";
-import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
+import {
+  eventually,
+  type RunningBot,
+  STORES,
+  startBot,
+  startTestEmulator,
+  tempDir,
+} from "../support/harness";
+import { freshDatabase, type TestDatabase } from "../support/postgres";
 
 /**
  * A store app (ISV): one deployment serving two tenants through the whole flow, each in its own chats with its
@@ -17,54 +25,58 @@ const BRUNO = "ou_bruno_isv_00000000000000000000001";
 const TOKEN_A = "token-for-tenant-alpha-0123";
 const TOKEN_B = "token-for-tenant-bravo-0123";
 
-let emu: Emulator;
-let tmp: ReturnType<typeof tempDir>;
-let bot: RunningBot;
-const start = () =>
-  startBot(emu, join(tmp.dir, "bot.sqlite"), {
-    FEISHU_APP_TYPE: "store",
-    API_TOKENS: `${A}:${TOKEN_A},${B}:${TOKEN_B}`,
+describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
+  let emu: Emulator;
+  let tmp: ReturnType<typeof tempDir>;
+  let bot: RunningBot;
+  let db: TestDatabase | undefined;
+  const start = () =>
+    startBot(emu, join(tmp.dir, "bot.sqlite"), {
+      FEISHU_APP_TYPE: "store",
+      API_TOKENS: `${A}:${TOKEN_A},${B}:${TOKEN_B}`,
+      ...(db && { DATABASE_URL: db.url }),
+    });
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    db = store === "postgres" ? await freshDatabase() : undefined;
+    emu = await startTestEmulator({ appType: "store" });
+    emu.addTenant(A, { botOpenId: "ou_bot_in_alpha_000000000000000001" });
+    emu.addTenant(B, { botOpenId: "ou_bot_in_bravo_000000000000000001" });
+    bot = await start();
+    emu.setTicketPushUrl(bot.eventUrl);
+    expect((await emu.pushAppTicket(bot.eventUrl)).status).toBe(200); // Feishu's hourly push
   });
 
-beforeEach(async () => {
-  tmp = tempDir();
-  emu = await startTestEmulator({ appType: "store" });
-  emu.addTenant(A, { botOpenId: "ou_bot_in_alpha_000000000000000001" });
-  emu.addTenant(B, { botOpenId: "ou_bot_in_bravo_000000000000000001" });
-  bot = await start();
-  emu.setTicketPushUrl(bot.eventUrl);
-  expect((await emu.pushAppTicket(bot.eventUrl)).status).toBe(200); // Feishu's hourly push
-});
-
-afterEach(async () => {
-  await bot.stop();
-  await emu.close();
-  tmp.remove();
-});
-
-async function ask(tenantKey: string, sender: string, text: string) {
-  const event = emu.messageEvent({
-    tenantKey,
-    chatType: "group",
-    senderOpenId: sender,
-    text,
-    mentionBot: true,
-  });
-  expect((await emu.deliver(bot.eventUrl, event)).status).toBe(200);
-  return event;
-}
-const cardOf = (id: string) =>
-  emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "interactive"), 6000);
-const noticeOf = (id: string) =>
-  emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "text"), 10_000);
-const watchIdOf = (card: SentMessage) => /"watch_id":"(\d+)"/.exec(JSON.stringify(card.card))?.[1] ?? "";
-const api = (token: string, path: string, init: RequestInit = {}) =>
-  fetch(`${bot.url}/api/v1${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+  afterEach(async () => {
+    await bot.stop();
+    await emu.close();
+    await db?.drop();
+    tmp.remove();
   });
 
-describe("a store app serving two tenants", () => {
+  async function ask(tenantKey: string, sender: string, text: string) {
+    const event = emu.messageEvent({
+      tenantKey,
+      chatType: "group",
+      senderOpenId: sender,
+      text,
+      mentionBot: true,
+    });
+    expect((await emu.deliver(bot.eventUrl, event)).status).toBe(200);
+    return event;
+  }
+  const cardOf = (id: string) =>
+    emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "interactive"), 6000);
+  const noticeOf = (id: string) =>
+    emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "text"), 10_000);
+  const watchIdOf = (card: SentMessage) => /"watch_id":"(\d+)"/.exec(JSON.stringify(card.card))?.[1] ?? "";
+  const api = (token: string, path: string, init: RequestInit = {}) =>
+    fetch(`${bot.url}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...init.headers },
+    });
+
   it("runs the whole flow in each tenant with its own token: cards, checks and notices", async () => {
     emu.setTask(TASK, ["process", "success"], A);
     emu.setTask(TASK_B, ["process", "process", "fail"], B);
