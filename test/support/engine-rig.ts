@@ -1,12 +1,16 @@
 import { PassThrough } from "node:stream";
+import { afterEach, beforeEach } from "vitest";
 import { FeishuClient } from "../../src/feishu/client";
 import { PacedFeishu } from "../../src/feishu/paced";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
+import { PostgresStore } from "../../src/store/postgres";
 import { SqliteStore } from "../../src/store/sqlite";
-import type { NewWatch, Watch } from "../../src/store/types";
+import type { NewWatch, Store, Watch } from "../../src/store/types";
 import { WatchEngine } from "../../src/watch/engine";
 import type { Emulator } from "../emulator";
+import { type StoreKind, useEmulator } from "./harness";
+import { freshDatabase, memoryLogger, type TestDatabase } from "./postgres";
 
 /** The watch engine with a hand-driven clock, real SQLite in memory and the real SDK against the emulator. */
 export function engineRig(
@@ -16,7 +20,7 @@ export function engineRig(
     watchTimeoutMinutes?: number;
     taskCheckRps?: number;
     /** Default: SQLite in memory. */
-    store?: SqliteStore;
+    store?: Store;
   } = {},
 ) {
   const clock = { now: Date.UTC(2026, 0, 1, 9, 0, 0) };
@@ -83,4 +87,31 @@ export function engineRig(
     }
   };
   return { clock, store, engine, metrics, logs, watch, runUntil, advance: (ms: number) => (clock.now += ms) };
+}
+
+/**
+ * The emulator (shared by a file's tests) and, for each test, a fresh store of `kind` (SQLite in memory, or a
+ * fresh PostgreSQL database) under the rigs that test builds.
+ */
+export function useRig(kind: StoreKind = "sqlite") {
+  const fixture = useEmulator();
+  let store: Store | undefined;
+  let db: TestDatabase | undefined;
+  beforeEach(async () => {
+    db = kind === "postgres" ? await freshDatabase() : undefined;
+    store = db
+      ? await PostgresStore.open(db.url, memoryLogger().logger, { max: 4 })
+      : new SqliteStore(":memory:");
+  });
+  afterEach(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+  return {
+    get emu() {
+      return fixture.emu;
+    },
+    rig: (options: Omit<Parameters<typeof engineRig>[1], "store"> = {}) =>
+      engineRig(fixture.emu, { ...options, store }),
+  };
 }
