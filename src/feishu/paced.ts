@@ -180,9 +180,12 @@ interface Waiter {
 }
 
 /**
- * Hands out permits from the store's buckets. A call first waits for its own bucket (its chat or message:
- * callers of one key queue in arrival order, different keys in parallel), then for the shared bucket (the
- * tenant's message API or task_check), where waiting calls are served by priority, then arrival.
+ * Hands out permits from the store's buckets. A call waits for its turn at its own key (its chat or message:
+ * callers of one key take turns in arrival order, different keys in parallel); in its turn it waits for the
+ * shared bucket (the tenant's message API or task_check), where waiting calls are served by priority, then
+ * arrival, and last for its own bucket. The own permit is the last thing before the call, so calls to one chat
+ * leave as far apart as its bucket says: taken before the wait for the shared bucket, permits spaced 0.22 s
+ * apart could be released together by the shared queue (at 16/s, 62 ms apart) and overrun the chat's limit.
  */
 class Pacer {
   private readonly own = new Map<string, Promise<void>>();
@@ -195,9 +198,16 @@ class Pacer {
     private readonly now: () => number,
   ) {}
 
-  async acquire(own: BudgetBucket | undefined, shared: BudgetBucket, priority: number): Promise<void> {
-    if (own) await this.takeOwn(own);
-    await new Promise<void>((resolve) => {
+  acquire(own: BudgetBucket | undefined, shared: BudgetBucket, priority: number): Promise<void> {
+    if (!own) return this.takeShared(shared, priority);
+    return this.inTurn(own.key, async () => {
+      await this.takeShared(shared, priority);
+      await this.waitFor([own]);
+    });
+  }
+
+  private takeShared(shared: BudgetBucket, priority: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       let queue = this.shared.get(shared.key);
       if (!queue) {
         queue = { bucket: shared, waiters: [], pumping: false };
@@ -225,13 +235,14 @@ class Pacer {
     return (this.pausedUntil.get(key) ?? 0) > this.now();
   }
 
-  private takeOwn(bucket: BudgetBucket): Promise<void> {
-    const previous = this.own.get(bucket.key) ?? Promise.resolve();
-    const turn = previous.then(() => this.waitFor([bucket]));
+  /** Runs `work` once the callers of `key` before it are done (in this process). */
+  private inTurn(key: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.own.get(key) ?? Promise.resolve();
+    const turn = previous.then(work);
     const tail = turn.catch(() => undefined);
-    this.own.set(bucket.key, tail);
+    this.own.set(key, tail);
     void tail.then(() => {
-      if (this.own.get(bucket.key) === tail) this.own.delete(bucket.key);
+      if (this.own.get(key) === tail) this.own.delete(key);
     });
     return turn;
   }
