@@ -17,6 +17,11 @@ export interface FleetSpec {
   chats: number;
   /** All watches follow this one task (coalescing); otherwise each has its own task. */
   sameTask?: string;
+  /**
+   * The watches share this many tasks: watch i follows task i % tasks, in chat floor(i / tasks) % chats, so
+   * a task is watched from several chats (never twice from one while count <= tasks * chats).
+   */
+  tasks?: number;
 }
 
 /** A Drive task id shaped like Feishu's (19 digits). */
@@ -27,10 +32,10 @@ export function taskId(scenario: number, i: number): string {
 /** Watches spread over `chats` chats, half of them DMs (one user each), half groups (many users). */
 export function fleet(spec: FleetSpec, scenario: number): FleetWatch[] {
   return Array.from({ length: spec.count }, (_, i) => {
-    const chat = i % spec.chats;
+    const chat = spec.tasks ? Math.floor(i / spec.tasks) % spec.chats : i % spec.chats;
     const p2p = chat % 2 === 0;
     return {
-      taskId: spec.sameTask ?? taskId(scenario, i),
+      taskId: spec.sameTask ?? taskId(scenario, spec.tasks ? i % spec.tasks : i),
       chatId: p2p ? `oc_${spec.prefix}_dm_${chat}` : `oc_${spec.prefix}_group_${chat}`,
       chatType: p2p ? "p2p" : "group",
       senderOpenId: p2p ? `ou_${spec.prefix}_user_${chat}` : `ou_${spec.prefix}_user_${i % 97}`,
