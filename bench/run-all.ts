@@ -17,6 +17,9 @@ const BENCHMARKS = [
   { name: "transports", file: "transports.ts" },
   { name: "cost per watch", file: "cost.ts" },
   { name: "completion under load", file: "completion-load.ts" },
+  { name: "takeBudget", file: "budget.ts" },
+  { name: "PostgreSQL vs SQLite", file: "postgres.ts" },
+  { name: "replicas", file: "replicas.ts" },
 ];
 /** Any single benchmark taking longer than this is broken. */
 const TIMEOUT_MS = 15 * 60_000;
