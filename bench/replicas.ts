@@ -197,6 +197,9 @@ interface BudgetFigures {
   checks: number;
   checkMax1s: number;
   checkMean: number;
+  /** After the last first card: checks no longer wait behind cards (NaN when the cards took the window). */
+  steadyMean: number;
+  firstCardsSeconds: number;
   checkShares: string;
   messages: number;
   messageMax1s: number;
@@ -243,6 +246,9 @@ async function budgetRun(server: BenchServer, emu: Emulator, replicas: number): 
     const fleetOf = f;
     const shares = fleetOf.replicas.map((r) => checks.filter((c) => fleetOf.replicaOf(c) === r).length);
     const seconds = (ended - started) / 1000;
+    const cardTimes = emu.messages.filter((m) => m.msg_type === "interactive").map((m) => m.created_at);
+    const lastCard = cardTimes.length >= spec.count ? max(cardTimes) : ended;
+    const steady = checks.filter((r) => r.at > lastCard);
     const figures: BudgetFigures = {
       replicas,
       seconds,
@@ -252,6 +258,8 @@ async function budgetRun(server: BenchServer, emu: Emulator, replicas: number): 
         1000,
       ),
       checkMean: checks.length / seconds,
+      steadyMean: steady.length / ((ended - lastCard) / 1000),
+      firstCardsSeconds: (lastCard - started) / 1000,
       checkShares: shares.join(" / "),
       messages: messages.length,
       messageMax1s: maxInWindow(
@@ -287,6 +295,8 @@ async function budget(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
     label,
     b.checks,
     fmt(b.checkMean, 2),
+    `${fmt(b.firstCardsSeconds, 1)} s`,
+    fmt(b.steadyMean, 2),
     b.checkMax1s,
     b.checkShares,
     b.messages,
@@ -302,6 +312,8 @@ async function budget(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
         "deployment",
         "task_check",
         "per s (mean)",
+        "first cards took",
+        "per s after",
         "max in any 1 s",
         "per replica",
         "msg calls",
@@ -322,7 +334,7 @@ async function budget(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
     {
       name: "task_check in any 1 s, three replicas",
       target: `<= ${RPS + 1} (rps + 1)`,
-      measured: `max ${three.checkMax1s}, mean ${fmt(three.checkMean, 2)}/s (one replica: max ${one.checkMax1s}, mean ${fmt(one.checkMean, 2)}/s)`,
+      measured: `max ${three.checkMax1s}, mean ${fmt(three.checkMean, 2)}/s, ${fmt(three.steadyMean, 2)}/s after the first cards (one replica: max ${one.checkMax1s}, mean ${fmt(one.checkMean, 2)}/s, ${fmt(one.steadyMean, 2)}/s)`,
       ok: three.checkMax1s <= RPS + 1,
       gap: `${three.checkMax1s - RPS - 1} over`,
     },
