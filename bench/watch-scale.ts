@@ -101,7 +101,14 @@ async function main(): Promise<void> {
   const emu = await startEmulator({ encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN });
   try {
     const big: FleetSpec = { prefix: "scale", count: WATCHES, chats: 20 };
-    const one: FleetSpec = { prefix: "same", count: COALESCE, chats: 20, sameTask: "7360595374803812356" };
+    // One chat per watch: the store keeps one open watch per task and chat, so 1,000 watches of one task need
+    // 1,000 chats (half DMs, half groups).
+    const one: FleetSpec = {
+      prefix: "same",
+      count: COALESCE,
+      chats: COALESCE,
+      sameTask: "7360595374803812356",
+    };
     const s = await phase(
       emu,
       "S bot   10k due, Feishu stubbed",

@@ -36,7 +36,7 @@ export async function fillInto(store: Store, c: FillSpec, parallel = 1): Promise
   const worker = async () => {
     for (let i = next++; i < watches.length; i = next++) {
       const w = watches[i];
-      const { watch } = await store.createWatch(
+      const made = await store.createWatch(
         {
           tenantKey: "",
           taskId: w.taskId,
@@ -48,7 +48,14 @@ export async function fillInto(store: Store, c: FillSpec, parallel = 1): Promise
         },
         now,
       );
-      created[i] = watch;
+      // The store keeps one open watch per task and chat: a fleet that repeats a pair would silently get fewer
+      // watches than it asked for (and the same watch twice below).
+      if (!made.created) {
+        throw new Error(
+          `fill: watch ${i} (task ${w.taskId} in ${w.chatId}) is not new (${made.existing}): a task is watched at most once per chat`,
+        );
+      }
+      created[i] = made.watch;
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
