@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CardCallbackAnswer, SentMessage } from "../emulator";
-import { type BotFixture, eventually, TRANSPORTS, useBot } from "../support/harness";
+import { type BotFixture, eventually, PATHS, useBot } from "../support/harness";
 
 /**
  * Real Feishu shapes, beyond the happy path: rich-text (post) commands, topic groups, chat types Feishu adds
@@ -28,8 +28,8 @@ async function watchInGroup(t: BotFixture) {
 }
 const notices = (all: SentMessage[]) => all.filter((m) => m.msg_type === "text");
 
-describe.each(TRANSPORTS)("over %s", (transport) => {
-  const t = useBot("each", {}, transport);
+describe.each(PATHS)("over %s on %s", (transport, store) => {
+  const t = useBot("each", {}, transport, store);
 
   describe("rich-text (post) commands", () => {
     it("reads /status from a formatted, multi-paragraph post in a DM, exactly as from text", async () => {
