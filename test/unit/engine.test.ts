@@ -41,6 +41,37 @@ describe("watch engine decisions (fake clock)", () => {
     expect(JSON.stringify(fixture.emu.message(cardId)?.card)).toContain("paused");
   });
 
+  it("records a check with nothing new in the write that releases the watch: one write, not two", async () => {
+    const rig = engineRig(fixture.emu);
+    fixture.emu.setTask("100008", ["process"]);
+    const w = await rig.watch("100008");
+    await rig.engine.round();
+    const writes: Array<{ changes: object; release: boolean }> = [];
+    const update = rig.store.updateWatch.bind(rig.store);
+    rig.store.updateWatch = (id, changes, owner, release, now) => {
+      writes.push({ changes, release });
+      return update(id, changes, owner, release, now);
+    };
+    rig.advance(5000);
+    expect(await rig.engine.round()).toBe(1);
+    expect(writes).toHaveLength(1);
+    expect(writes[0].release).toBe(true);
+    const after = await rig.store.getWatch(w.id);
+    expect(after).toMatchObject({ checks: 2, lastCheckAt: rig.clock.now, nextCheckAt: rig.clock.now + 5000 });
+    // Released: another process may claim it at once.
+    expect(await rig.store.claimWatches([w.id], rig.clock.now, "another", 1000)).toHaveLength(1);
+    await rig.store.updateWatch(w.id, {}, "another", true, rig.clock.now);
+    // Something to show: the check is saved before the card is patched (a side effect waits for it).
+    fixture.emu.setTaskStatus("100008", "paused");
+    rig.advance(5000);
+    writes.length = 0;
+    await rig.engine.round();
+    expect(writes[0]).toMatchObject({ release: false, changes: { rawStatus: "paused" } });
+    // The card's new "last checked" time needs no write of its own: it rides with the release.
+    expect(writes.at(-1)).toMatchObject({ release: true, changes: { shownCheckAt: rig.clock.now } });
+    expect((await rig.store.getWatch(w.id))?.shownCheckAt).toBe(rig.clock.now);
+  });
+
   it("moves the card's last-check time only at 1, 2, 4, 8... minutes: 11 updates in a day", async () => {
     const rig = engineRig(fixture.emu, { watchTimeoutMinutes: 1500, taskCheckRps: 2000 });
     fixture.emu.setTask("100007", ["process"]);
