@@ -173,9 +173,10 @@ describe("npm run emulator", () => {
     const run = collect(child);
     const deadline = Date.now() + 20_000;
     let port = "";
-    while (!port) {
+    for (;;) {
       port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.output())?.[1] ?? "";
-      if (port) break;
+      // The start-up block may arrive in several chunks: wait for the end of its command line too.
+      if (port && run.output().includes(" npm start")) break;
       if (Date.now() > deadline || child.exitCode !== null)
         throw new Error(`no "listening" line:\n${run.output()}`);
       await new Promise((r) => setTimeout(r, 50));
