@@ -1,17 +1,9 @@
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import express, { type Router } from "express";
 import type { ApiToken } from "../config";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import { requestIdOf } from "../request-context";
 import type { Store } from "../store/types";
-import { type ApiClient, createAuthenticator } from "./auth";
-import { ApiError, fromBodyParser, sendError } from "./errors";
-import { openApiDocument } from "./openapi";
-import { takeApiPermit } from "./rate-limit";
-import { parseCreateBody, parseListQuery, parseWatchId, readIdempotencyKey } from "./request";
-import { MAX_BODY_BYTES } from "./schemas";
-import { tenantOf } from "./tenant";
-import { toApiWatch } from "./view";
+import { ApiError, sendError } from "./errors";
 import { WatchService, type WatchServiceOptions } from "./watches";
 
 export interface ApiOptions extends WatchServiceOptions {
@@ -29,23 +21,9 @@ export interface Api {
   idle(): Promise<void>;
 }
 
-const clientOf = (res: Response): ApiClient => res.locals.apiClient as ApiClient;
-
-/** The operation a request asks for, as the metrics label it (a fixed set, whatever the path). */
-function operationOf(req: Request): string {
-  const path = req.path.replace(/\/+$/, "");
-  if (path === "/v1/openapi.json") return "openapi";
-  if (path === "/v1/watches")
-    return req.method === "POST" ? "create" : req.method === "GET" ? "list" : "other";
-  if (/^\/v1\/watches\/[^/]+$/.test(path)) {
-    return req.method === "GET" ? "get" : req.method === "DELETE" ? "stop" : "other";
-  }
-  return "other";
-}
-
 /**
- * The watch API (README "Watch tasks from your scripts"): bearer tokens, a per-token rate limit, JSON bodies
- * validated by the schemas the OpenAPI document is made of, and one error shape for every refusal.
+ * The watch API, mounted at /api. Off (API_TOKENS empty): every route answers 404, and the modules behind the
+ * routes (zod, the OpenAPI document) are not even loaded, which keeps them out of the bot's start-up.
  */
 export function createApi(options: ApiOptions): Api {
   const router = express.Router();
@@ -54,91 +32,13 @@ export function createApi(options: ApiOptions): Api {
     router.use((_req, res) =>
       sendError(res, new ApiError("not_found", "no such route (the watch API is off)")),
     );
-    return { router, idle: () => service.idle() };
-  }
-  const authenticate = createAuthenticator(options.tokens);
-  const document = JSON.stringify(openApiDocument());
-  const body = express.json({
-    limit: MAX_BODY_BYTES,
-    type: "application/json",
-    inflate: false,
-    strict: true,
-  });
-
-  router.use((req, res, next) => {
-    res.setHeader("Cache-Control", "no-store");
-    const operation = operationOf(req);
-    res.on("finish", () => options.metrics.apiRequests.inc({ operation, status: String(res.statusCode) }));
-    next();
-  });
-  // The document describes the API and holds nothing secret: tools may read it without a token.
-  router.get("/v1/openapi.json", (_req, res) => {
-    res.type("application/json").send(document);
-  });
-  router.use(async (req, res, next) => {
-    const client = authenticate(req.get("authorization"));
-    if (!client) {
-      throw new ApiError("unauthorized", "send Authorization: Bearer <one of the bot's API_TOKENS>", {
-        "WWW-Authenticate": 'Bearer realm="watch-api"',
-      });
-    }
-    res.locals.apiClient = client;
-    await takeApiPermit(options.store, client, options.now());
-    next();
-  });
-
-  router.post("/v1/watches", (req, _res, next) => {
-    if (!req.is("application/json")) {
-      throw new ApiError("unsupported_media_type", "send the body as Content-Type: application/json");
-    }
-    next();
-  });
-  router.post("/v1/watches", body, async (req, res) => {
-    const client = clientOf(res);
-    const key = readIdempotencyKey(req.get("idempotency-key"));
-    const request = parseCreateBody(req.body);
-    const { status, watch } = await service.create(client, tenantOf(client), request, key);
-    if (status === 201) res.setHeader("Location", `/api/v1/watches/${watch.id}`);
-    res.status(status).json(toApiWatch(watch));
-  });
-  router.get("/v1/watches", async (req, res) => {
-    const client = clientOf(res);
-    const watches = await service.list(client, tenantOf(client), parseListQuery(req.query));
-    res.json({ watches: watches.map(toApiWatch) });
-  });
-  router.get("/v1/watches/:watch_id", async (req, res) => {
-    const client = clientOf(res);
-    res.json(toApiWatch(await service.get(tenantOf(client), parseWatchId(String(req.params.watch_id)))));
-  });
-  router.delete("/v1/watches/:watch_id", async (req, res) => {
-    const client = clientOf(res);
-    const id = parseWatchId(String(req.params.watch_id));
-    res.json(toApiWatch(await service.stop(client, tenantOf(client), id)));
-  });
-
-  const allowed: Array<[RegExp, string]> = [
-    [/^\/v1\/watches\/?$/, "GET, POST"],
-    [/^\/v1\/watches\/[^/]+\/?$/, "GET, DELETE"],
-  ];
-  router.use((req) => {
-    const allow = allowed.find(([path]) => path.test(req.path))?.[1];
-    if (allow) throw new ApiError("method_not_allowed", `use ${allow}`, { Allow: allow });
-    throw new ApiError("not_found", "no such route");
-  });
-  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const known = error instanceof ApiError ? error : fromBodyParser(error);
-    const logger = options.logger.child({
-      request_id: requestIdOf(res),
-      api_client: res.locals.apiClient?.id,
+  } else {
+    // Loaded in the background from start-up on; a request that comes before waits for it.
+    const routes = express.Router();
+    const mounted = import("./routes").then(({ mountRoutes }) => mountRoutes(routes, service, options));
+    router.use((req, res, next) => {
+      mounted.then(() => routes(req, res, next), next);
     });
-    if (known?.code === "store_unavailable") {
-      logger.error("watch API: the store failed", { error: String(known.cause) });
-    } else if (!known) {
-      logger.error("watch API: unexpected error", {
-        error: error instanceof Error ? error.stack : String(error),
-      });
-    }
-    sendError(res, known ?? new ApiError("internal_error", "the bot failed to answer; see its logs"));
-  });
+  }
   return { router, idle: () => service.idle() };
 }
