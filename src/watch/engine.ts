@@ -266,9 +266,11 @@ export class WatchEngine {
       return this.end(w, seen, save);
     }
     const purpose = cardPurpose(w, changed, refreshing, now);
-    // Nothing to show (most rounds: still running, nothing new): the check is written with the release.
+    // What a check saw changes no phase, and nothing sent depends on it being stored first (a crash before the
+    // next write only repeats the check): it rides with the card's own write, or, when there is nothing to
+    // show (most rounds), with the release.
     const nextCheckAt = now + pollIntervalMs(now - w.createdAt, this.options.pollIntervalSeconds);
-    await save({ ...seen, nextCheckAt }, purpose === undefined);
+    await save({ ...seen, nextCheckAt }, true);
     if (purpose) await this.showCard(w, save, purpose, undefined, now);
   }
 
