@@ -5,6 +5,7 @@ import { API_TOKEN, watchApi } from "../support/api";
 import { startTestEmulator } from "../support/bot";
 import { mulberry32 } from "../support/fuzz-bodies";
 import { freshDatabase, type TestDatabase } from "../support/postgres";
+import { startEmbedded } from "../support/postgres-server";
 import {
   deliverUntilAccepted,
   type Fleet,
@@ -29,6 +30,7 @@ let emu: Emulator;
 let db: TestDatabase;
 let fleet: Fleet | undefined;
 let proxy: TcpProxy | undefined;
+let stopServer: (() => Promise<void>) | undefined;
 
 beforeEach(async () => {
   emu = await startTestEmulator();
@@ -40,6 +42,8 @@ afterEach(async () => {
   fleet = undefined;
   await proxy?.close();
   proxy = undefined;
+  await stopServer?.();
+  stopServer = undefined;
   await emu.close();
   await db.drop();
 });
@@ -245,59 +249,79 @@ describe("replicas on one PostgreSQL database", () => {
     expect(await Promise.all(fleet.replicas.map((r) => r.bot.exited))).toEqual([0, 0]);
   }, 60_000);
 
-  it("ride out a database outage: 503 while it lasts (so Feishu re-pushes), then recover by themselves and " +
-    "answer every accepted command once", async () => {
-    const target = new URL(db.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    // A password in the URL (the test server may trust any): it must reach no log line.
-    const url = new URL(proxy.via(db.url));
-    if (!url.password) url.password = "pw-never-logged-5831";
-    const password = decodeURIComponent(url.password);
-    fleet = await startFleet(emu, url.toString(), 2, { TASK_CHECK_RPS: String(RPS) });
-    const f = fleet;
-    const random = mulberry32(7);
-    const task = "7360000000000000201";
-    emu.setTask(task, ["process"]);
+  /** The two ways a database goes away under running replicas. */
+  const OUTAGES = {
+    /** The network path cut (a failover, a firewall): the server and its data carry on. */
+    "the connection cut": async () => {
+      const target = new URL(db.url);
+      proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      const p = proxy;
+      // A password in the URL (the test server may trust any): it must reach no log line.
+      const url = new URL(proxy.via(db.url));
+      if (!url.password) url.password = "pw-never-logged-5831";
+      return { url: url.toString(), direct: db.url, down: async () => p.cut(), up: async () => p.restore() };
+    },
+    /** The server itself crashing and restarting (a server of its own, whatever TEST_DATABASE_URL says). */
+    "the server crashed and restarted": async () => {
+      const server = await startEmbedded({ restartable: true });
+      stopServer = () => server.stop();
+      return { url: server.url, direct: server.url, down: () => server.crash(), up: () => server.start() };
+    },
+  };
 
-    const before = command(`/status ${task}`, CHATS[0], USERS[0]);
-    await deliverUntilAccepted(emu, f, before, random);
-    await emu.waitFor(() => cards(idOf(before)).length > 0, 20_000);
+  it.each(Object.keys(OUTAGES) as Array<keyof typeof OUTAGES>)(
+    "ride out a database outage (%s): 503 while it lasts (so Feishu re-pushes), then recover by themselves " +
+      "and answer every accepted command once",
+    async (kind) => {
+      const outage = await OUTAGES[kind]();
+      const password = decodeURIComponent(new URL(outage.url).password);
+      fleet = await startFleet(emu, outage.url, 2, { TASK_CHECK_RPS: String(RPS) });
+      const f = fleet;
+      const random = mulberry32(7);
+      const task = "7360000000000000201";
+      emu.setTask(task, ["process"]);
 
-    proxy.cut();
-    const refused: Envelope[] = [];
-    for (const r of f.replicas) {
-      const health = await fetch(`${r.bot.url}/healthz`);
-      expect(health.status).toBe(503);
-      expect(((await health.json()) as { store: string }).store).toBe("unavailable");
-      const envelope = command("/help", CHATS[1], USERS[1]);
-      const answer = await emu.deliver(r.bot.eventUrl, envelope);
-      expect(answer.status).not.toBe(200);
-      refused.push(envelope);
-    }
-    emu.setTaskStatus(task, "success"); // the task ends while the bots cannot write it down
-    await new Promise((r) => setTimeout(r, 3000));
+      const before = command(`/status ${task}`, CHATS[0], USERS[0]);
+      await deliverUntilAccepted(emu, f, before, random);
+      await emu.waitFor(() => cards(idOf(before)).length > 0, 20_000);
 
-    proxy.restore();
-    for (const r of f.replicas) {
-      const deadline = Date.now() + 30_000;
-      while ((await fetch(`${r.bot.url}/healthz`)).status !== 200) {
-        if (Date.now() > deadline) throw new Error(`${r.name} did not recover`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
+      await outage.down();
+      const refused: Envelope[] = [];
+      for (const r of f.replicas) {
+        const health = await fetch(`${r.bot.url}/healthz`);
+        expect(health.status).toBe(503);
+        expect(((await health.json()) as { store: string }).store).toBe("unavailable");
+        const envelope = command("/help", CHATS[1], USERS[1]);
+        const answer = await emu.deliver(r.bot.eventUrl, envelope);
+        expect(answer.status).not.toBe(200);
+        refused.push(envelope);
       }
-    }
-    // Feishu re-pushes what was refused; each is now answered, once.
-    for (const envelope of refused) await deliverUntilAccepted(emu, f, envelope, random);
-    await emu.waitFor(() => refused.every((e) => emu.repliesTo(idOf(e)).length > 0), 30_000);
-    await emu.waitFor(() => texts(idOf(before)).length > 0, 60_000);
-    await new Promise((r) => setTimeout(r, 2000));
+      emu.setTaskStatus(task, "success"); // the task ends while the bots cannot write it down
+      await new Promise((r) => setTimeout(r, 3000));
 
-    for (const e of refused) expect(emu.repliesTo(idOf(e))).toHaveLength(1);
-    expect(cards(idOf(before))).toHaveLength(1);
-    expect(texts(idOf(before))).toHaveLength(1);
-    expect(await openWatches(db.url)).toBe(0);
-    expect(emu.violations()).toEqual([]);
-    const output = f.replicas.flatMap((r) => r.bot.output);
-    expect(output.some((line) => line.includes("wake-up connection dropped"))).toBe(true);
-    expect(output.filter((line) => line.includes(password))).toEqual([]);
-  }, 180_000);
+      await outage.up();
+      for (const r of f.replicas) {
+        const deadline = Date.now() + 30_000;
+        while ((await fetch(`${r.bot.url}/healthz`)).status !== 200) {
+          if (Date.now() > deadline) throw new Error(`${r.name} did not recover`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+      // Feishu re-pushes what was refused; each is now answered, once.
+      for (const envelope of refused) await deliverUntilAccepted(emu, f, envelope, random);
+      await emu.waitFor(() => refused.every((e) => emu.repliesTo(idOf(e)).length > 0), 30_000);
+      await emu.waitFor(() => texts(idOf(before)).length > 0, 60_000);
+      await new Promise((r) => setTimeout(r, 2000));
+
+      for (const e of refused) expect(emu.repliesTo(idOf(e))).toHaveLength(1);
+      expect(cards(idOf(before))).toHaveLength(1);
+      expect(texts(idOf(before))).toHaveLength(1);
+      expect(await openWatches(outage.direct)).toBe(0);
+      expect(emu.violations()).toEqual([]);
+      const output = f.replicas.flatMap((r) => r.bot.output);
+      expect(output.some((line) => line.includes("wake-up connection dropped"))).toBe(true);
+      expect(output.filter((line) => line.includes(password))).toEqual([]);
+    },
+    180_000,
+  );
 });
