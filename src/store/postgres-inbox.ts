@@ -33,6 +33,7 @@ export async function recordInbox(
        ON CONFLICT DO NOTHING RETURNING 1)
      SELECT count(*) AS n FROM item`,
     [key, eventId, JSON.stringify(payload), now, owner, now + leaseMs],
+    "record_inbox",
   );
   return Number(rows[0].n) > 0 ? "new" : "duplicate";
 }
@@ -101,11 +102,12 @@ export function completeInbox(
 }
 
 /** An item that creates no watch (most messages: ignored, /help, /list) is done in one statement. */
-async function markDone(db: Pick<Db, "query">, key: string, now: number, owner: string): Promise<void> {
+async function markDone(db: Db, key: string, now: number, owner: string): Promise<void> {
   const done = await db.query(
     `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
        WHERE message_id = $2 AND lease_owner = $3`,
     [now, key, owner],
+    "inbox_done",
   );
   if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
 }

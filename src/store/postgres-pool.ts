@@ -7,8 +7,12 @@ export type Row = Record<string, unknown>;
 
 /** The store's way to the database: single statements and transactions, errors without the password. */
 export interface Db {
-  /** One statement: its own transaction. */
-  query(text: string, values?: unknown[]): Promise<pg.QueryResult<Row>>;
+  /**
+   * One statement: its own transaction. `prepared`: a name under which each connection parses and plans it
+   * once (for the statements every event runs; only for those whose result columns no migration can change:
+   * a prepared `RETURNING *` would fail once a newer replica adds a column).
+   */
+  query(text: string, values?: unknown[], prepared?: string): Promise<pg.QueryResult<Row>>;
   /** Several statements in one transaction (see transaction()). */
   tx<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
 }
@@ -94,9 +98,9 @@ export async function transaction<T>(pool: pg.Pool, work: (client: Queryable) =>
 /** A Db over the pool whose errors never carry `password`. */
 export function poolDb(pool: pg.Pool, password: string): Db {
   return {
-    async query(text, values = []) {
+    async query(text, values = [], prepared = undefined) {
       try {
-        return await pool.query<Row>(text, values);
+        return await pool.query<Row>({ text, values, name: prepared });
       } catch (error) {
         throw scrubbed(error, password);
       }
