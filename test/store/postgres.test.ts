@@ -191,11 +191,11 @@ describe("PostgresStore: several replicas on one database", () => {
     const texts: string[] = [];
     // biome-ignore lint/complexity/useLiteralKeys: a private member, read on purpose
     const pool = store["pool"] as pg.Pool;
-    const query = pool.query.bind(pool) as (text: string, values: unknown[]) => Promise<unknown>;
+    const query = pool.query.bind(pool) as (config: pg.QueryConfig) => Promise<unknown>;
     Object.assign(pool, {
-      query: (text: string, values: unknown[]) => {
-        texts.push(text);
-        return query(text, values);
+      query: (config: pg.QueryConfig) => {
+        texts.push(config.text);
+        return query(config);
       },
     });
     await store.claimInbox(T0, 50, "me", 1000);
