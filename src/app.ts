@@ -88,7 +88,6 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
   const inbox = new InboxProcessor({ ...common, engine, botOpenId: (tenantKey) => identity.of(tenantKey) });
   const scheduler = new Scheduler({ engine, inbox, store, logger, now });
-
   const ingest = new Ingest({
     store,
     handOver: (item) => void inbox.accept(item),

@@ -200,7 +200,6 @@ export class InboxProcessor {
     if (mine.length > 0) this.track(this.options.engine.runNow(mine.map((w) => w.id)));
   }
 
-  /** The content first meant for this uuid (see Store.pinContent). */
   private async failed(item: InboxItem, error: unknown, logger: Logger): Promise<void> {
     const kind = classify(error);
     const giveUp = !isRetryable(kind) || item.attempts >= MAX_ATTEMPTS;

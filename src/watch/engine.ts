@@ -290,12 +290,10 @@ export class WatchEngine {
     if (w.phase === "new") {
       await this.expect(w, await this.messages.postCard(w, save, retrying), save, "first card");
       // A card that says "retrying (attempt n)" keeps counting its attempts; a good first card starts afresh.
-      const first = {
-        phase: "active",
-        failures: retrying ? w.failures : 0,
-        shownCheckAt: w.shownCheckAt,
-      } as const;
-      await save(first, true);
+      await save(
+        { phase: "active", failures: retrying ? w.failures : 0, shownCheckAt: w.shownCheckAt },
+        true,
+      );
       return;
     }
     const hash = w.cardHash;
