@@ -1,5 +1,5 @@
 import type { Db } from "./postgres-pool";
-import { insertWatchSql, watchValues } from "./postgres-watches";
+import { insertWatchSql, openInChat, watchValues } from "./postgres-watches";
 import { toInboxItems, toWatch } from "./rows";
 import {
   type InboxItem,
@@ -67,6 +67,10 @@ export async function claimInbox(
   return toInboxItems(rows);
 }
 
+/** Marks an item handled, fenced by its lease. */
+const DONE_SQL = `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
+  WHERE message_id = $2 AND lease_owner = $3`;
+
 export function completeInbox(
   db: Db,
   key: string,
@@ -76,26 +80,17 @@ export function completeInbox(
 ): Promise<Watch[]> {
   if (watches.length === 0) return markDone(db, key, now, owner).then(() => []);
   return db.tx(async (client) => {
-    const done = await client.query(
-      `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
-         WHERE message_id = $2 AND lease_owner = $3`,
-      [now, key, owner],
-    );
+    const done = await client.query(DONE_SQL, [now, key, owner]);
     if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
     const created: Watch[] = [];
     for (const w of watches) {
       // Either constraint may meet: this command's own watch (a retry), or the chat's open watch of the task.
       await client.query(`${insertWatchSql} ON CONFLICT DO NOTHING`, watchValues(w, now));
-      const { rows } = await client.query(
-        `SELECT *, 0 AS preference FROM watches WHERE command_message_id = $1 AND task_id = $2
-         UNION ALL
-         SELECT *, 1 FROM watches WHERE tenant_key = $3 AND chat_id = $4 AND task_id = $2 AND phase <> 'done'
-           AND receive_open_id IS NULL
-         ORDER BY preference LIMIT 1`,
-        [w.commandMessageId, w.taskId, w.tenantKey, w.chatId],
-      );
-      if (rows.length === 0) throw new Error(`watch of task ${w.taskId} was not created`);
-      created.push(toWatch(rows[0]));
+      const own = await client.query("SELECT * FROM watches WHERE command_message_id = $1 AND task_id = $2", [
+        w.commandMessageId,
+        w.taskId,
+      ]);
+      created.push(own.rows.length > 0 ? toWatch(own.rows[0]) : await openInChat(client, w));
     }
     return created;
   });
@@ -103,12 +98,7 @@ export function completeInbox(
 
 /** An item that creates no watch (most messages: ignored, /help, /list) is done in one statement. */
 async function markDone(db: Db, key: string, now: number, owner: string): Promise<void> {
-  const done = await db.query(
-    `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
-       WHERE message_id = $2 AND lease_owner = $3`,
-    [now, key, owner],
-    "inbox_done",
-  );
+  const done = await db.query(DONE_SQL, [now, key, owner], "inbox_done");
   if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
 }
 

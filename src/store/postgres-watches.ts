@@ -89,7 +89,7 @@ export async function createWatch(
 }
 
 /** The open watch of this task in this chat (the one a new watch met on the unique index). */
-async function openInChat(client: Pick<Db, "query">, w: NewWatch): Promise<Watch> {
+export async function openInChat(client: Pick<Db, "query">, w: NewWatch): Promise<Watch> {
   const { rows } = await client.query(
     `SELECT * FROM watches WHERE tenant_key = $1 AND chat_id = $2 AND task_id = $3 AND phase <> 'done'
        AND receive_open_id IS NULL`,
