@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { WS_CODES, WS_MSGS } from "../emulator";
-import { TRANSPORTS, useChildBot } from "../support/harness";
+import { PATHS, useChildBot } from "../support/harness";
 
 const TASK = "7360595374803812358";
 
-describe.each(TRANSPORTS)("the built bot as a process (npm start), over %s", (transport) => {
-  const t = useChildBot(transport);
+describe.each(PATHS)("the built bot as a process (npm start), over %s on %s", (transport, store) => {
+  const t = useChildBot(transport, {}, store);
 
   it("serves the whole flow, then stops cleanly on SIGTERM with exit code 0", async () => {
     const bot = await t.spawn();
