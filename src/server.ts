@@ -38,8 +38,10 @@ export async function startServer(
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.http.listen(listen.port, listen.host, () => resolve(s));
-      s.once("error", reject);
+      // Express 5 calls back on a failed listen too (EADDRINUSE), with the error.
+      const s = app.http.listen(listen.port, listen.host, (error?: Error) =>
+        error ? reject(error) : resolve(s),
+      );
     });
   } catch (error) {
     await app.stop();

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { WS_CODES, WS_MSGS } from "../emulator";
 import { PATHS, useChildBot } from "../support/harness";
@@ -79,4 +80,22 @@ describe("the long connection refused for good", () => {
     expect(line).toContain("FEISHU_APP_SECRET");
     expect(bot.output.join("\n")).not.toContain(selfBuilt.emu.options.appSecret);
   }, 30_000);
+});
+
+describe("a port already taken", () => {
+  const t = useChildBot("webhook");
+
+  it("stops the bot with the listen error, not a failure further on", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const bot = await t.spawn({ PORT: String(port) }, { waitReady: false });
+      expect(await bot.exited).toBe(1);
+      const line = bot.output.find((l) => l.includes("cannot start"));
+      expect(line).toContain("EADDRINUSE");
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
 });
