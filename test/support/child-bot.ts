@@ -18,14 +18,28 @@ export interface ChildBot {
   exited: Promise<number | string>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port free now, for a process started next to listen on. Drawn below Linux's ephemeral range (32768 and
+ * up): a port the kernel hands out (port 0) is also what it gives the next outgoing connection, which could
+ * take it before the process listens (seen once as a bot failing to start in a full run).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+  return bindable(0);
+}
+
+/** Listens on `port` and closes again: the port listened on, or 0 when it was taken. */
+function bindable(port: number): Promise<number> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolve(0));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }
