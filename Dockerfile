@@ -7,14 +7,15 @@ WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci
+# The repository's workspaces (the Feishu emulator, test/emulator/) are for tests only: not installed here.
+RUN npm ci --workspaces=false
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY handlers ./handlers
 COPY cards ./cards
 RUN npm run build
 # Production dependencies only, for the runtime image.
-RUN npm prune --omit=dev
+RUN npm prune --omit=dev --workspaces=false
 
 # --- runtime: production dependencies, non-root, /data volume ---
 FROM node:22-bookworm-slim

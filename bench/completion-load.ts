@@ -17,7 +17,7 @@
  *
  *   npm run bench:completion-load   env: BENCH_LOAD_WATCHES (500), BENCH_BEFORE=skip, BENCH_BEFORE_DIR=<path>
  */
-import { type Emulator, type RecordedRequest, startEmulator } from "../test/emulator";
+import { type Emulator, type RecordedRequest, startEmulator } from "@taskbot/feishu-emulator";
 import { BEFORE_COMMIT, openBefore } from "./lib/before";
 import { ENCRYPT_KEY, VERIFICATION_TOKEN } from "./lib/bot";
 import { compiledChildren } from "./lib/build";

@@ -14,8 +14,8 @@
  *   npm run bench:cost        env: BENCH_BEFORE=skip, BENCH_BEFORE_DIR=<checkout of 3c8de7e>
  */
 
+import { DEFAULT_OPTIONS, type RecordedRequest, startEmulator } from "@taskbot/feishu-emulator";
 import { pollIntervalMs } from "../src/watch/policy";
-import { DEFAULT_OPTIONS, type RecordedRequest, startEmulator } from "../test/emulator";
 import { BEFORE_COMMIT, openBefore } from "./lib/before";
 import { ENCRYPT_KEY, VERIFICATION_TOKEN } from "./lib/bot";
 import { compiledChildren } from "./lib/build";

@@ -7,8 +7,8 @@
  *   npm run bench:ingest        env: BENCH_INGEST_SECONDS (per round, 5), BENCH_INGEST_ROUNDS (per server, 3)
  */
 import { join } from "node:path";
+import { startEmulator } from "@taskbot/feishu-emulator";
 import Database from "better-sqlite3";
-import { startEmulator } from "../test/emulator";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { type Child, forkChild } from "./lib/child";
 import {

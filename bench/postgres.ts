@@ -15,11 +15,11 @@
  */
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { type Emulator, startEmulator } from "@taskbot/feishu-emulator";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
-import { type Emulator, startEmulator } from "../test/emulator";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { type Child, forkChild } from "./lib/child";
 import { fillInto, fillStore } from "./lib/fill";

@@ -17,11 +17,11 @@
  *                              BENCH_PARTS (L,B,T)
  */
 import { join } from "node:path";
+import { type Emulator, type RecordedRequest, startEmulator } from "@taskbot/feishu-emulator";
 import pg from "pg";
 import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
 import { LEASE_MS } from "../src/store/types";
-import { type Emulator, type RecordedRequest, startEmulator } from "../test/emulator";
 import { type Fleet, type Replica, startFleet } from "../test/support/replicas";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist } from "./lib/build";

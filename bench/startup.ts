@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { startEmulator } from "../test/emulator";
+import { startEmulator } from "@taskbot/feishu-emulator";
 import { freePort } from "../test/support/child-bot";
 import { botEnv, ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist, MAIN } from "./lib/build";

@@ -10,8 +10,8 @@
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { buildDelivery, DEFAULT_OPTIONS, type Emulator, startEmulator } from "@taskbot/feishu-emulator";
 import Database from "better-sqlite3";
-import { buildDelivery, DEFAULT_OPTIONS, type Emulator, startEmulator } from "../test/emulator";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { type Child, forkChild } from "./lib/child";
 import { heading, printVerdicts, runMain, table } from "./lib/report";

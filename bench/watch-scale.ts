@@ -13,7 +13,7 @@
  *   npm run bench:watch        env: BENCH_WATCH_SECONDS (phase A, 30), BENCH_FAIRNESS_SECONDS (phase E, 45)
  */
 import { join } from "node:path";
-import { type Emulator, type RecordedRequest, startEmulator } from "../test/emulator";
+import { type Emulator, type RecordedRequest, startEmulator } from "@taskbot/feishu-emulator";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { forkChild } from "./lib/child";
 import { fillStore } from "./lib/fill";

@@ -1,3 +1,4 @@
+import { MAX_CARD_BYTES, MAX_COMPONENTS, validateCard } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
 import {
   buildCard,
@@ -18,7 +19,6 @@ import {
 } from "../cards";
 import type { CardJson, ListEntry, Locale } from "../cards/types";
 import { MAX_IDS_PER_COMMAND } from "../handlers/parse";
-import { MAX_CARD_BYTES, MAX_COMPONENTS, validateCard } from "./emulator";
 import { ALL_STATES, ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
 
 const OPEN_ID = "ou_84aa1f2e5c9d4b7a8e6f0c1d2b3a4f5e"; // the real shape: ou_ + 32 hex digits

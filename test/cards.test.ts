@@ -1,7 +1,7 @@
+import { validateCard } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
 import { buildCard, escapeMarkdown, formatDuration, notificationText, STRINGS, truncate } from "../cards";
 import type { CardJson, CardState, CardView, Locale } from "../cards/types";
-import { validateCard } from "./emulator";
 import { ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
 
 const BASE: CardView = {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { displayWidth, renderCard, renderText, richTextToPlain } from "@taskbot/feishu-emulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildCard, listCard } from "../cards";
 import type { CardView } from "../cards/types";
-import { displayWidth, renderCard, renderText, richTextToPlain } from "./emulator/render";
 import { freePort } from "./support/child-bot";
 
 const ROOT = join(__dirname, "..");
@@ -125,7 +125,13 @@ function collect(child: ChildProcess): { output: () => string; exited: Promise<n
 
 let child: ChildProcess | undefined;
 afterEach(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  if (child?.pid && child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  }
   child = undefined;
 });
 
@@ -164,9 +170,12 @@ describe("npm run demo", () => {
 
 describe("npm run emulator", () => {
   it("listens on EMULATOR_PORT, answers unknown routes with 404 JSON, and quits on end of input", async () => {
-    // Port 0: the CLI takes a free port and says which (a port picked here could be taken meanwhile).
-    child = spawn(TSX, [join(ROOT, "test", "emulator", "cli.ts")], {
+    // Port 0: the CLI takes a free port and says which (a port picked here could be taken meanwhile). The command
+    // itself, as a person types it (it runs the emulator package's own start script).
+    child = spawn("npm", ["run", "--silent", "emulator"], {
       cwd: ROOT,
+      detached: true, // its own process group: afterEach kills npm and what it started
+
       env: { ...process.env, EMULATOR_PORT: "0", BOT_URL: `http://127.0.0.1:${await freePort()}/x` },
       stdio: ["pipe", "pipe", "pipe"],
     });

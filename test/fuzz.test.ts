@@ -3,8 +3,9 @@
  * with FUZZ_SEED=<seed>, change the amount with FUZZ_COUNT). Every answer must be 200/400/401/413 within 5 s,
  * the bot must keep serving, and nothing fuzzed may make it reply.
  */
+
+import { encryptBody } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
-import { encryptBody } from "./emulator";
 import {
   bytes,
   CONTENT_TYPES,

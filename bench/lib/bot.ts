@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
+import { DEFAULT_OPTIONS } from "@taskbot/feishu-emulator";
 import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger, type Logger } from "../../src/logger";
 import { type ServerDeps, startServer } from "../../src/server";
-import { DEFAULT_OPTIONS } from "../../test/emulator";
 
 export const ENCRYPT_KEY = "bench-encrypt-key";
 export const VERIFICATION_TOKEN = "bench-verification-token";

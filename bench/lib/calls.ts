@@ -1,4 +1,4 @@
-import type { RecordedRequest } from "../../test/emulator";
+import type { RecordedRequest } from "@taskbot/feishu-emulator";
 
 /**
  * What a message-API call was for, read from the emulator's request log, so the code of any commit can be

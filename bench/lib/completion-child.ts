@@ -13,7 +13,7 @@
  */
 import { join } from "node:path";
 import * as lark from "@larksuiteoapi/node-sdk";
-import { type Emulator, startEmulator } from "../../test/emulator";
+import { type Emulator, startEmulator } from "@taskbot/feishu-emulator";
 import { ENCRYPT_KEY, type RunningBot, startBot, tempDir, VERIFICATION_TOKEN } from "./bot";
 import { serve, tell } from "./child";
 import { taskId } from "./fleet";

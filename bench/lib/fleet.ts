@@ -1,4 +1,4 @@
-import type { Emulator } from "../../test/emulator";
+import type { Emulator } from "@taskbot/feishu-emulator";
 
 /** Deterministic sets of watches, generated the same way in a benchmark and in its child processes. */
 export interface FleetWatch {

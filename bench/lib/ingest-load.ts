@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
+import { buildDelivery, DEFAULT_OPTIONS, type Emulator } from "@taskbot/feishu-emulator";
 import autocannon from "autocannon";
-import { buildDelivery, DEFAULT_OPTIONS, type Emulator } from "../../test/emulator";
 import { ENCRYPT_KEY, VERIFICATION_TOKEN } from "./bot";
 import { fmt, max, median, percentile } from "./stats";
 

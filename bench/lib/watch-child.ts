@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as lark from "@larksuiteoapi/node-sdk";
+import { DEFAULT_OPTIONS } from "@taskbot/feishu-emulator";
 import pg from "pg";
 import { type App, createApp } from "../../src/app";
 import { readConfig } from "../../src/config";
@@ -18,7 +19,6 @@ import type { FeishuApi } from "../../src/feishu/paced";
 import { PostgresStore } from "../../src/store/postgres";
 import { SqliteStore } from "../../src/store/sqlite";
 import type { Store } from "../../src/store/types";
-import { DEFAULT_OPTIONS } from "../../test/emulator";
 import { botEnv, quietLogger, type RunningBot, startBot } from "./bot";
 import { serve, tell } from "./child";
 import { type FleetSpec, fleet } from "./fleet";

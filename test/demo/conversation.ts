@@ -3,14 +3,14 @@
  * failure report. The transcript and the message feed come from the emulator (test/emulator/transcript.ts).
  */
 import { join } from "node:path";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "@taskbot/feishu-emulator";
 import {
   ExpectationError as DemoError,
   MessageFeed,
   sleep,
   Transcript,
   useColor,
-} from "../emulator/transcript";
+} from "@taskbot/feishu-emulator";
 import { type RunningBot, startBot, tempDir } from "../support/bot";
 
 export { DemoError, MessageFeed, sleep, Transcript, useColor };

@@ -11,7 +11,7 @@ import {
   type EventEnvelope,
   type MessageReceiveEvent,
   startEmulator,
-} from "../emulator";
+} from "@taskbot/feishu-emulator";
 import { feishuSide, TRANSPORTS, type Transport } from "../support/transport";
 import {
   type DemoBot,

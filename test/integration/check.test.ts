@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Emulator, startEmulator } from "@taskbot/feishu-emulator";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../emulator";
 import { freePort } from "../support/child-bot";
 import { tempDir } from "../support/harness";
 

@@ -1,5 +1,5 @@
+import type { CardCallbackAnswer, SentMessage } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
-import type { CardCallbackAnswer, SentMessage } from "../emulator";
 import { eventually, PATHS, useBot } from "../support/harness";
 
 const TASK = "7360595374803812399";

@@ -1,5 +1,5 @@
+import type { RecordedRequest, RouteName } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
-import type { RecordedRequest, RouteName } from "../emulator";
 import { TRANSPORTS, useChildBot } from "../support/harness";
 
 /**

@@ -1,5 +1,5 @@
+import type { SentMessage } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
-import type { SentMessage } from "../emulator";
 import { useRig } from "../support/engine-rig";
 import { STORES } from "../support/harness";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import type { CardCallbackAnswer, Emulator, SentMessage } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CardCallbackAnswer, Emulator, SentMessage } from "../emulator";
 import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
 import { freshDatabase, type TestDatabase } from "../support/postgres";
 

@@ -1,8 +1,8 @@
 import { join } from "node:path";
+import type { Emulator, EventEnvelope } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite";
 import type { InboxPayload } from "../../src/store/types";
-import type { Emulator, EventEnvelope } from "../emulator";
 import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
 
 /**

@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer } from "node:net";
+import { WS_CODES, WS_MSGS } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
-import { WS_CODES, WS_MSGS } from "../emulator";
 import { PATHS, useChildBot } from "../support/harness";
 
 const TASK = "7360595374803812358";

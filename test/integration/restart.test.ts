@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import type { Emulator } from "@taskbot/feishu-emulator";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Emulator } from "../emulator";
 import {
   eventually,
   feishuSide,

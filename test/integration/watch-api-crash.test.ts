@@ -1,6 +1,6 @@
 import { join } from "node:path";
+import type { Emulator, RecordedRequest } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Emulator, RecordedRequest } from "../emulator";
 import { API_TOKEN, watchApi } from "../support/api";
 import { type ChildBot, spawnBot } from "../support/child-bot";
 import { startTestEmulator, tempDir } from "../support/harness";

@@ -1,7 +1,8 @@
 /** A small client of the bot's watch API for tests: plain fetch, every answer read as text and JSON. */
+
+import type { SentMessage } from "@taskbot/feishu-emulator";
 import type { ApiState } from "../../src/api/schemas";
 import { apiStateOf } from "../../src/api/view";
-import type { SentMessage } from "../emulator";
 import { type BotFixture, eventually, type StoreKind, useBot } from "./harness";
 
 export const API_TOKEN = "test-api-token-0123456789abcdef";

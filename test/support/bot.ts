@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { type Emulator, type EmulatorOptions, startEmulator } from "@taskbot/feishu-emulator";
 import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { type ServerDeps, startServer } from "../../src/server";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator";
 
 export const ENCRYPT_KEY = "harness-encrypt-key";
 export const VERIFICATION_TOKEN = "harness-verification-token";

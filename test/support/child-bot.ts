@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "@taskbot/feishu-emulator";
 import { emulatorEnv } from "./bot";
 
 const ROOT = join(__dirname, "..", "..");

@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import type { Emulator } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach } from "vitest";
 import { FeishuClient } from "../../src/feishu/client";
 import { PacedFeishu } from "../../src/feishu/paced";
@@ -8,7 +9,6 @@ import { PostgresStore } from "../../src/store/postgres";
 import { SqliteStore } from "../../src/store/sqlite";
 import type { NewWatch, Store, Watch } from "../../src/store/types";
 import { WatchEngine } from "../../src/watch/engine";
-import type { Emulator } from "../emulator";
 import { type StoreKind, useEmulator } from "./harness";
 import { freshDatabase, memoryLogger, type TestDatabase } from "./postgres";
 

@@ -4,7 +4,7 @@
  * No event built here may make the bot reply: every valid base is one the bot ignores or refuses, and no
  * mutation can turn it into a command (no mention of the bot, never a user's p2p text message).
  */
-import { encryptBody, signBody, signLegacyBody } from "../emulator";
+import { encryptBody, signBody, signLegacyBody } from "@taskbot/feishu-emulator";
 
 export type Rng = () => number;
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

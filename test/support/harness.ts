@@ -1,6 +1,11 @@
 import { join } from "node:path";
+import {
+  type Emulator,
+  type EmulatorOptions,
+  type EventEnvelope,
+  startEmulator,
+} from "@taskbot/feishu-emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
-import { type Emulator, type EmulatorOptions, type EventEnvelope, startEmulator } from "../emulator";
 import { type RunningBot, startBot, startTestEmulator, tempDir } from "./bot";
 import { type ChildBot, spawnBot } from "./child-bot";
 import { freshDatabase, type TestDatabase } from "./postgres";

@@ -1,5 +1,5 @@
+import type { DeliveryResult, Emulator, RecordedRequest } from "@taskbot/feishu-emulator";
 import pg from "pg";
-import type { DeliveryResult, Emulator, RecordedRequest } from "../emulator";
 import { type ChildBot, spawnBot } from "./child-bot";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 

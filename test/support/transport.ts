@@ -1,4 +1,4 @@
-import type { Emulator, EventEnvelope } from "../emulator";
+import type { Emulator, EventEnvelope } from "@taskbot/feishu-emulator";
 
 /** The two ways Feishu reaches the bot; every end-to-end suite runs over both. */
 export const TRANSPORTS = ["webhook", "websocket"] as const;

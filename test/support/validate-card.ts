@@ -1,2 +1,2 @@
 /** The deep card JSON 2.0 checks now live in the emulator, which applies them to every card it receives. */
-export * from "../emulator/card-rules";
+export * from "@taskbot/feishu-emulator";

@@ -95,6 +95,14 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev|npm ci --omit=dev/);
   });
 
+  it("installs the bot's dependencies without the repository's workspaces (the emulator is for tests only)", () => {
+    expect(pkg.workspaces).toEqual(["test/emulator"]);
+    const installs = instructions.filter((l) => /^RUN npm (ci|prune)\b/.test(l));
+    expect(installs).toHaveLength(2);
+    for (const line of installs) expect(line).toContain("--workspaces=false");
+    expect(dockerfile).not.toMatch(/COPY test/);
+  });
+
   it("uses a current Node LTS, a non-root user, a /data volume, EXPOSE and a HEALTHCHECK on /healthz", () => {
     for (const from of instructions.filter((l) => l.startsWith("FROM ")))
       expect(from).toMatch(/node:(22|24)\b/);

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { CODES, type Emulator, startEmulator, UUID_WINDOW_MS } from "./emulator";
+import { CODES, type Emulator, startEmulator, UUID_WINDOW_MS } from "../src";
 import { fakeClock, rejection, sdkClient, textContent } from "./support/sdk-client";
 
 let emu: Emulator | undefined;

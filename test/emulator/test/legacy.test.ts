@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as lark from "@larksuiteoapi/node-sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, signBody, signLegacyBody, startEmulator } from "./emulator";
+import { type Emulator, signBody, signLegacyBody, startEmulator } from "../src";
 import { fakeClock } from "./support/sdk-client";
 
 let emu: Emulator | undefined;

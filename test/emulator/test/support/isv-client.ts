@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as lark from "@larksuiteoapi/node-sdk";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../src";
 
 const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 

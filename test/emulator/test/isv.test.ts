@@ -6,7 +6,7 @@
 import type * as lark from "@larksuiteoapi/node-sdk";
 import * as larkSdk from "@larksuiteoapi/node-sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { CODES, type Emulator, type EmulatorOptions, REFUSALS, startEmulator, TENANT_KEY } from "./emulator";
+import { CODES, type Emulator, type EmulatorOptions, REFUSALS, startEmulator, TENANT_KEY } from "../src";
 import { isvClient, seedTicket } from "./support/isv-client";
 import { card2, fakeClock, rejection, textContent } from "./support/sdk-client";
 

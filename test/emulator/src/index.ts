@@ -80,8 +80,17 @@ export { buildLegacyDelivery } from "./legacy-callback";
 export type { LongConnection } from "./long-connection";
 export * from "./long-connection-types";
 export { decodeFrame, encodeFrame, type Frame, type FrameHeader } from "./pbbp2";
+export * from "./render";
 export { matchRoute, ROUTE_TABLE, type RouteSpec } from "./routes";
 export { userIds } from "./tenant";
+export {
+  ExpectationError,
+  MessageFeed,
+  sleep,
+  Transcript,
+  type TranscriptOptions,
+  useColor,
+} from "./transcript";
 export * from "./types";
 export { type ContentContext, checkCard, checkContent } from "./validate";
 

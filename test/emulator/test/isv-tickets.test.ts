@@ -15,7 +15,7 @@ import {
   signBody,
   startEmulator,
   type V1EventEnvelope,
-} from "./emulator";
+} from "../src";
 import { cachedTicket, eventReceiver, isvClient, seedTicket } from "./support/isv-client";
 import { fakeClock } from "./support/sdk-client";
 

@@ -15,7 +15,7 @@ import {
   startEmulator,
   WS_CODES,
   waitFor,
-} from "./emulator";
+} from "../src";
 
 type Handler = (data: Record<string, unknown>) => unknown;
 type ClientParams = ConstructorParameters<typeof lark.WSClient>[0];

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OPTIONS, matchRoute, ROUTE_TABLE, startEmulator } from "./emulator";
+import { DEFAULT_OPTIONS, matchRoute, ROUTE_TABLE, startEmulator } from "../src";
 
 describe("route table", () => {
   it("matches method + path pattern to a route and its decoded parameters", () => {
@@ -43,7 +43,7 @@ describe("route table", () => {
   });
 });
 
-/** Every module reached from test/emulator/**, following relative imports (static, re-exports, dynamic). */
+/** Every module reached from test/emulator/src/**, following relative imports (static, re-exports, dynamic). */
 function importGraph(root: string): { files: Set<string>; packages: Map<string, string> } {
   const files = new Set<string>();
   const packages = new Map<string, string>(); // package → first file importing it
@@ -68,20 +68,26 @@ function importGraph(root: string): { files: Set<string>; packages: Map<string, 
 }
 
 describe("standalone", () => {
-  const repo = path.resolve(__dirname, "..");
-  const { files, packages } = importGraph(path.join(repo, "test", "emulator"));
+  const repo = path.resolve(__dirname, "..", "..", "..");
+  const { files, packages } = importGraph(path.join(repo, "test", "emulator", "src"));
   const relative = [...files].map((f) => path.relative(repo, f).split(path.sep).join("/"));
 
-  it("reaches no bot module from test/emulator/**, even transitively", () => {
+  it("reaches no bot module from test/emulator/src/**, even transitively", () => {
     const bot = /^(src|handlers|cards)\/|^test\/(support|demo)\//;
     expect(relative.filter((f) => bot.test(f))).toEqual([]);
-    expect(relative.every((f) => f.startsWith("test/emulator/"))).toBe(true);
-    expect(relative).toContain("test/emulator/cli.ts");
+    expect(relative.every((f) => f.startsWith("test/emulator/src/"))).toBe(true);
+    expect(relative).toContain("test/emulator/src/cli.ts");
   });
 
-  it("depends on nothing but node, and ws and protobufjs for the long connection", () => {
+  it("depends on nothing but node, and ws and protobufjs for the long connection, as its package.json says", () => {
     const foreign = [...packages].filter(([spec]) => !spec.startsWith("node:"));
     expect(foreign.map(([spec]) => spec).sort()).toEqual(["protobufjs", "ws"]);
+    const manifest = JSON.parse(
+      readFileSync(path.join(repo, "test", "emulator", "package.json"), "utf8"),
+    ) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(["protobufjs", "ws"]);
   });
 
   it("would notice a bot import (the walker follows re-exports and dynamic imports)", () => {
@@ -95,7 +101,7 @@ describe("standalone", () => {
 });
 
 describe("README", () => {
-  const readme = readFileSync(path.join(__dirname, "emulator", "README.md"), "utf8");
+  const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
   it("documents every member, option and route", async () => {
     const emu = await startEmulator();

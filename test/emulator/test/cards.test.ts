@@ -4,7 +4,7 @@
  */
 import type * as lark from "@larksuiteoapi/node-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CARD_SUBCODES, CODES, type Emulator, startEmulator } from "./emulator";
+import { CARD_SUBCODES, CODES, type Emulator, startEmulator } from "../src";
 import { card2, rejection, sdkClient } from "./support/sdk-client";
 
 let emu: Emulator;

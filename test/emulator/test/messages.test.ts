@@ -3,7 +3,7 @@
  */
 import type * as lark from "@larksuiteoapi/node-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CODES, type Emulator, type PostElement, startEmulator } from "./emulator";
+import { CODES, type Emulator, type PostElement, startEmulator } from "../src";
 import { rejection, sdkClient, textContent } from "./support/sdk-client";
 
 let emu: Emulator;

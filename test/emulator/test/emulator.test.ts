@@ -14,7 +14,7 @@ import {
   type RecordedRequest,
   signBody,
   startEmulator,
-} from "./emulator";
+} from "../src";
 import { card2, rejection, sdkClient, textContent } from "./support/sdk-client";
 
 const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };

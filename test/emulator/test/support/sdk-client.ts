@@ -4,7 +4,7 @@
  */
 import * as lark from "@larksuiteoapi/node-sdk";
 import { isAxiosError } from "axios";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../src";
 
 const silent = { error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 

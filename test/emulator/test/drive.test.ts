@@ -4,7 +4,7 @@
  */
 import type * as lark from "@larksuiteoapi/node-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CODES, type Emulator, type EmulatorOptions, startEmulator } from "./emulator";
+import { CODES, type Emulator, type EmulatorOptions, startEmulator } from "../src";
 import { fakeClock, rejection, sdkClient } from "./support/sdk-client";
 
 let emu: Emulator;

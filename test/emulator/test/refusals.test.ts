@@ -4,7 +4,7 @@
  */
 import type * as lark from "@larksuiteoapi/node-sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Emulator, PATCH_MAX_AGE_MS, REFUSALS, startEmulator } from "./emulator";
+import { type Emulator, PATCH_MAX_AGE_MS, REFUSALS, startEmulator } from "../src";
 import { card2, fakeClock, rejection, sdkClient, textContent } from "./support/sdk-client";
 
 let emu: Emulator;
