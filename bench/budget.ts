@@ -9,8 +9,8 @@
  */
 import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
+import type { Store } from "../src/store/roles";
 import { SqliteStore } from "../src/store/sqlite";
-import type { Store } from "../src/store/types";
 import { benchServer } from "./lib/postgres";
 import { heading, printVerdicts, runMain, table } from "./lib/report";
 import { fmt, percentile } from "./lib/stats";

@@ -21,7 +21,7 @@ import { type Emulator, type RecordedRequest, startEmulator } from "@taskbot/fei
 import pg from "pg";
 import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
-import { LEASE_MS } from "../src/store/types";
+import { LEASE_MS } from "../src/store/roles";
 import { type Fleet, type Replica, startFleet } from "../test/support/replicas";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist } from "./lib/build";

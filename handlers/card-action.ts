@@ -1,24 +1,7 @@
 import { replyText, STRINGS } from "../cards";
 import type { CardJson, Locale } from "../cards/types";
-import type { CardAction } from "../src/feishu/incoming";
-import type { Logger } from "../src/logger";
-import type { Store, Watch } from "../src/store/types";
-
-export interface CardActionContext {
-  store: Store;
-  logger: Logger;
-  locale: Locale;
-  refresh(watchId: number): Promise<Watch | undefined>;
-  stopWatch(watchId: number, by: string): Promise<boolean>;
-  cardOf(watch: Watch): CardJson;
-}
-
-type ToastType = "info" | "success" | "warning" | "error";
-/** The answer to a click: a toast and the card to show instead; `{}` changes nothing on screen. */
-export interface CallbackAnswer {
-  toast?: { type: ToastType; content: string; i18n: Record<Locale, string> };
-  card?: { type: "raw"; data: CardJson };
-}
+import type { CallbackAnswer, CardActionContext, ToastType } from "../src/core/handling";
+import type { CardAction } from "../src/core/incoming";
 
 /**
  * The card's buttons. The answer (toast and updated card) must reach Feishu within 3 s. A click is honoured
@@ -38,7 +21,7 @@ export async function handleCardAction(ctx: CardActionContext, action: CardActio
   const verb = typeof action.value.action === "string" ? action.value.action.slice(0, 32) : "";
   const rawId = action.value.watch_id;
   const watchId = typeof rawId === "string" && /^\d{1,15}$/.test(rawId) ? Number(rawId) : Number.NaN;
-  const watch = Number.isSafeInteger(watchId) ? await ctx.store.getWatch(watchId) : undefined;
+  const watch = Number.isSafeInteger(watchId) ? await ctx.watches.getWatch(watchId) : undefined;
   const owned =
     watch !== undefined &&
     watch.tenantKey === action.tenantKey &&
@@ -57,7 +40,7 @@ export async function handleCardAction(ctx: CardActionContext, action: CardActio
     if (watch.requesterOpenId !== action.operatorOpenId)
       return toast("warning", (t) => t.onlyRequesterCanStop);
     await ctx.stopWatch(watch.id, action.operatorOpenId);
-    const after = (await ctx.store.getWatch(watch.id)) ?? watch;
+    const after = (await ctx.watches.getWatch(watch.id)) ?? watch;
     ctx.logger.info("watch stopped from its card", { watch_id: watch.id, task_id: watch.taskId });
     return toast("success", (t) => t.stopped(watch.taskId), ctx.cardOf(after));
   }

@@ -1,29 +1,47 @@
 import { helpCard, replyText } from "../cards";
-import type { HandlerContext } from "./context";
+import type { HandlerContext, Handlers, Intent } from "../src/core/handling";
+import type { IncomingMessage } from "../src/core/incoming";
+import { handleCardAction } from "./card-action";
 import { list } from "./list";
-import type { Command } from "./parse";
-import { status } from "./status";
+import { type Command, parseCommand } from "./parse";
+import { alreadyWatched, status } from "./status";
 import { stop } from "./stop";
+import { welcome } from "./welcome";
 
-export { type CallbackAnswer, type CardActionContext, handleCardAction } from "./card-action";
-export type { HandlerContext } from "./context";
-export { type Command, parseCommand } from "./parse";
+/** The bot's handlers, as the core calls them (src/core/handling.ts); app.ts hands them to the core. */
+export const handlers: Handlers = {
+  route: (message: IncomingMessage, botOpenId: string) => {
+    const command = parseCommand(message, botOpenId);
+    return { name: command.kind, run: (ctx) => handleCommand(ctx, command) };
+  },
+  alreadyWatched,
+  botAdded: welcome,
+  cardAction: handleCardAction,
+};
 
 /** Routes one parsed command to its handler. */
-export async function handleCommand(ctx: HandlerContext, command: Command): Promise<void> {
+export async function handleCommand(ctx: HandlerContext, command: Command): Promise<Intent | undefined> {
   switch (command.kind) {
     case "status":
       return status(ctx, command);
     case "stop":
-      return stop(ctx, command);
+      await stop(ctx, command);
+      break;
     case "list":
-      return list(ctx);
+      await list(ctx);
+      break;
     case "help":
-      return ctx.reply({ card: helpCard() }, "help");
+      await ctx.reply({ card: helpCard() }, "help");
+      break;
     case "unknown":
-      return ctx.reply({ text: replyText(ctx.locale).unknownCommand(command.name) }, "unknown");
+      await ctx.reply({ text: replyText(ctx.locale).unknownCommand(command.name) }, "unknown");
+      break;
     case "ignore":
       ctx.logger.debug("message ignored", { reason: command.reason });
-      return;
+      break;
   }
+  return undefined;
 }
+
+export { handleCardAction } from "./card-action";
+export { type Command, parseCommand } from "./parse";

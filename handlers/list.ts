@@ -1,9 +1,9 @@
 import { listCard } from "../cards";
-import type { HandlerContext } from "./context";
+import type { HandlerContext } from "../src/core/handling";
 
 /** `/list`: the tasks watched in this chat, with their state and who asked. */
 export async function list(ctx: HandlerContext): Promise<void> {
-  const watches = await ctx.store.listWatches({
+  const watches = await ctx.watches.listWatches({
     tenantKey: ctx.tenantKey,
     chatId: ctx.message.chatId,
     openOnly: true,

@@ -1,6 +1,6 @@
 import { MAX_IDS_PER_STATUS } from "../cards";
-import type { IncomingMessage } from "../src/feishu/message";
-import { DRIVE_TASK_ID } from "../src/feishu/task-id";
+import type { IncomingMessage } from "../src/core/incoming";
+import { DRIVE_TASK_ID } from "../src/core/task-id";
 
 /** Most task ids one command takes (`/status`, `/stop`): the help card states the same limit. */
 export const MAX_IDS_PER_COMMAND = MAX_IDS_PER_STATUS;

@@ -1,5 +1,5 @@
 import { buildCard, replyText } from "../cards";
-import type { HandlerContext } from "./context";
+import type { HandlerContext, Intent } from "../src/core/handling";
 import { MAX_IDS_PER_COMMAND } from "./parse";
 
 /**
@@ -9,7 +9,7 @@ import { MAX_IDS_PER_COMMAND } from "./parse";
 export async function status(
   ctx: HandlerContext,
   args: { taskIds: string[]; invalid: string[]; dropped: number },
-): Promise<void> {
+): Promise<Intent> {
   const now = ctx.now();
   const t = replyText(ctx.locale);
   for (const raw of args.invalid) {
@@ -18,13 +18,19 @@ export async function status(
   }
   if (args.dropped > 0) await ctx.reply({ text: t.tooMany(MAX_IDS_PER_COMMAND, args.dropped) }, "too-many");
   const fresh: string[] = [];
+  const watched: string[] = [];
   for (const taskId of args.taskIds) {
-    const existing = await ctx.store.findOpenWatch(ctx.tenantKey, ctx.message.chatId, taskId);
-    if (existing && existing.commandMessageId !== ctx.message.messageId) {
-      await ctx.reply({ text: t.alreadyWatching(taskId) }, `already:${taskId}`);
-    } else {
-      fresh.push(taskId);
-    }
+    const existing = await ctx.watches.findOpenWatch(ctx.tenantKey, ctx.message.chatId, taskId);
+    if (existing && existing.commandMessageId !== ctx.message.messageId) watched.push(taskId);
+    else fresh.push(taskId);
   }
-  ctx.watch(fresh);
+  await alreadyWatched(ctx, watched);
+  return { watch: fresh };
+}
+
+/** Points the asker to the card of each task this chat already watches. */
+export async function alreadyWatched(ctx: HandlerContext, taskIds: string[]): Promise<void> {
+  for (const taskId of taskIds) {
+    await ctx.reply({ text: replyText(ctx.locale).alreadyWatching(taskId) }, `already:${taskId}`);
+  }
 }

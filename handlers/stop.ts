@@ -1,5 +1,5 @@
 import { replyText } from "../cards";
-import type { HandlerContext } from "./context";
+import type { HandlerContext } from "../src/core/handling";
 import { MAX_IDS_PER_COMMAND } from "./parse";
 
 /**
@@ -13,7 +13,7 @@ export async function stop(
   const t = replyText(ctx.locale);
   for (const taskId of [...args.taskIds, ...args.invalid].slice(0, MAX_IDS_PER_COMMAND)) {
     const watch = args.taskIds.includes(taskId)
-      ? await ctx.store.findOpenWatch(ctx.tenantKey, ctx.message.chatId, taskId)
+      ? await ctx.watches.findOpenWatch(ctx.tenantKey, ctx.message.chatId, taskId)
       : undefined;
     let text: string;
     if (!watch) text = t.notWatching(taskId);

@@ -1,25 +1,26 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
-import { handleCardAction } from "../handlers";
+import { handlers } from "../handlers";
 import { type Api, createApi } from "./api/router";
 import type { Config } from "./config";
-import { cardActionContext } from "./contexts";
+import { type ContextParts, cardActionContext } from "./contexts";
+import type { FeishuApi } from "./core/feishu-api";
 import { FeishuClient } from "./feishu/client";
-import { classify } from "./feishu/errors";
 import { LongConnection } from "./feishu/long-connection";
-import { type FeishuApi, PacedFeishu } from "./feishu/paced";
+import { PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
 import { StoreTokenStore } from "./feishu/tokens";
+import { healthRoutes } from "./health";
+import { askForTicket, BotIdentity } from "./identity";
 import { InboxProcessor } from "./inbox";
 import { Ingest } from "./ingest";
 import type { Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
+import { Outbox } from "./outbox";
 import { requestLogging } from "./request-context";
-import { sleep } from "./sleep";
-import type { Store } from "./store/types";
+import { Scheduler } from "./scheduler";
+import type { Store } from "./store/roles";
 import { WatchEngine } from "./watch/engine";
-import { backoffMs } from "./watch/policy";
-import { Scheduler } from "./watch/scheduler";
 
 export interface AppDeps {
   logger: Logger;
@@ -33,9 +34,6 @@ export interface AppDeps {
   /** Long connection only: how long it may be down before /healthz answers 503 (default 60 s). */
   longConnectionGraceMs?: number;
 }
-
-/** A long connection down longer than this turns /healthz to 503, so an orchestrator restarts a stuck bot. */
-export const LONG_CONNECTION_GRACE_MS = 60_000;
 
 export interface App {
   http: Express;
@@ -56,7 +54,10 @@ export interface App {
   readonly state: "starting" | "ready" | "stopping" | "stopped";
 }
 
-/** Builds the whole bot from its configuration and an open store; server.ts listens and starts it. */
+/**
+ * The composition root: builds the whole bot from its configuration and an open store, and wires its parts
+ * (the only file of src/ that names handlers/). server.ts listens and starts it.
+ */
 export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   const { logger, store } = deps;
   const now = deps.now ?? Date.now;
@@ -75,18 +76,28 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   });
   const feishu =
     deps.feishu ?? new PacedFeishu(client, store, { taskCheckRps: config.taskCheckRps, metrics });
+  const outbox = new Outbox(store, feishu, now);
   const identity = new BotIdentity(feishu, logger);
   let state: App["state"] = "starting";
 
-  const common = { store, feishu, logger, metrics, now, owner, locale: config.locale };
+  const common = { feishu, outbox, logger, metrics, now, owner, locale: config.locale };
   const engine = new WatchEngine({
     ...common,
+    store,
     pollIntervalSeconds: config.pollIntervalSeconds,
     taskCheckRps: config.taskCheckRps,
     watchTimeoutMinutes: config.watchTimeoutMinutes,
   });
+  const parts: ContextParts = { watches: store, outbox, engine, locale: config.locale, now };
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
-  const inbox = new InboxProcessor({ ...common, engine, botOpenId: (tenantKey) => identity.of(tenantKey) });
+  const inbox = new InboxProcessor({
+    ...common,
+    store,
+    watches: store,
+    engine,
+    handlers,
+    botOpenId: (tenantKey) => identity.of(tenantKey),
+  });
   const scheduler = new Scheduler({ engine, inbox, store, logger, now });
   const ingest = new Ingest({
     store,
@@ -95,7 +106,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     owner,
     selfBuilt: !storeApp,
     answerCardAction: (action, actionLogger) =>
-      handleCardAction(cardActionContext({ ...common, engine }, actionLogger), action),
+      handlers.cardAction(cardActionContext(parts, actionLogger), action),
     onAppTicket: async (ticket) => {
       await tokens?.saveTicket(ticket);
     },
@@ -127,27 +138,16 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
   http.use("/api", api.router);
-  http.get("/healthz", async (_req, res) => {
-    const storeOk = await store.ping().catch(() => false);
-    const connection = longConnection?.health();
-    const connectionOk =
-      !connection ||
-      connection.state === "connected" ||
-      Date.now() - connection.since < (deps.longConnectionGraceMs ?? LONG_CONNECTION_GRACE_MS);
-    const ok = state === "ready" && storeOk && scheduler.running && connectionOk;
-    res.status(ok ? 200 : 503).json({
-      status: ok ? "ok" : state === "ready" ? "degraded" : state,
-      store: storeOk ? "ok" : "unavailable",
-      scheduler: scheduler.running ? "running" : "stopped",
-      last_round_at: scheduler.lastRoundAt ? new Date(scheduler.lastRoundAt).toISOString() : null,
-      ...(connection && {
-        long_connection: { state: connection.state, since: new Date(connection.since).toISOString() },
-      }),
-    });
-  });
-  http.get("/metrics", async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  http.use(
+    healthRoutes({
+      store,
+      metrics,
+      state: () => state,
+      scheduler,
+      longConnection: longConnection && (() => longConnection.health()),
+      longConnectionGraceMs: deps.longConnectionGraceMs,
+    }),
+  );
 
   return {
     http,
@@ -186,68 +186,4 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
       state = "stopped";
     },
   };
-}
-
-/**
- * The bot's open_id in each tenant tells mentions of the bot from mentions of others. A store app's bot may
- * have another open_id in each tenant (Feishu does not say), so it is learnt per tenant and kept.
- */
-class BotIdentity {
-  private readonly known = new Map<string, Promise<string>>();
-
-  constructor(
-    private readonly feishu: FeishuApi,
-    private readonly logger: Logger,
-  ) {}
-
-  /** The open_id in this tenant, asked once (a failed lookup is asked again next time). */
-  of(tenantKey: string): Promise<string> {
-    let id = this.known.get(tenantKey);
-    if (!id) {
-      id = this.feishu.botOpenId(tenantKey);
-      this.known.set(tenantKey, id);
-      id.catch(() => this.known.delete(tenantKey));
-    }
-    return id;
-  }
-
-  /** At start-up: retries a while, then says what to fix. */
-  async learn(tenantKey: string): Promise<string> {
-    const attempts = 6;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.of(tenantKey);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        // Wrong credentials or a missing capability will not mend themselves: say so at once.
-        if (attempt >= attempts || classify(error) === "permanent") {
-          throw new Error(
-            `could not read the bot's identity from Feishu (GET /open-apis/bot/v3/info): ${reason}. ` +
-              "Check FEISHU_APP_ID, FEISHU_APP_SECRET and FEISHU_DOMAIN, and that the app has the bot capability enabled.",
-          );
-        }
-        this.logger.warn("bot info not available yet; retrying", { attempt, reason });
-        await sleep(backoffMs(attempt, 1));
-      }
-    }
-  }
-}
-
-/** Store apps: asks Feishu to push an app_ticket; refused credentials stop the start with what to fix. */
-async function askForTicket(client: FeishuClient, logger: Logger): Promise<void> {
-  try {
-    await client.resendAppTicket();
-    logger.info("no app_ticket stored yet: asked Feishu to push one (it arrives at /webhook/event)");
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (classify(error) === "permanent") {
-      throw new Error(
-        `Feishu refused to push an app_ticket (POST /open-apis/auth/v3/app_ticket/resend): ${reason}. ` +
-          "Check FEISHU_APP_ID and FEISHU_APP_SECRET, and that the app is a store app (FEISHU_APP_TYPE=store).",
-      );
-    }
-    logger.warn("could not ask Feishu for an app_ticket yet; the SDK asks again when it needs one", {
-      reason,
-    });
-  }
 }

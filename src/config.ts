@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
+import { redactUrl } from "./redact";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 
@@ -257,35 +258,4 @@ function parseDatabaseUrl(raw: string, cwd: string, problems: string[]): Databas
   }
   if (path === ":memory:") return { kind: "sqlite", path };
   return { kind: "sqlite", path: isAbsolute(path) ? path : resolve(cwd, path) };
-}
-
-/** A database URL fit for a log line or an error message: any password replaced by ***. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = "***";
-    return url.toString();
-  } catch {
-    // Not a URL: hide everything between "scheme://user:" and the authority's last "@".
-    return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, "$1***@");
-  }
-}
-
-/** The password of a URL ("" for none), to keep out of every message and log line. */
-export function urlPassword(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password);
-  } catch {
-    return "";
-  }
-}
-
-/** The password in a PostgreSQL DATABASE_URL ("" for none), for the logger to mask wherever it appears. */
-export function databasePassword(database: DatabaseConfig): string {
-  return database.kind === "postgres" ? urlPassword(database.url) : "";
-}
-
-/** Where the store is, for the start-up line: the SQLite path, or the PostgreSQL URL without its password. */
-export function describeDatabase(database: DatabaseConfig): string {
-  return database.kind === "sqlite" ? `sqlite:${database.path}` : redactUrl(database.url);
 }

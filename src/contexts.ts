@@ -1,73 +1,74 @@
 import type { Locale } from "../cards/types";
-import type { CardActionContext } from "../handlers/card-action";
-import type { HandlerContext } from "../handlers/context";
-import type { OutgoingMessage } from "./feishu/client";
-import type { IncomingMessage } from "./feishu/message";
-import type { FeishuApi } from "./feishu/paced";
+import type { CardActionContext, ChatContext, HandlerContext } from "./core/handling";
+import type { IncomingMessage } from "./core/incoming";
+import type { WatchReader } from "./core/watch";
 import type { Logger } from "./logger";
-import type { Store } from "./store/types";
+import { messageUuid, type Outbox } from "./outbox";
 import type { WatchEngine } from "./watch/engine";
-import { messageUuid } from "./watch/policy";
 
-/** What the handlers' contexts are built from: the app's parts, once. */
+/** What the handlers' contexts are made of: the app's parts, once. Each context is built per message or click. */
 export interface ContextParts {
-  store: Store;
-  feishu: FeishuApi;
+  watches: WatchReader;
+  outbox: Outbox;
   engine: WatchEngine;
   locale: Locale;
   now: () => number;
 }
 
 /**
- * The context a command handler runs in: replies go to the command (in its topic), carry a uuid derived from
- * the command and the reply's name, and are pinned to it; the task ids to watch are collected in `wanted`.
+ * The context a command handler runs in: replies go to the command (in its topic) and carry a uuid derived from
+ * the command and the reply's name.
  */
 export function commandContext(
   parts: ContextParts,
   tenantKey: string,
   message: IncomingMessage,
   logger: Logger,
-  wanted: string[],
 ): HandlerContext {
   return {
     tenantKey,
     message,
-    store: parts.store,
+    watches: parts.watches,
     logger,
     locale: parts.locale,
     now: parts.now,
     reply: async (content, name) => {
       const uuid = messageUuid("cmd", message.messageId, name);
-      const sent = await pinned(parts.store, uuid, content, parts.now());
-      await parts.feishu.reply(
-        tenantKey,
-        { messageId: message.messageId, chatId: message.chatId },
-        sent,
-        uuid,
-        "reply",
-      );
+      const to = { messageId: message.messageId, chatId: message.chatId };
+      await parts.outbox.reply(tenantKey, to, content, uuid, "reply");
     },
-    watch: (taskIds) => wanted.push(...taskIds),
     stopWatch: (watchId, by) => parts.engine.requestStop(watchId, by),
+  };
+}
+
+/** The context of an event about a chat (the bot added to a group): posts carry a uuid derived from the event. */
+export function chatContext(
+  parts: ContextParts,
+  tenantKey: string,
+  chatId: string,
+  eventId: string,
+  logger: Logger,
+): ChatContext {
+  return {
+    tenantKey,
+    chatId,
+    logger,
+    locale: parts.locale,
+    post: async (content, name) => {
+      const uuid = messageUuid(name, chatId, eventId);
+      await parts.outbox.send(tenantKey, { type: "chat_id", id: chatId }, content, uuid, "reply");
+    },
   };
 }
 
 /** The context a card button click is answered in. */
 export function cardActionContext(parts: ContextParts, logger: Logger): CardActionContext {
   return {
-    store: parts.store,
+    watches: parts.watches,
     logger,
     locale: parts.locale,
     refresh: (id) => parts.engine.refresh(id),
     stopWatch: (id, by) => parts.engine.requestStop(id, by),
     cardOf: (watch) => parts.engine.messages.cardOf(watch),
   };
-}
-
-/**
- * The content first meant for this message uuid (Store.pinContent): a retry sends exactly what the first try
- * meant to, so Feishu's uuid dedupe never sees one uuid with two contents.
- */
-export async function pinned(store: Store, uuid: string, message: OutgoingMessage, now: number) {
-  return JSON.parse(await store.pinContent(uuid, JSON.stringify(message), now)) as OutgoingMessage;
 }

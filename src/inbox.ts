@@ -1,20 +1,24 @@
-import { replyText, welcomeCard } from "../cards";
 import type { Locale } from "../cards/types";
-import { handleCommand, parseCommand } from "../handlers";
-import { commandContext, pinned } from "./contexts";
+import { type ContextParts, chatContext, commandContext } from "./contexts";
+import type { Handlers } from "./core/handling";
+import type { InboxItem } from "./core/inbox-item";
+import type { IncomingMessage } from "./core/incoming";
+import type { WatchReader } from "./core/watch";
 import { classify, FeishuApiError, isRetryable } from "./feishu/errors";
-import type { IncomingMessage } from "./feishu/message";
-import type { FeishuApi } from "./feishu/paced";
 import type { Logger } from "./logger";
 import type { Metrics } from "./metrics";
-import { type InboxItem, LEASE_MS, LeaseLostError, type Store } from "./store/types";
+import type { Outbox } from "./outbox";
+import { type InboxStore, LeaseLostError, leaseOf } from "./store/roles";
 import type { WatchEngine } from "./watch/engine";
-import { backoffMs, messageUuid } from "./watch/policy";
+import { backoffMs } from "./watch/policy";
 
 export interface InboxOptions {
-  store: Store;
-  feishu: FeishuApi;
+  store: InboxStore;
+  /** What the handlers may read of the watches. */
+  watches: WatchReader;
+  outbox: Outbox;
   engine: WatchEngine;
+  handlers: Handlers;
   logger: Logger;
   metrics: Metrics;
   now: () => number;
@@ -46,7 +50,15 @@ export class InboxProcessor {
   /** Items accepted before start(): commands wait until the bot knows its own open_id. */
   private waiting: InboxItem[] | undefined = [];
 
-  constructor(private readonly options: InboxOptions) {}
+  private readonly parts: ContextParts;
+
+  constructor(private readonly options: InboxOptions) {
+    this.parts = { ...options };
+  }
+
+  private lease() {
+    return leaseOf(this.options.owner, this.options.now());
+  }
 
   /** Handles what was accepted while starting, then what the database holds. */
   start(): void {
@@ -104,12 +116,7 @@ export class InboxProcessor {
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        const items = await this.options.store.claimInbox(
-          this.options.now(),
-          BATCH,
-          this.options.owner,
-          LEASE_MS,
-        );
+        const items = await this.options.store.claimInbox(BATCH, this.lease());
         await Promise.all(items.map((item) => this.accept(item)));
         if (items.length < BATCH) return;
       }
@@ -127,24 +134,15 @@ export class InboxProcessor {
     // A command can take longer than its lease (a rate-limit pause, a slow Feishu): keep it while working on it,
     // so another replica does not take it over and do the same work again.
     const heartbeat = setInterval(() => {
-      this.options.store.renewInbox(item.key, this.options.now(), this.options.owner).catch(() => undefined);
-    }, LEASE_MS / 2);
+      this.options.store.renewInbox(item.key, this.lease()).catch(() => undefined);
+    }, this.lease().ms / 2);
     try {
       if (payload.kind === "message") {
         await this.handleMessage(item, payload.tenantKey, payload.message, logger);
       } else {
-        // In a topic group this opens a topic of its own: there is nothing to reply to.
-        const uuid = messageUuid("welcome", payload.chatId, payload.eventId);
-        const message = await pinned(this.options.store, uuid, { card: welcomeCard() }, this.options.now());
-        await this.options.feishu.send(
-          payload.tenantKey,
-          { type: "chat_id", id: payload.chatId },
-          message,
-          uuid,
-          "reply",
-        );
-        await this.options.store.completeInbox(item.key, [], this.options.now(), this.options.owner);
-        logger.info("welcomed a new group", { chat_id: payload.chatId });
+        const { tenantKey, chatId, eventId } = payload;
+        await this.options.handlers.botAdded(chatContext(this.parts, tenantKey, chatId, eventId, logger));
+        await this.options.store.completeInbox(item.key, [], this.lease());
       }
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -162,19 +160,18 @@ export class InboxProcessor {
   }
 
   private async handleMessage(item: InboxItem, tenantKey: string, message: IncomingMessage, logger: Logger) {
-    const command = parseCommand(message, await this.options.botOpenId(tenantKey));
-    const wanted: string[] = [];
-    const ctx = commandContext(this.options, tenantKey, message, logger, wanted);
-    if (item.attempts === 1) this.options.metrics.commands.inc({ command: command.kind });
+    const command = this.options.handlers.route(message, await this.options.botOpenId(tenantKey));
+    const ctx = commandContext(this.parts, tenantKey, message, logger);
+    if (item.attempts === 1) this.options.metrics.commands.inc({ command: command.name });
     logger.info("handling message", {
-      command: command.kind,
+      command: command.name,
       chat_type: message.chatType,
       attempt: item.attempts,
     });
-    await handleCommand(ctx, command);
+    const intent = await command.run(ctx);
     const watches = await this.options.store.completeInbox(
       item.key,
-      wanted.map((taskId) => ({
+      (intent?.watch ?? []).map((taskId) => ({
         tenantKey,
         taskId,
         origin: "command" as const,
@@ -183,20 +180,18 @@ export class InboxProcessor {
         requesterOpenId: message.senderOpenId,
         commandMessageId: message.messageId,
       })),
-      this.options.now(),
-      this.options.owner,
+      this.lease(),
     );
     const mine = watches.filter((w) => w.commandMessageId === message.messageId);
     for (const w of mine) logger.info("watch started", { task_id: w.taskId, watch_id: w.id });
     // Another command for the same task in this chat won the race (on another replica, say): its card is the
-    // one; this command gets the same pointer the handler gives when it sees the watch first.
-    for (const w of watches.filter((x) => !mine.includes(x))) {
-      await ctx
-        .reply({ text: replyText(this.options.locale).alreadyWatching(w.taskId) }, `already:${w.taskId}`)
-        .catch((error: unknown) =>
-          logger.warn("could not point to the existing card", { error: String(error) }),
-        );
-    }
+    // one. The command is handled either way: a pointer that could not be sent is only logged.
+    const raced = watches.filter((x) => !mine.includes(x)).map((w) => w.taskId);
+    await this.options.handlers
+      .alreadyWatched(ctx, raced)
+      .catch((error: unknown) =>
+        logger.warn("could not point to the existing card", { error: String(error) }),
+      );
     if (mine.length > 0) this.track(this.options.engine.runNow(mine.map((w) => w.id)));
   }
 
@@ -220,13 +215,7 @@ export class InboxProcessor {
       },
     );
     // The scheduler kicks the inbox every second, which picks the item up again once it is due.
-    await this.options.store.retryInbox(
-      item.key,
-      this.options.now() + delay,
-      giveUp,
-      this.options.now(),
-      this.options.owner,
-    );
+    await this.options.store.retryInbox(item.key, this.options.now() + delay, giveUp, this.lease());
   }
 
   private track(work: Promise<void>): void {

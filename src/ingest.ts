@@ -1,10 +1,11 @@
-import type { CallbackAnswer } from "../handlers/card-action";
-import type { CardAction, Incoming } from "./feishu/incoming";
+import type { CallbackAnswer } from "./core/handling";
+import { type InboxItem, type InboxPayload, scopedKey } from "./core/inbox-item";
+import type { CardAction, Incoming } from "./core/incoming";
 import type { Logger } from "./logger";
-import { type InboxItem, type InboxPayload, LEASE_MS, type Store, scopedKey } from "./store/types";
+import { type InboxStore, leaseOf } from "./store/roles";
 
 export interface IngestOptions {
-  store: Store;
+  store: Pick<InboxStore, "recordInbox" | "recordEvent">;
   /** Takes over an item recorded (and leased) by this process, to handle it after the answer. */
   handOver: (item: InboxItem) => void;
   now: () => number;
@@ -112,9 +113,7 @@ export class Ingest {
       key,
       eventId,
       payload,
-      now,
-      this.options.owner,
-      LEASE_MS,
+      leaseOf(this.options.owner, now),
     );
     if (result === "duplicate") return "duplicate";
     this.options.handOver({ key, payload, receivedAt: now, attempts: 1 });

@@ -1,6 +1,7 @@
-import { ConfigError, databasePassword, describeDatabase, readConfig } from "./config";
+import { ConfigError, readConfig } from "./config";
 import { loadEnv } from "./env";
 import { createLogger } from "./logger";
+import { databasePassword, describeDatabase } from "./redact";
 import { type RunningServer, startServer } from "./server";
 
 /** The bot's entry point: with check.ts, the only files that read process.env; the only one that listens. */

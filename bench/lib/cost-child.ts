@@ -18,6 +18,7 @@ import { FeishuClient } from "../../src/feishu/client";
 import { PacedFeishu } from "../../src/feishu/paced";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
+import { Outbox } from "../../src/outbox";
 import { SqliteStore } from "../../src/store/sqlite";
 import { WatchEngine } from "../../src/watch/engine";
 import { serve, tell } from "./child";
@@ -74,6 +75,7 @@ async function run(spec: CostSpec, endTask: () => Promise<void>): Promise<CostRe
   const engine = new WatchEngine({
     store,
     feishu,
+    outbox: new Outbox(store, feishu, () => clock.now),
     logger,
     metrics,
     now: () => clock.now,

@@ -1,5 +1,6 @@
+import type { Watch, WatchChanges } from "../../src/core/watch";
+import { LEASE_MS, type Store } from "../../src/store/roles";
 import { SqliteStore } from "../../src/store/sqlite";
-import type { Store, Watch, WatchChanges } from "../../src/store/types";
 import { type FleetSpec, fleet } from "./fleet";
 
 export interface FillSpec {
@@ -67,9 +68,7 @@ export async function fillInto(store: Store, c: FillSpec, parallel = 1): Promise
   if (adjust.length > 0) {
     await store.claimWatches(
       adjust.map((w) => w.id),
-      now,
-      owner,
-      60_000,
+      { owner: owner, now: now, ms: 60_000 },
     );
     for (const [i, w] of adjust.entries()) {
       // "active" without a card id: the state after a first card that can no longer be patched.
@@ -77,7 +76,12 @@ export async function fillInto(store: Store, c: FillSpec, parallel = 1): Promise
       const seen: WatchChanges = c.steady
         ? { state: "running", rawStatus: "process", lastCheckAt: now, shownCheckAt: now }
         : {};
-      await store.updateWatch(w.id, { phase: "active", ...seen, ...later }, owner, true, now);
+      await store.updateWatch(
+        w.id,
+        { phase: "active", ...seen, ...later },
+        { owner: owner, now: now, ms: LEASE_MS },
+        true,
+      );
     }
   }
   return created.length;

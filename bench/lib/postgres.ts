@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { redactUrl } from "../../src/config";
+import { redactUrl } from "../../src/redact";
 import { startEmbedded } from "../../test/support/postgres-server";
 
 /**

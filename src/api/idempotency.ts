@@ -1,22 +1,13 @@
 import { createHash } from "node:crypto";
-import type { NewWatch, Watch } from "../store/types";
+import type { NewWatch } from "../core/watch";
 import type { ApiClient } from "./auth";
 import { ApiError } from "./errors";
 import type { CreateWatchBody } from "./schemas";
 
 /**
  * What makes a watch request the same as another: the watch it asks for, and the digest that an
- * Idempotency-Key is bound to. Pure; watches.ts does the storing.
+ * Idempotency-Key is recorded with (remembered 24 h: the store purges older keys). Pure; the store keeps them.
  */
-
-/** How long an Idempotency-Key is remembered: as long as the store keeps its api_requests (24 h purge). */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
-
-/** What a key answered before: the watch and a digest of the request, to tell a retry from a reuse. */
-export interface KeyBinding {
-  watchId: number;
-  request: string;
-}
 
 export function keyReused(): ApiError {
   return new ApiError(
@@ -40,21 +31,6 @@ export function newWatchOf(client: ApiClient, tenantKey: string, body: CreateWat
     note: body.note ?? null,
     apiClient: client.id,
   };
-}
-
-/** Whether a recorded watch was created from this request (for a key the store answered with). */
-export function sameRequest(w: Watch, wanted: NewWatch): boolean {
-  const target =
-    wanted.receiveOpenId === null
-      ? w.receiveOpenId === null && w.chatId === wanted.chatId
-      : w.receiveOpenId === wanted.receiveOpenId;
-  return (
-    target &&
-    w.taskId === wanted.taskId &&
-    w.requesterOpenId === wanted.requesterOpenId &&
-    w.note === (wanted.note ?? null) &&
-    w.apiClient === wanted.apiClient
-  );
 }
 
 /** A digest of what a request asks, independent of the order or spacing of its JSON. */

@@ -1,4 +1,4 @@
-import type { Store } from "../store/types";
+import type { BudgetStore } from "../store/roles";
 import type { ApiClient } from "./auth";
 import { ApiError, stored } from "./errors";
 
@@ -11,7 +11,7 @@ export const API_REQUESTS_PER_SECOND = 5;
 export const API_BURST = 10;
 
 /** Takes one permit for `client`, or throws `rate_limited` with the seconds to wait (at least 1). */
-export async function takeApiPermit(store: Store, client: ApiClient, now: number): Promise<void> {
+export async function takeApiPermit(store: BudgetStore, client: ApiClient, now: number): Promise<void> {
   const bucket = { key: `api:${client.id}`, rate: API_REQUESTS_PER_SECOND, burst: API_BURST };
   const waitMs = await stored(() => store.takeBudget([bucket], now));
   if (waitMs > 0) {

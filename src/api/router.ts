@@ -1,18 +1,7 @@
 import express, { type Router } from "express";
-import type { ApiToken } from "../config";
-import type { Logger } from "../logger";
-import type { Metrics } from "../metrics";
-import type { Store } from "../store/types";
 import { ApiError, sendError } from "./errors";
-import { WatchService, type WatchServiceOptions } from "./watches";
-
-export interface ApiOptions extends WatchServiceOptions {
-  /** API_TOKENS; empty: the API is off and every /api route answers 404. */
-  tokens: readonly ApiToken[];
-  store: Store;
-  logger: Logger;
-  metrics: Metrics;
-}
+import type { ApiOptions } from "./routes";
+import { WatchService } from "./watches";
 
 export interface Api {
   /** Mounted at /api by createApp. */

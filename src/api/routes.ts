@@ -1,15 +1,26 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { ApiToken } from "../config";
+import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { requestIdOf } from "../request-context";
+import type { BudgetStore, WatchStore } from "../store/roles";
 import { type ApiClient, createAuthenticator } from "./auth";
 import { ApiError, fromBodyParser, sendError } from "./errors";
 import { openApiDocument } from "./openapi";
 import { takeApiPermit } from "./rate-limit";
 import { parseCreateBody, parseListQuery, parseWatchId, readIdempotencyKey } from "./request";
-import type { ApiOptions } from "./router";
 import { MAX_BODY_BYTES } from "./schemas";
 import { tenantOf } from "./tenant";
 import { toApiWatch } from "./view";
-import type { WatchService } from "./watches";
+import type { WatchService, WatchServiceOptions } from "./watches";
+
+export interface ApiOptions extends WatchServiceOptions {
+  /** API_TOKENS; empty: the API is off and every /api route answers 404. */
+  tokens: readonly ApiToken[];
+  store: WatchStore & BudgetStore;
+  logger: Logger;
+  metrics: Metrics;
+}
 
 const clientOf = (res: Response): ApiClient => res.locals.apiClient as ApiClient;
 

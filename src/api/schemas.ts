@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DRIVE_TASK_ID, DRIVE_TASK_ID_MAX_DIGITS, DRIVE_TASK_ID_MIN_DIGITS } from "../feishu/task-id";
+import { DRIVE_TASK_ID, DRIVE_TASK_ID_MAX_DIGITS, DRIVE_TASK_ID_MIN_DIGITS } from "../core/task-id";
 
 /**
  * The watch API's shapes, once: requests are validated with these schemas and the OpenAPI document is

@@ -1,5 +1,5 @@
 import type { CardState } from "../../cards/types";
-import type { Watch } from "../store/types";
+import type { Watch } from "../core/watch";
 import type { ApiState, WatchBody } from "./schemas";
 
 /** Who stopped a watch through the API: `stoppedBy` holds this prefix and the client id (never an open_id). */

@@ -1,21 +1,15 @@
+import type { Watch } from "../core/watch";
 import type { Logger } from "../logger";
-import type { NewWatch, Store, Watch } from "../store/types";
+import type { WatchStore } from "../store/roles";
 import type { ApiClient } from "./auth";
 import { ApiError, stored } from "./errors";
-import {
-  digestOf,
-  IDEMPOTENCY_TTL_MS,
-  type KeyBinding,
-  keyReused,
-  newWatchOf,
-  sameRequest,
-} from "./idempotency";
+import { digestOf, keyReused, newWatchOf } from "./idempotency";
 import type { ListRequest } from "./request";
 import type { CreateWatchBody } from "./schemas";
 import { API_STOPPER_PREFIX } from "./view";
 
 export interface WatchServiceOptions {
-  store: Store;
+  store: WatchStore;
   /** The engine's two entry points the API needs (WatchEngine). */
   engine: { runNow(ids: number[]): Promise<void>; requestStop(id: number, by: string): Promise<boolean> };
   logger: Logger;
@@ -44,62 +38,34 @@ export class WatchService {
   create(client: ApiClient, tenantKey: string, body: CreateWatchBody, key?: string): Promise<Created> {
     const target = "chat_id" in body ? `chat:${body.chat_id}` : `user:${body.open_id}`;
     return this.serialized(`${tenantKey}\u0000${target}\u0000${body.task_id}`, async () => {
-      const scope = `api:${tenantKey}:${client.id}`;
       const request = digestOf(body);
-      const bindingKey = key === undefined ? undefined : `api-idempotency:${scope}:${key}`;
-      if (bindingKey) {
-        const earlier = await this.bound(bindingKey);
-        if (earlier) {
-          if (earlier.binding.request !== request) throw keyReused();
-          return { status: 200, watch: earlier.watch };
-        }
+      // One record per key (api_requests): the watch it answers and the digest of its request, written in the
+      // same transaction as the watch.
+      const idempotency =
+        key === undefined ? undefined : { scope: `api:${tenantKey}:${client.id}`, key, request };
+      const wanted = newWatchOf(client, tenantKey, body);
+      const {
+        watch,
+        created,
+        existing,
+        request: recorded,
+      } = await stored(() => this.options.store.createWatch(wanted, this.options.now(), idempotency));
+      if (existing === "key") {
+        // This key answered before (perhaps on another replica): the same request gets the same watch.
+        if (recorded !== request) throw keyReused();
+        return { status: 200, watch };
       }
-      const existing =
-        "chat_id" in body
-          ? await stored(() => this.options.store.findOpenWatch(tenantKey, body.chat_id, body.task_id))
-          : undefined;
-      const result: Created = existing
-        ? { status: 200, watch: existing }
-        : await this.insert(newWatchOf(client, tenantKey, body), scope, key);
-      if (bindingKey) {
-        const binding: KeyBinding = { watchId: result.watch.id, request };
-        const now = this.options.now();
-        await stored(() =>
-          this.options.store.setValue(bindingKey, JSON.stringify(binding), now + IDEMPOTENCY_TTL_MS, now),
-        );
-      }
-      return result;
+      // The chat's open watch of this task (a `/status`, another API call): that one answers.
+      if (!created) return { status: 200, watch };
+      this.options.logger.info("watch started", {
+        watch_id: watch.id,
+        task_id: watch.taskId,
+        api_client: watch.apiClient,
+        origin: "api",
+      });
+      this.track(this.options.engine.runNow([watch.id]));
+      return { status: 201, watch };
     });
-  }
-
-  private async insert(wanted: NewWatch, scope: string, key?: string): Promise<Created> {
-    const idempotency = key === undefined ? undefined : { scope, key };
-    const { watch, created, existing } = await stored(() =>
-      this.options.store.createWatch(wanted, this.options.now(), idempotency),
-    );
-    // The chat's open watch of this task (started meanwhile, perhaps on another replica): that one answers.
-    if (existing === "open_watch") return { status: 200, watch };
-    if (!created) {
-      // Another replica recorded this key first (or the binding below was lost in a crash).
-      if (!sameRequest(watch, wanted)) throw keyReused();
-      return { status: 200, watch };
-    }
-    this.options.logger.info("watch started", {
-      watch_id: watch.id,
-      task_id: watch.taskId,
-      api_client: watch.apiClient,
-      origin: "api",
-    });
-    this.track(this.options.engine.runNow([watch.id]));
-    return { status: 201, watch };
-  }
-
-  private async bound(key: string): Promise<{ binding: KeyBinding; watch: Watch } | undefined> {
-    const raw = await stored(() => this.options.store.getValue(key, this.options.now()));
-    if (raw === undefined) return undefined;
-    const binding = JSON.parse(raw) as KeyBinding;
-    const watch = await stored(() => this.options.store.getWatch(binding.watchId));
-    return watch ? { binding, watch } : undefined;
   }
 
   /** A watch of this tenant, or 404: watch ids are shared by every token of the tenant. */

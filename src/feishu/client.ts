@@ -1,10 +1,9 @@
 import * as lark from "@larksuiteoapi/node-sdk";
 import axios from "axios";
+import type { OutgoingMessage, Recipient, SentMessage, TaskStatus } from "../core/feishu-api";
 import type { Logger } from "../logger";
 import { classify, FeishuApiError, toFeishuError } from "./errors";
 import { MemoryTokenStore, type TokenStore } from "./tokens";
-
-export type TaskStatus = string; // "process" | "success" | "fail", or anything Feishu adds later
 
 export interface FeishuClientOptions {
   appId: string;
@@ -21,18 +20,6 @@ export interface FeishuClientOptions {
 
 /** Feishu's "app_ticket invalid": a store app's ticket that is wrong or too old (SDKs: Go, Java). */
 const APP_TICKET_INVALID = 10012;
-
-/** A message that was created: its id, and the chat it went into (a direct send by open_id learns it here). */
-export interface SentMessage {
-  messageId: string;
-  chatId: string;
-}
-
-/** Where a new message goes: a chat, or a user (a direct message) by open_id. */
-export interface Recipient {
-  type: "chat_id" | "open_id";
-  id: string;
-}
 
 /** The only module that talks to Feishu. Every method throws FeishuApiError on any failure. */
 export class FeishuClient {
@@ -189,8 +176,6 @@ export class FeishuClient {
     return res;
   }
 }
-
-export type OutgoingMessage = { card: object } | { text: string };
 
 function encode(message: OutgoingMessage): { msg_type: string; content: string } {
   return "card" in message

@@ -1,30 +1,6 @@
+import type { CardAction, Incoming } from "../core/incoming";
 import { asObject, requireString } from "./envelope";
-import { type IncomingMessage, readBotAdded, readMessageEvent } from "./message";
-
-/** A click on a card button, verified, from either callback format. */
-export interface CardAction {
-  /** Unique per click: the event id (`card.action.trigger`), or the legacy body's update token. */
-  eventId: string;
-  tenantKey: string;
-  operatorOpenId: string;
-  openMessageId: string;
-  chatId: string;
-  value: Record<string, unknown>;
-}
-
-/**
- * One verified event in the one shape the core sees, whichever transport (webhook, long connection) and
- * envelope (v2, v1, legacy callback) it came in.
- */
-export type Incoming =
-  | { kind: "message"; tenantKey: string; message: IncomingMessage }
-  | { kind: "bot_added"; tenantKey: string; eventId: string; chatId: string; operatorOpenId: string }
-  | { kind: "card_action"; action: CardAction }
-  /** Store apps: the hourly ticket from which app access tokens are made. */
-  | { kind: "app_ticket"; eventId: string; ticket: string }
-  /** Store apps: the app was uninstalled, stopped or started again by a tenant. */
-  | { kind: "tenant_status"; eventId: string; tenantKey: string; status: "active" | "uninstalled" }
-  | { kind: "other"; eventId: string; eventType: string };
+import { readBotAdded, readMessageEvent } from "./message";
 
 /** The event types the bot acts on; anything else is acknowledged and ignored. */
 export const KNOWN_EVENT_TYPES = [
@@ -37,7 +13,7 @@ export const KNOWN_EVENT_TYPES = [
 ] as const;
 
 /**
- * Turns a verified event body into an Incoming. `event` is the event object (v2 `event`, v1 `event`), or the
+ * Turns a verified event body into an Incoming (core/incoming.ts). `event` is the event object (v2 `event`, v1 `event`), or the
  * SDK dispatcher's flattened object, which carries the same fields. Throws WebhookError(400) on a bad shape.
  */
 export function readIncoming(

@@ -1,43 +1,9 @@
+import { type IncomingMessage, type Mention, readChatType } from "../core/incoming";
 import { asObject, requireString } from "./envelope";
 import { WebhookError } from "./verify";
 
-export interface Mention {
-  key: string;
-  openId: string;
-  name: string;
-}
-
-/**
- * `p2p` (a direct message), `group`, or `topic_group` (话题群: every message lives in a topic, and a plain
- * send opens a new one). Any chat type Feishu adds later is read as `group`: never an error.
- */
-export type ChatType = "p2p" | "group" | "topic_group";
-
-/** The one shape of an incoming chat message that the core and the handlers see. */
-export interface IncomingMessage {
-  messageId: string;
-  eventId: string;
-  chatId: string;
-  chatType: ChatType;
-  /** The topic the message belongs to ("" outside topics); replies to the message stay in it. */
-  threadId: string;
-  senderOpenId: string;
-  senderType: string;
-  messageType: string;
-  /**
-   * The words of a `text` or `post` (rich text) message, as plain text: mention placeholders like @_user_1
-   * still in it, paragraphs on their own lines; "" for other types.
-   */
-  text: string;
-  mentions: Mention[];
-}
-
 /** A text message may be 150 KB; a command is a few words, so only its start is kept. */
 const MAX_TEXT = 4000;
-
-export function readChatType(value: unknown): ChatType {
-  return value === "p2p" || value === "topic_group" ? value : "group";
-}
 
 /** Reads an im.message.receive_v1 event body; throws WebhookError(400) when its shape is wrong. */
 export function readMessageEvent(event: Record<string, unknown>, eventId: string): IncomingMessage {

@@ -1,14 +1,16 @@
+import type {
+  FeishuApi,
+  OutgoingMessage,
+  Purpose,
+  Recipient,
+  SentMessage,
+  TaskStatus,
+} from "../core/feishu-api";
 import type { Metrics } from "../metrics";
-import { sleep } from "../sleep";
-import type { BudgetBucket, Store } from "../store/types";
-import type { FeishuClient, OutgoingMessage, Recipient, SentMessage, TaskStatus } from "./client";
+import type { BudgetBucket, BudgetStore } from "../store/roles";
+import type { FeishuClient } from "./client";
 import { classify, FeishuApiError } from "./errors";
-
-/**
- * Why a message-API call is made. It sets the call's priority (a completion never waits behind cosmetics)
- * and labels the metric of calls by purpose, so operators see where their quota goes.
- */
-export type Purpose = "reply" | "state_change" | "freshness" | "final" | "notice";
+import { Pacer } from "./pacer";
 
 const PRIORITY: Readonly<Record<Purpose, number>> = {
   final: 0,
@@ -17,35 +19,6 @@ const PRIORITY: Readonly<Record<Purpose, number>> = {
   state_change: 1,
   freshness: 2,
 };
-
-/** What the core needs from Feishu. Implemented by PacedFeishu over the real client. */
-export interface FeishuApi {
-  botOpenId(tenantKey: string): Promise<string>;
-  taskCheck(tenantKey: string, taskId: string): Promise<TaskStatus>;
-  /** Replies to a message (in its topic when it is in one). */
-  reply(
-    tenantKey: string,
-    to: { messageId: string; chatId: string },
-    message: OutgoingMessage,
-    uuid: string,
-    purpose: Purpose,
-  ): Promise<SentMessage>;
-  /** A new message into a chat (in a topic group: a new topic) or to a user. */
-  send(
-    tenantKey: string,
-    to: Recipient,
-    message: OutgoingMessage,
-    uuid: string,
-    purpose: Purpose,
-  ): Promise<SentMessage>;
-  /** Updates a card; "dropped" when a freshness update found the budget short (it is not queued). */
-  patchCard(
-    tenantKey: string,
-    messageId: string,
-    card: object,
-    purpose: Purpose,
-  ): Promise<"sent" | "dropped">;
-}
 
 export interface PacedOptions {
   /** task_check calls per second (TASK_CHECK_RPS): per tenant, for the whole deployment. */
@@ -66,11 +39,11 @@ export class PacedFeishu implements FeishuApi {
 
   constructor(
     private readonly client: FeishuClient,
-    store: Store,
+    budgets: BudgetStore,
     private readonly options: PacedOptions,
   ) {
     // Budgets are about real time, whatever clock the rest of the app runs on (tests drive it by hand).
-    this.pacer = new Pacer(store, Date.now);
+    this.pacer = new Pacer(budgets, Date.now);
   }
 
   botOpenId(tenantKey: string): Promise<string> {
@@ -159,9 +132,6 @@ export class PacedFeishu implements FeishuApi {
   }
 }
 
-/** Consecutive failures of the store's budget before a call gives up (a transient error, retried later). */
-const STORE_ATTEMPTS = 40;
-
 /** Share of the message budget a freshness update must leave untouched. */
 const FRESHNESS_RESERVE = 0.5;
 
@@ -171,117 +141,4 @@ function messageApi(tenantKey: string): BudgetBucket {
 
 function chatBucket(chatId: string): BudgetBucket {
   return { key: `chat:${chatId}`, rate: 4.5, burst: 1 };
-}
-
-interface Waiter {
-  priority: number;
-  seq: number;
-  resolve: () => void;
-}
-
-/**
- * Hands out permits from the store's buckets. A call waits for its turn at its own key (its chat or message:
- * callers of one key take turns in arrival order, different keys in parallel); in its turn it waits for the
- * shared bucket (the tenant's message API or task_check), where waiting calls are served by priority, then
- * arrival, and last for its own bucket. The own permit is the last thing before the call, so calls to one chat
- * leave as far apart as its bucket says: taken before the wait for the shared bucket, permits spaced 0.22 s
- * apart could be released together by the shared queue (at 16/s, 62 ms apart) and overrun the chat's limit.
- */
-class Pacer {
-  private readonly own = new Map<string, Promise<void>>();
-  private readonly shared = new Map<string, { bucket: BudgetBucket; waiters: Waiter[]; pumping: boolean }>();
-  private readonly pausedUntil = new Map<string, number>();
-  private seq = 0;
-
-  constructor(
-    private readonly store: Store,
-    private readonly now: () => number,
-  ) {}
-
-  acquire(own: BudgetBucket | undefined, shared: BudgetBucket, priority: number): Promise<void> {
-    if (!own) return this.takeShared(shared, priority);
-    return this.inTurn(own.key, async () => {
-      await this.takeShared(shared, priority);
-      await this.waitFor([own]);
-    });
-  }
-
-  private takeShared(shared: BudgetBucket, priority: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      let queue = this.shared.get(shared.key);
-      if (!queue) {
-        queue = { bucket: shared, waiters: [], pumping: false };
-        this.shared.set(shared.key, queue);
-      }
-      queue.waiters.push({ priority, seq: this.seq++, resolve });
-      queue.waiters.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
-      if (!queue.pumping) void this.pump(queue);
-    });
-  }
-
-  /** A permit now or never: false while anything else waits here or a bucket holds less than its reserve. */
-  async tryAcquire(buckets: BudgetBucket[]): Promise<boolean> {
-    if (buckets.some((b) => this.isPaused(b.key) || (this.shared.get(b.key)?.waiters.length ?? 0) > 0)) {
-      return false;
-    }
-    return (await this.store.takeBudget(buckets, this.now())) === 0;
-  }
-
-  pause(key: string, ms: number): void {
-    this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, this.now() + ms));
-  }
-
-  private isPaused(key: string): boolean {
-    return (this.pausedUntil.get(key) ?? 0) > this.now();
-  }
-
-  /** Runs `work` once the callers of `key` before it are done (in this process). */
-  private inTurn(key: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.own.get(key) ?? Promise.resolve();
-    const turn = previous.then(work);
-    const tail = turn.catch(() => undefined);
-    this.own.set(key, tail);
-    void tail.then(() => {
-      if (this.own.get(key) === tail) this.own.delete(key);
-    });
-    return turn;
-  }
-
-  private async pump(queue: { bucket: BudgetBucket; waiters: Waiter[]; pumping: boolean }): Promise<void> {
-    queue.pumping = true;
-    try {
-      while (queue.waiters.length > 0) {
-        await this.waitFor([queue.bucket]);
-        queue.waiters.shift()?.resolve();
-      }
-    } finally {
-      queue.pumping = false;
-      if (queue.waiters.length === 0) this.shared.delete(queue.bucket.key);
-    }
-  }
-
-  /** Retries the store until it grants a permit; a store that fails is retried after a short pause. */
-  private async waitFor(buckets: BudgetBucket[]): Promise<void> {
-    let failures = 0;
-    for (;;) {
-      const paused = Math.max(...buckets.map((b) => (this.pausedUntil.get(b.key) ?? 0) - this.now()));
-      if (paused > 0) {
-        await sleep(paused);
-        continue;
-      }
-      let wait: number;
-      try {
-        wait = await this.store.takeBudget(buckets, this.now());
-        failures = 0;
-      } catch (error) {
-        // The store is down (or closed): the call fails as a transient error after ~10 s, retried later.
-        if (++failures >= STORE_ATTEMPTS) {
-          throw new FeishuApiError("budget", 0, 0, `the rate budget is not available: ${String(error)}`);
-        }
-        wait = 250;
-      }
-      if (wait === 0) return;
-      await sleep(Math.min(wait, 1000));
-    }
-  }
 }

@@ -1,10 +1,11 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import type { Incoming } from "../core/incoming";
 import type { Ingest, IngestResult } from "../ingest";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { requestIdOf } from "../request-context";
 import { openEnvelope, type WebhookSecrets } from "./envelope";
-import { type Incoming, KNOWN_EVENT_TYPES, readIncoming, readLegacyCardAction } from "./incoming";
+import { KNOWN_EVENT_TYPES, readIncoming, readLegacyCardAction } from "./incoming";
 import { WebhookError } from "./verify";
 
 export interface ReceiverOptions {

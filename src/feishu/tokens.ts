@@ -1,5 +1,5 @@
 import * as lark from "@larksuiteoapi/node-sdk";
-import type { Store } from "../store/types";
+import type { Store } from "../store/roles";
 
 /** The SDK's cache interface, plus forgetting the token Feishu rejected (of one tenant, or the one token). */
 export interface TokenStore extends lark.Cache {

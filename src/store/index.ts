@@ -1,7 +1,7 @@
 import type { DatabaseConfig } from "../config";
 import type { Logger } from "../logger";
-import { SqliteStore } from "./sqlite";
-import type { Store } from "./types";
+import type { Store } from "./roles";
+import { SqliteStore } from "./sqlite/index";
 
 /**
  * Opens the store DATABASE_URL names: `sqlite:<path>` (one process, the embedded default) or

@@ -1,5 +1,6 @@
-import { readChatType } from "../feishu/message";
-import type { InboxItem, InboxPayload, Watch, WatchChanges } from "./types";
+import type { InboxItem, InboxPayload } from "../core/inbox-item";
+import { readChatType } from "../core/incoming";
+import type { Watch, WatchChanges } from "../core/watch";
 
 /** Column of each changeable watch field: the same in SQLite and PostgreSQL. */
 export const COLUMNS: Readonly<Record<keyof WatchChanges, string>> = {

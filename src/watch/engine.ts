@@ -1,15 +1,19 @@
 import type { CardView, Locale } from "../../cards/types";
+import type { FeishuApi, Purpose } from "../core/feishu-api";
+import type { Watch, WatchChanges } from "../core/watch";
 import { classify, type FailureKind, type FeishuApiError } from "../feishu/errors";
-import type { FeishuApi, Purpose } from "../feishu/paced";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
-import { LEASE_MS, LeaseLostError, type Store, type Watch, type WatchChanges } from "../store/types";
+import type { Outbox } from "../outbox";
+import { sleep } from "../sleep";
+import { type Lease, LeaseLostError, leaseOf, type WakeBus, type WatchStore } from "../store/roles";
 import { asFeishuError, type Outcome, WatchMessages } from "./messages";
-import { freshnessDue, MAX_PHASE_FAILURES, pollIntervalMs, retryDelayMs, stateOf } from "./policy";
+import { freshnessDue, judgeStep, MAX_PHASE_FAILURES, pollIntervalMs, retryDelayMs, stateOf } from "./policy";
 
 export interface EngineOptions {
-  store: Store;
+  store: WatchStore & WakeBus;
   feishu: FeishuApi;
+  outbox: Outbox;
   logger: Logger;
   metrics: Metrics;
   now: () => number;
@@ -41,8 +45,9 @@ const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
 /** A step that failed for a reason of its own (not Feishu's) is tried again this much later. */
 const STEP_FAILURE_DELAY_MS = 30_000;
-/** How long a refresh asked on one replica waits for the replica that holds the watch to check it. */
-const HANDOVER_WAIT_MS = 2000;
+/** A refresh asked on one replica waits up to HANDOVER_LOOKS × HANDOVER_LOOK_MS (2 s) for the holder's check. */
+const HANDOVER_LOOKS = 40;
+const HANDOVER_LOOK_MS = 50;
 
 /**
  * Moves watches through their phases (see store/types.ts); the only code that changes a watch's phase. Each
@@ -67,22 +72,14 @@ export class WatchEngine {
     const now = this.options.now() + BEAT_SLACK_MS;
     const coalesceUntil = now + this.options.pollIntervalSeconds * 1000;
     const tasks = tasksPerRound(this.options.taskCheckRps);
-    const watches = await this.options.store.claimDueWatches(
-      now,
-      tasks,
-      this.options.owner,
-      LEASE_MS,
-      coalesceUntil,
-    );
+    const watches = await this.options.store.claimDueWatches(tasks, coalesceUntil, this.lease(now));
     await this.run(watches);
     return watches.length;
   }
 
   /** Runs the given watches at once (new watches, a stop), if nobody else holds them. */
   async runNow(ids: number[]): Promise<void> {
-    await this.run(
-      await this.options.store.claimWatches(ids, this.options.now(), this.options.owner, LEASE_MS),
-    );
+    await this.run(await this.options.store.claimWatches(ids, this.lease()));
   }
 
   /**
@@ -91,12 +88,7 @@ export class WatchEngine {
    * moment for its check. Returns the watch afterwards, or undefined when it has ended.
    */
   async refresh(id: number): Promise<Watch | undefined> {
-    const claimed = await this.options.store.claimWatches(
-      [id],
-      this.options.now(),
-      this.options.owner,
-      LEASE_MS,
-    );
+    const claimed = await this.options.store.claimWatches([id], this.lease());
     if (claimed.length > 0) {
       await this.run(claimed, true);
       return this.options.store.getWatch(id);
@@ -104,9 +96,9 @@ export class WatchEngine {
     const before = await this.options.store.getWatch(id);
     if (!before || !(await this.options.store.requestCheck(id, this.options.now()))) return before;
     await this.options.store.wake();
-    const deadline = Date.now() + HANDOVER_WAIT_MS;
-    while (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    // A few looks, a moment apart (no clock read: the injected one may stand still in tests).
+    for (let look = 0; look < HANDOVER_LOOKS; look++) {
+      await sleep(HANDOVER_LOOK_MS);
       const after = await this.options.store.getWatch(id);
       if (!after || after.updatedAt !== before.updatedAt) return after;
     }
@@ -120,6 +112,10 @@ export class WatchEngine {
     // Held by another replica: it ends the watch as soon as its step is over (woken now).
     if ((await this.options.store.getWatch(id))?.phase !== "done") await this.options.store.wake();
     return true;
+  }
+
+  private lease(now = this.options.now()): Lease {
+    return leaseOf(this.options.owner, now);
   }
 
   private async run(watches: Watch[], refreshing = false): Promise<void> {
@@ -186,16 +182,10 @@ export class WatchEngine {
       const now = this.options.now();
       const all = pending;
       pending = {};
-      await this.options.store.updateWatch(w.id, all, this.options.owner, false, now);
+      await this.options.store.updateWatch(w.id, all, this.lease(now), false);
     };
     const release = (changes: WatchChanges = {}) =>
-      this.options.store.updateWatch(
-        w.id,
-        { ...pending, ...changes },
-        this.options.owner,
-        true,
-        this.options.now(),
-      );
+      this.options.store.updateWatch(w.id, { ...pending, ...changes }, this.lease(), true);
     try {
       if (this.isOpen(w) && w.stopRequestedBy) {
         await this.end(w, { state: "stopped", stoppedBy: w.stopRequestedBy, notify: false }, save);
@@ -342,9 +332,8 @@ export class WatchEngine {
   }
 
   /**
-   * Decides what a message step's outcome means for the watch. Goes on (returns) when the step went through,
-   * or when `skippable` and only this message was refused; otherwise ends the step (throws Stop) after
-   * scheduling a retry, giving the phase up after MAX_PHASE_FAILURES, or ending the watch on a refusal.
+   * Carries out what a message step's outcome means for the watch (policy.ts judgeStep decides): goes on
+   * (returns), or ends the step (throws Stop) after scheduling a retry or ending the watch.
    */
   private async expect(
     w: Watch,
@@ -355,6 +344,11 @@ export class WatchEngine {
   ): Promise<void> {
     if (outcome.ok) return;
     const { error } = outcome;
+    const verdict = judgeStep(
+      { ok: false, retry: outcome.retry, scope: outcome.retry ? undefined : outcome.scope, code: error.code },
+      w,
+      skippable,
+    );
     const log = {
       watch_id: w.id,
       task_id: w.taskId,
@@ -362,54 +356,46 @@ export class WatchEngine {
       code: error.code,
       http_status: error.httpStatus,
     };
-    if (!outcome.retry) {
-      if (outcome.scope === "message" && (skippable || w.phase === "active")) {
-        this.options.logger.warn(
-          `Feishu refused the ${what} for good (code ${error.code}); going on without it`,
-          log,
-        );
+    const { logger } = this.options;
+    switch (verdict.act) {
+      case "go_on":
         return;
-      }
-      this.options.logger.warn(
-        `Feishu refused the ${what} for good (code ${error.code}); the watch ends`,
-        log,
-      );
-      await save({
-        phase: "done",
-        notify: false,
-        endReason: `refused:${error.code}`,
-        finishedAt: w.finishedAt ?? this.options.now(),
-      });
-      throw new Stop();
-    }
-    const failures = w.failures + 1;
-    if (w.phase !== "active" && failures >= MAX_PHASE_FAILURES) {
-      this.options.logger.error(`gave up the ${what} after ${failures} attempts`, log);
-      if (skippable) {
+      case "go_on_without":
+        logger.warn(`Feishu refused the ${what} for good (code ${error.code}); going on without it`, log);
+        return;
+      case "skip_card":
+        logger.error(`gave up the ${what} after ${w.failures + 1} attempts`, log);
         await save({ failures: 0, cardDisabled: true });
         return;
+      case "end":
+        if (verdict.why === "refused") {
+          logger.warn(`Feishu refused the ${what} for good (code ${error.code}); the watch ends`, log);
+        } else {
+          logger.error(`gave up the ${what} after ${w.failures + 1} attempts`, log);
+        }
+        await save({
+          phase: "done",
+          notify: false,
+          endReason: verdict.endReason,
+          finishedAt: w.finishedAt ?? this.options.now(),
+        });
+        throw new Stop();
+      case "retry": {
+        const delay = retryDelayMs(
+          classify(error),
+          verdict.failures,
+          this.options.pollIntervalSeconds,
+          error.retryAfterSeconds,
+        );
+        logger.warn(`Feishu call failed; will retry the ${what}`, {
+          ...log,
+          attempt: verdict.failures,
+          retry_in_ms: delay,
+        });
+        await save({ failures: verdict.failures, nextCheckAt: this.options.now() + delay });
+        throw new Stop();
       }
-      await save({
-        phase: "done",
-        notify: false,
-        endReason: `gave_up:${w.phase}`,
-        finishedAt: w.finishedAt ?? this.options.now(),
-      });
-      throw new Stop();
     }
-    const delay = retryDelayMs(
-      classify(error),
-      failures,
-      this.options.pollIntervalSeconds,
-      error.retryAfterSeconds,
-    );
-    this.options.logger.warn(`Feishu call failed; will retry the ${what}`, {
-      ...log,
-      attempt: failures,
-      retry_in_ms: delay,
-    });
-    await save({ failures, nextCheckAt: this.options.now() + delay });
-    throw new Stop();
   }
 }
 

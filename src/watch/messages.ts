@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
 import { buildCard, notificationText } from "../../cards";
 import type { CardJson, CardView, Locale } from "../../cards/types";
-import { pinned } from "../contexts";
-import type { OutgoingMessage, SentMessage } from "../feishu/client";
+import type { FeishuApi, OutgoingMessage, Purpose, SentMessage } from "../core/feishu-api";
+import type { Watch, WatchChanges } from "../core/watch";
 import { classify, type FailureKind, FeishuApiError, isRetryable } from "../feishu/errors";
-import type { FeishuApi, Purpose } from "../feishu/paced";
 import type { Logger } from "../logger";
-import type { Store, Watch, WatchChanges } from "../store/types";
-import { messageUuid } from "./policy";
+import { messageUuid, type Outbox } from "../outbox";
 
 /** The card's own fields: what this module may save on a watch (the engine owns everything else). */
 export type CardChanges = Pick<
@@ -32,8 +30,9 @@ const OK: Outcome = { ok: true };
 const POSTING = "posting";
 
 export interface WatchMessagesOptions {
+  /** Cards are patched directly (a patch carries no uuid: it is the same card again). */
   feishu: FeishuApi;
-  store: Store;
+  outbox: Outbox;
   logger: Logger;
   now: () => number;
   locale: Locale;
@@ -43,8 +42,8 @@ export interface WatchMessagesOptions {
 
 /**
  * What a watch says in the chat: its card (posted once, patched when what it shows changes) and its one
- * completion notice. Every message carries a uuid derived from the watch, and its content is pinned to that
- * uuid the first time, so redoing a step after a crash or a failure never posts twice. Each method says how
+ * completion notice. Every message goes through the outbox with a uuid derived from the watch, so redoing a step
+ * after a crash or a failure never posts twice. Each method says how
  * it went (an Outcome); the engine decides what that means for the watch.
  */
 export class WatchMessages {
@@ -164,7 +163,7 @@ export class WatchMessages {
   }
 
   /**
-   * Sends `message` with its content pinned to `uuid`: a reply to `replyTo` when given (it stays in that
+   * Sends `message` (through the outbox, under `uuid`): a reply to `replyTo` when given (it stays in that
    * message's topic), else a new message into the watch's chat, or to its user when the chat is not known yet.
    */
   private async deliver(
@@ -174,20 +173,14 @@ export class WatchMessages {
     purpose: Purpose,
     replyTo: string | null,
   ): Promise<SentMessage> {
-    const content = await pinned(this.options.store, uuid, message, this.options.now());
+    const { outbox } = this.options;
     if (replyTo) {
-      return this.options.feishu.reply(
-        w.tenantKey,
-        { messageId: replyTo, chatId: w.chatId },
-        content,
-        uuid,
-        purpose,
-      );
+      return outbox.reply(w.tenantKey, { messageId: replyTo, chatId: w.chatId }, message, uuid, purpose);
     }
     const to = w.chatId
       ? { type: "chat_id" as const, id: w.chatId }
       : { type: "open_id" as const, id: w.receiveOpenId ?? "" };
-    return this.options.feishu.send(w.tenantKey, to, content, uuid, purpose);
+    return outbox.send(w.tenantKey, to, message, uuid, purpose);
   }
 
   private failed(op: string, error: unknown): Outcome {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { FailureKind } from "../feishu/errors";
 
 const MINUTE = 60_000;
@@ -58,18 +57,53 @@ export function retryDelayMs(
   return backoffMs(failures, baseSeconds);
 }
 
-/**
- * A deterministic Feishu `uuid` (≤ 50 chars) for one intended message, so that a retry, or a crash between
- * "sent" and "recorded", never posts it twice (Feishu keeps a uuid for one hour).
- */
-export function messageUuid(purpose: string, ...parts: string[]): string {
-  const digest = createHash("sha256").update(parts.join("\u0000")).digest("base64url").slice(0, 40);
-  return `${purpose.slice(0, 8)}-${digest}`;
-}
-
 /** The status task_check answered, as a card state. */
 export function stateOf(status: string): "running" | "success" | "fail" | "unknown" {
   if (status === "process") return "running";
   if (status === "success" || status === "fail") return status;
   return "unknown";
+}
+
+/** How a message step (card, final card, notice) went, as the decision below reads it. */
+export type StepOutcome =
+  | { ok: true }
+  /** `retry`: worth trying again later; else refused for good, for this message alone or for the whole chat. */
+  | { ok: false; retry: boolean; scope?: "chat" | "message"; code: number };
+
+/** What a message step's outcome means for the watch. */
+export type StepVerdict =
+  /** It went through. */
+  | { act: "go_on" }
+  /** Refused for good, this message alone, and the watch can do without it: go on. */
+  | { act: "go_on_without" }
+  /** A skippable message given up after MAX_PHASE_FAILURES attempts: stop updating the card, go on. */
+  | { act: "skip_card" }
+  /** The watch ends quietly (no notice): refused for good, or given up. */
+  | { act: "end"; endReason: string; why: "refused" | "gave_up" }
+  /** Try the step again later; `failures` counts this attempt. */
+  | { act: "retry"; failures: number };
+
+/**
+ * Decides what a message step's outcome means (the engine carries it out). `skippable`: the step may be done
+ * without (the final card, when a notice still follows). While a watch is active its card updates may be
+ * refused or fail without end; other phases get MAX_PHASE_FAILURES attempts.
+ */
+export function judgeStep(
+  outcome: StepOutcome,
+  watch: { phase: string; failures: number },
+  skippable: boolean,
+): StepVerdict {
+  if (outcome.ok) return { act: "go_on" };
+  if (!outcome.retry) {
+    if (outcome.scope === "message" && (skippable || watch.phase === "active"))
+      return { act: "go_on_without" };
+    return { act: "end", endReason: `refused:${outcome.code}`, why: "refused" };
+  }
+  const failures = watch.failures + 1;
+  if (watch.phase !== "active" && failures >= MAX_PHASE_FAILURES) {
+    return skippable
+      ? { act: "skip_card" }
+      : { act: "end", endReason: `gave_up:${watch.phase}`, why: "gave_up" };
+  }
+  return { act: "retry", failures };
 }

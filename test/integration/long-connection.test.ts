@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import type { Emulator, EventEnvelope } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { InboxPayload } from "../../src/core/inbox-item";
+import type { Lease } from "../../src/store/roles";
 import { SqliteStore } from "../../src/store/sqlite";
-import type { InboxPayload } from "../../src/store/types";
 import { eventually, type RunningBot, startBot, startTestEmulator, tempDir } from "../support/harness";
 
 /**
@@ -15,7 +16,7 @@ const USER = "ou_ws_user_000000000000000000000001";
 /** A real SQLite store whose disk refuses the next `failures` records (fault injection at the boundary). */
 class FailingStore extends SqliteStore {
   failures = 0;
-  override recordInbox(...args: [string, string, InboxPayload, number, string, number]) {
+  override recordInbox(...args: [string, string, InboxPayload, Lease]) {
     if (this.failures > 0) {
       this.failures--;
       return Promise.reject(new Error("SQLITE_FULL: database or disk is full"));

@@ -1,6 +1,6 @@
 import type { Emulator, EventEnvelope, MessageReceiveEvent } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
+import { PG_MIGRATIONS } from "../../src/store/postgres/migrations";
 import { API_TOKEN, watchApi } from "../support/api";
 import { startTestEmulator } from "../support/bot";
 import { mulberry32 } from "../support/fuzz-bodies";

@@ -174,7 +174,8 @@ describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
     await cardOf(b.event.message.message_id);
     expect((await emu.deliver(bot.eventUrl, emu.appUninstalledEvent({ tenantKey: A }))).status).toBe(200);
     await eventually(async () => (await bot.app.store.countOpenWatches()) === 1);
-    expect(await bot.app.store.tenantStatus(A)).toMatchObject({ status: "uninstalled" });
+    const ended = await bot.app.store.listWatches({ tenantKey: A, openOnly: false, limit: 10 });
+    expect(ended.map((w) => [w.phase, w.endReason])).toEqual([["done", "uninstalled"]]);
     emu.setTaskStatus(TASK, "success", A);
     emu.setTaskStatus(TASK_B, "success", B);
     await noticeOf(b.event.message.message_id);

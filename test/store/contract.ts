@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { IncomingMessage } from "../../src/feishu/message";
-import { LEASE_MS, LeaseLostError, type NewWatch, type Store } from "../../src/store/types";
+import type { IncomingMessage } from "../../src/core/incoming";
+import type { NewWatch } from "../../src/core/watch";
+import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/roles";
 
 export const T0 = 1_700_000_000_000;
 
@@ -38,8 +39,8 @@ export const newWatch = (taskId: string, over: Partial<NewWatch> = {}): NewWatch
 
 /** Records an inbox item and completes it with these watches, as a handled /status command does. */
 export async function watchesOf(store: Store, key: string, watches: NewWatch[], now: number) {
-  await store.recordInbox(key, `ev_${key}`, payload(key), now, "me", LEASE_MS);
-  return store.completeInbox(key, watches, now, "me");
+  await store.recordInbox(key, `ev_${key}`, payload(key), { owner: "me", now: now, ms: LEASE_MS });
+  return store.completeInbox(key, watches, { owner: "me", now: now, ms: LEASE_MS });
 }
 
 /**
@@ -57,49 +58,66 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     });
 
     it("records a message once, by message_id or by event_id, leased to its recorder", async () => {
-      expect(await store.recordInbox("om_a", "ev1", payload("om_a"), T0, "me", 60_000)).toBe("new");
-      expect(await store.recordInbox("om_a", "ev2", payload("om_a"), T0, "me", 60_000)).toBe("duplicate");
-      expect(await store.recordInbox("om_b", "ev1", payload("om_b"), T0, "me", 60_000)).toBe("duplicate");
-      expect(await store.claimInbox(T0 + 1000, 10, "other", 60_000)).toEqual([]);
-      const items = await store.claimInbox(T0 + 60_001, 10, "other", 60_000);
+      expect(
+        await store.recordInbox("om_a", "ev1", payload("om_a"), { owner: "me", now: T0, ms: 60_000 }),
+      ).toBe("new");
+      expect(
+        await store.recordInbox("om_a", "ev2", payload("om_a"), { owner: "me", now: T0, ms: 60_000 }),
+      ).toBe("duplicate");
+      expect(
+        await store.recordInbox("om_b", "ev1", payload("om_b"), { owner: "me", now: T0, ms: 60_000 }),
+      ).toBe("duplicate");
+      expect(await store.claimInbox(10, { owner: "other", now: T0 + 1000, ms: 60_000 })).toEqual([]);
+      const items = await store.claimInbox(10, { owner: "other", now: T0 + 60_001, ms: 60_000 });
       expect(items.map((i) => [i.key, i.attempts])).toEqual([["om_a", 2]]);
       expect(items[0].payload).toEqual(payload("om_a"));
-      expect(await store.claimInbox(T0 + 60_002, 10, "third", 60_000)).toEqual([]);
+      expect(await store.claimInbox(10, { owner: "third", now: T0 + 60_002, ms: 60_000 })).toEqual([]);
     });
 
     it("answers exactly one of many simultaneous recordings of one message 'new'", async () => {
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          store.recordInbox("om_same", `ev_${i}`, payload("om_same"), T0, `r${i}`, 60_000),
+          store.recordInbox("om_same", `ev_${i}`, payload("om_same"), {
+            owner: `r${i}`,
+            now: T0,
+            ms: 60_000,
+          }),
         ),
       );
       expect(results.filter((r) => r === "new")).toHaveLength(1);
     });
 
     it("renews an inbox lease for its holder only, and no longer once the item is handled", async () => {
-      await store.recordInbox("om_r", "ev_r", payload("om_r"), T0, "holder", 1000);
-      await store.renewInbox("om_r", T0 + 900, "holder");
-      expect(await store.claimInbox(T0 + 1500, 10, "other", 1000)).toEqual([]); // held until T0 + 900 + LEASE_MS
-      await expect(store.renewInbox("om_r", T0 + 950, "intruder")).rejects.toBeInstanceOf(LeaseLostError);
-      await store.completeInbox("om_r", [], T0 + 1000, "holder");
-      await expect(store.renewInbox("om_r", T0 + 1100, "holder")).rejects.toBeInstanceOf(LeaseLostError);
-      expect((await store.claimInbox(T0 + 900 + LEASE_MS + 1, 10, "other", 1000)).map((i) => i.key)).toEqual(
-        [],
-      );
+      await store.recordInbox("om_r", "ev_r", payload("om_r"), { owner: "holder", now: T0, ms: 1000 });
+      await store.renewInbox("om_r", { owner: "holder", now: T0 + 900, ms: LEASE_MS });
+      expect(await store.claimInbox(10, { owner: "other", now: T0 + 1500, ms: 1000 })).toEqual([]); // held until T0 + 900 + LEASE_MS
+      await expect(
+        store.renewInbox("om_r", { owner: "intruder", now: T0 + 950, ms: LEASE_MS }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      await store.completeInbox("om_r", [], { owner: "holder", now: T0 + 1000, ms: LEASE_MS });
+      await expect(
+        store.renewInbox("om_r", { owner: "holder", now: T0 + 1100, ms: LEASE_MS }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      expect(
+        (await store.claimInbox(10, { owner: "other", now: T0 + 900 + LEASE_MS + 1, ms: 1000 })).map(
+          (i) => i.key,
+        ),
+      ).toEqual([]);
     });
 
     it("claims the inbox oldest first, only items that are due", async () => {
-      await store.recordInbox("om_late", "e1", payload("om_late"), T0 + 200, "me", 0);
-      await store.recordInbox("om_early", "e2", payload("om_early"), T0 + 100, "me", 0);
-      await store.recordInbox("om_mid", "e3", payload("om_mid"), T0 + 150, "me", 0);
-      const claimed = await store.claimInbox(T0 + 1000, 2, "me", 1000);
+      await store.recordInbox("om_late", "e1", payload("om_late"), { owner: "me", now: T0 + 200, ms: 0 });
+      await store.recordInbox("om_early", "e2", payload("om_early"), { owner: "me", now: T0 + 100, ms: 0 });
+      await store.recordInbox("om_mid", "e3", payload("om_mid"), { owner: "me", now: T0 + 150, ms: 0 });
+      const claimed = await store.claimInbox(2, { owner: "me", now: T0 + 1000, ms: 1000 });
       expect(claimed.map((i) => i.key)).toEqual(["om_early", "om_mid"]);
-      await store.retryInbox("om_early", T0 + 5000, false, T0 + 1000, "me");
-      expect((await store.claimInbox(T0 + 2001, 10, "me", 60_000)).map((i) => i.key)).toEqual([
-        "om_mid",
-        "om_late",
-      ]);
-      expect((await store.claimInbox(T0 + 5001, 10, "me", 60_000)).map((i) => i.key)).toEqual(["om_early"]);
+      await store.retryInbox("om_early", T0 + 5000, false, { owner: "me", now: T0 + 1000, ms: LEASE_MS });
+      expect(
+        (await store.claimInbox(10, { owner: "me", now: T0 + 2001, ms: 60_000 })).map((i) => i.key),
+      ).toEqual(["om_mid", "om_late"]);
+      expect(
+        (await store.claimInbox(10, { owner: "me", now: T0 + 5001, ms: 60_000 })).map((i) => i.key),
+      ).toEqual(["om_early"]);
     });
 
     it("completes an item and creates its watches once, fenced by the lease", async () => {
@@ -119,15 +137,21 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.countOpenWatches()).toBe(2);
       // A second completion (another process, after the lease moved on) must not act.
       await expect(
-        store.completeInbox("om_x", [newWatch("1", { commandMessageId: "om_x" })], T0 + 5, "me"),
+        store.completeInbox("om_x", [newWatch("1", { commandMessageId: "om_x" })], {
+          owner: "me",
+          now: T0 + 5,
+          ms: LEASE_MS,
+        }),
       ).rejects.toBeInstanceOf(LeaseLostError);
-      await store.recordInbox("om_y", "ev_y", payload("om_y"), T0, "holder", 60_000);
-      await expect(store.completeInbox("om_y", [], T0, "intruder")).rejects.toBeInstanceOf(LeaseLostError);
-      await expect(store.retryInbox("om_y", T0, false, T0, "intruder")).rejects.toBeInstanceOf(
-        LeaseLostError,
-      );
-      await store.retryInbox("om_y", T0 + 10, true, T0, "holder");
-      expect(await store.claimInbox(T0 + 100_000, 10, "me", 1000)).toEqual([]); // failed: never claimed again
+      await store.recordInbox("om_y", "ev_y", payload("om_y"), { owner: "holder", now: T0, ms: 60_000 });
+      await expect(
+        store.completeInbox("om_y", [], { owner: "intruder", now: T0, ms: LEASE_MS }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(
+        store.retryInbox("om_y", T0, false, { owner: "intruder", now: T0, ms: LEASE_MS }),
+      ).rejects.toBeInstanceOf(LeaseLostError);
+      await store.retryInbox("om_y", T0 + 10, true, { owner: "holder", now: T0, ms: LEASE_MS });
+      expect(await store.claimInbox(10, { owner: "me", now: T0 + 100_000, ms: 1000 })).toEqual([]); // failed: never claimed again
     });
 
     it("claims due tasks oldest first, coalesces a task's watches, and leases them exclusively", async () => {
@@ -141,12 +165,14 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       );
       const [c] = await watchesOf(store, "c4", [newWatch("C", { commandMessageId: "c4" })], T0 + 2000);
       const now = T0 + 5000;
-      const claimed = await store.claimDueWatches(now, 1, "me", 60_000, now + 5000);
+      const claimed = await store.claimDueWatches(1, now + 5000, { owner: "me", now: now, ms: 60_000 });
       expect(claimed.map((w) => w.id).sort()).toEqual([b.id, b2.id].sort());
-      const next = await store.claimDueWatches(now, 10, "other", 60_000, now);
+      const next = await store.claimDueWatches(10, now, { owner: "other", now: now, ms: 60_000 });
       expect(next.map((w) => w.id)).toEqual([c.id, a.id]);
-      expect(await store.claimDueWatches(now, 10, "third", 60_000, now)).toEqual([]);
-      expect((await store.claimDueWatches(now + 61_000, 10, "third", 60_000, now)).length).toBe(4);
+      expect(await store.claimDueWatches(10, now, { owner: "third", now: now, ms: 60_000 })).toEqual([]);
+      expect(
+        (await store.claimDueWatches(10, now, { owner: "third", now: now + 61_000, ms: 60_000 })).length,
+      ).toBe(4);
     });
 
     it("coalesces every open watch of a task into its claim, however many chats watch it", async () => {
@@ -155,22 +181,26 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
       await store.createWatch(newWatch("B", { commandMessageId: "b" }), T0 + 5);
       const now = T0 + 100;
-      const claimed = await store.claimDueWatches(now, 1, "me", 60_000, now);
+      const claimed = await store.claimDueWatches(1, now, { owner: "me", now: now, ms: 60_000 });
       expect(claimed.map((w) => w.taskId)).toEqual(Array(12).fill("A"));
-      expect((await store.claimDueWatches(now, 1, "me", 60_000, now)).map((w) => w.taskId)).toEqual(["B"]);
+      expect(
+        (await store.claimDueWatches(1, now, { owner: "me", now: now, ms: 60_000 })).map((w) => w.taskId),
+      ).toEqual(["B"]);
     });
 
     it("never hands one watch or one inbox item to two simultaneous claims", async () => {
       for (let i = 0; i < 20; i++) {
         await store.createWatch(newWatch(`T${i % 10}`, { chatId: `oc_${i}`, commandMessageId: `m${i}` }), T0);
-        await store.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), T0, "gone", 10);
+        await store.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), { owner: "gone", now: T0, ms: 10 });
       }
       const now = T0 + 1000;
       const watches = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => store.claimDueWatches(now, 2, `o${i}`, 60_000, now)),
+        Array.from({ length: 6 }, (_, i) =>
+          store.claimDueWatches(2, now, { owner: `o${i}`, now: now, ms: 60_000 }),
+        ),
       );
       const items = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => store.claimInbox(now, 5, `o${i}`, 60_000)),
+        Array.from({ length: 6 }, (_, i) => store.claimInbox(5, { owner: `o${i}`, now: now, ms: 60_000 })),
       );
       const ids = watches.flat().map((w) => w.id);
       const keys = items.flat().map((item) => item.key);
@@ -183,28 +213,32 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     it("treats the same task id in two tenants as two tasks", async () => {
       await store.createWatch(newWatch("T", { tenantKey: "tA", commandMessageId: "m1" }), T0);
       await store.createWatch(newWatch("T", { tenantKey: "tB", commandMessageId: "m2" }), T0 + 10);
-      const first = await store.claimDueWatches(T0 + 100, 1, "me", 60_000, T0 + 100);
+      const first = await store.claimDueWatches(1, T0 + 100, { owner: "me", now: T0 + 100, ms: 60_000 });
       expect(first.map((w) => w.tenantKey)).toEqual(["tA"]);
-      const second = await store.claimDueWatches(T0 + 100, 1, "me", 60_000, T0 + 100);
+      const second = await store.claimDueWatches(1, T0 + 100, { owner: "me", now: T0 + 100, ms: 60_000 });
       expect(second.map((w) => w.tenantKey)).toEqual(["tB"]);
     });
 
     it("applies changes only for the lease owner, renews the lease on each write, and says when it was lost", async () => {
       const { watch: w } = await store.createWatch(newWatch("A"), T0);
-      await store.claimWatches([w.id], T0, "me", 1000);
+      await store.claimWatches([w.id], { owner: "me", now: T0, ms: 1000 });
       await expect(
-        store.updateWatch(w.id, { state: "success" }, "intruder", true, T0),
+        store.updateWatch(w.id, { state: "success" }, { owner: "intruder", now: T0, ms: LEASE_MS }, true),
       ).rejects.toBeInstanceOf(LeaseLostError);
       expect((await store.getWatch(w.id))?.state).toBe("running");
-      await store.updateWatch(w.id, { cardMessageId: "om_card" }, "me", false, T0 + 900);
+      await store.updateWatch(
+        w.id,
+        { cardMessageId: "om_card" },
+        { owner: "me", now: T0 + 900, ms: LEASE_MS },
+        false,
+      );
       // Renewed for LEASE_MS from the write, not 1 s from the claim.
-      expect(await store.claimWatches([w.id], T0 + 1500, "other", 1000)).toEqual([]);
+      expect(await store.claimWatches([w.id], { owner: "other", now: T0 + 1500, ms: 1000 })).toEqual([]);
       await store.updateWatch(
         w.id,
         { state: "success", cardDisabled: true, endReason: "x" },
-        "me",
+        { owner: "me", now: T0 + 1000, ms: LEASE_MS },
         true,
-        T0 + 1000,
       );
       expect(await store.getWatch(w.id)).toMatchObject({
         state: "success",
@@ -212,33 +246,52 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         endReason: "x",
         cardMessageId: "om_card",
       });
-      expect((await store.claimWatches([w.id], T0 + 1001, "other", 1000)).length).toBe(1);
-      await expect(store.updateWatch(w.id, {}, "me", true, T0 + 1002)).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await store.claimWatches([w.id], { owner: "other", now: T0 + 1001, ms: 1000 })).length).toBe(1);
+      await expect(
+        store.updateWatch(w.id, {}, { owner: "me", now: T0 + 1002, ms: LEASE_MS }, true),
+      ).rejects.toBeInstanceOf(LeaseLostError);
       expect(LEASE_MS).toBeLessThan(30_000);
     });
 
     it("records a stop or a check request without a lease, only for an open watch", async () => {
       const { watch: w } = await store.createWatch(newWatch("A"), T0);
-      await store.claimWatches([w.id], T0, "me", 60_000);
-      await store.updateWatch(w.id, { nextCheckAt: T0 + 60_000 }, "me", false, T0);
+      await store.claimWatches([w.id], { owner: "me", now: T0, ms: 60_000 });
+      await store.updateWatch(
+        w.id,
+        { nextCheckAt: T0 + 60_000 },
+        { owner: "me", now: T0, ms: LEASE_MS },
+        false,
+      );
       expect(await store.requestCheck(w.id, T0 + 5)).toBe(true);
       expect((await store.getWatch(w.id))?.nextCheckAt).toBe(T0 + 5);
       expect(await store.requestStop(w.id, "ou_2", T0 + 10)).toBe(true);
       expect((await store.getWatch(w.id))?.stopRequestedBy).toBe("ou_2");
-      await store.updateWatch(w.id, { phase: "done" }, "me", true, T0);
+      await store.updateWatch(w.id, { phase: "done" }, { owner: "me", now: T0, ms: LEASE_MS }, true);
       expect(await store.requestStop(w.id, "ou_2", T0 + 20)).toBe(false);
       expect(await store.requestCheck(w.id, T0 + 20)).toBe(false);
     });
 
     it("keeps a watch due when a check or stop is asked while its holder steps it", async () => {
       const { watch: w } = await store.createWatch(newWatch("A"), T0);
-      await store.claimWatches([w.id], T0, "holder", 60_000);
+      await store.claimWatches([w.id], { owner: "holder", now: T0, ms: 60_000 });
       expect(await store.requestStop(w.id, "ou_2", T0 + 10)).toBe(true); // asked on another replica
-      await store.updateWatch(w.id, { nextCheckAt: T0 + 300_000 }, "holder", true, T0 + 20);
+      await store.updateWatch(
+        w.id,
+        { nextCheckAt: T0 + 300_000 },
+        { owner: "holder", now: T0 + 20, ms: LEASE_MS },
+        true,
+      );
       expect((await store.getWatch(w.id))?.nextCheckAt).toBe(T0 + 20); // not pushed 5 minutes away
       // Claimed again, the request is taken: later steps schedule as usual.
-      expect(await store.claimDueWatches(T0 + 30, 10, "other", 60_000, T0 + 30)).toHaveLength(1);
-      await store.updateWatch(w.id, { nextCheckAt: T0 + 300_000 }, "other", true, T0 + 40);
+      expect(
+        await store.claimDueWatches(10, T0 + 30, { owner: "other", now: T0 + 30, ms: 60_000 }),
+      ).toHaveLength(1);
+      await store.updateWatch(
+        w.id,
+        { nextCheckAt: T0 + 300_000 },
+        { owner: "other", now: T0 + 40, ms: LEASE_MS },
+        true,
+      );
       expect((await store.getWatch(w.id))?.nextCheckAt).toBe(T0 + 300_000);
     });
 
@@ -268,14 +321,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(elsewhere[0].id).not.toBe(first.id);
       const racing = await Promise.all(
         ["r1", "r2", "r3", "r4"].map(async (key) => {
-          await store.recordInbox(key, `ev_${key}`, payload(key), T0, "me", LEASE_MS);
-          return store.completeInbox(key, [newWatch("99", { commandMessageId: key })], T0, "me");
+          await store.recordInbox(key, `ev_${key}`, payload(key), { owner: "me", now: T0, ms: LEASE_MS });
+          return store.completeInbox(key, [newWatch("99", { commandMessageId: key })], {
+            owner: "me",
+            now: T0,
+            ms: LEASE_MS,
+          });
         }),
       );
       expect(new Set(racing.map(([w]) => w.id)).size).toBe(1);
       // Once the watch has ended, the task may be watched again in that chat.
-      await store.claimWatches([first.id], T0, "me", 60_000);
-      await store.updateWatch(first.id, { phase: "done" }, "me", true, T0);
+      await store.claimWatches([first.id], { owner: "me", now: T0, ms: 60_000 });
+      await store.updateWatch(first.id, { phase: "done" }, { owner: "me", now: T0, ms: LEASE_MS }, true);
       const [again] = await watchesOf(store, "c4", [ask("c4")], T0 + 2);
       expect(again.id).not.toBe(first.id);
     });
@@ -288,7 +345,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         apiClient: "k1",
       });
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => store.createWatch(api, T0, { scope: "k1", key: "idem-1" })),
+        Array.from({ length: 6 }, () =>
+          store.createWatch(api, T0, { scope: "k1", key: "idem-1", request: "r1" }),
+        ),
       );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(new Set(results.map((r) => r.watch.id)).size).toBe(1);
@@ -298,18 +357,33 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         commandMessageId: null,
         apiClient: "k1",
       });
-      // Another key for the same task and chat: the chat's open watch answers (one card per task and chat).
-      const other = await store.createWatch(api, T0, { scope: "k2", key: "idem-1" });
+      // The key's record keeps the digest of the request that made it, whatever a later request says.
+      expect(await store.createWatch(api, T0, { scope: "k1", key: "idem-1", request: "r2" })).toMatchObject({
+        created: false,
+        existing: "key",
+        request: "r1",
+        watch: { id: results[0].watch.id },
+      });
+      // Another key for the same task and chat: the chat's open watch answers (one card per task and chat),
+      // and the key answers that watch from then on.
+      const other = await store.createWatch(api, T0, { scope: "k2", key: "idem-1", request: "r3" });
       expect(other).toMatchObject({
         created: false,
         existing: "open_watch",
+        watch: { id: results[0].watch.id },
+      });
+      expect(await store.createWatch(api, T0, { scope: "k2", key: "idem-1", request: "r3" })).toMatchObject({
+        existing: "key",
+        request: "r3",
         watch: { id: results[0].watch.id },
       });
       expect((await store.createWatch(api, T0)).existing).toBe("open_watch");
       // Direct messages by open_id have no chat yet: they do not collide.
       const dm = { ...api, chatId: "", receiveOpenId: "ou_9" };
       expect((await store.createWatch(dm, T0)).created).toBe(true);
-      expect((await store.createWatch(dm, T0, { scope: "k3", key: "idem-1" })).created).toBe(true);
+      expect((await store.createWatch(dm, T0, { scope: "k3", key: "idem-1", request: "r4" })).created).toBe(
+        true,
+      );
       expect(await store.countOpenWatches()).toBe(3);
     });
 
@@ -345,14 +419,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         endReason: "uninstalled",
       });
       expect((await store.getWatch(b.id))?.phase).toBe("new");
-      expect(await store.tenantStatus("gone")).toEqual({ status: "uninstalled", since: T0 + 10 });
-      expect(await store.tenantStatus("kept")).toBeUndefined();
+      // A tenant that comes back before the retention keeps its watches.
+      const { watch: c } = await store.createWatch(
+        newWatch("A", { tenantKey: "back", commandMessageId: "m3" }),
+        T0,
+      );
+      expect(await store.setTenantStatus("back", "uninstalled", "x", T0)).toBe(1);
+      expect(await store.setTenantStatus("back", "active", "x", T0 + 1)).toBe(0);
       expect(await store.purgeUninstalledTenants(T0)).toBe(0);
       expect(await store.purgeUninstalledTenants(T0 + 11)).toBe(1);
       expect(await store.getWatch(a.id)).toBeUndefined();
       expect(await store.getWatch(b.id)).toBeDefined();
-      await store.setTenantStatus("back", "uninstalled", "x", T0);
-      await store.setTenantStatus("back", "active", "x", T0 + 1);
+      expect(await store.getWatch(c.id)).toBeDefined();
+      expect(await store.purgeUninstalledTenants(T0 + 1_000_000)).toBe(0);
       expect(await store.purgeUninstalledTenants(T0 + 100)).toBe(0);
     });
 
@@ -391,15 +470,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     });
 
     it("keeps delivery records for the retention window, then purges them", async () => {
-      await store.recordInbox("om_p", "ev_p", payload("om_p"), T0, "me", 60_000);
-      await store.completeInbox("om_p", [], T0, "me");
+      await store.recordInbox("om_p", "ev_p", payload("om_p"), { owner: "me", now: T0, ms: 60_000 });
+      await store.completeInbox("om_p", [], { owner: "me", now: T0, ms: LEASE_MS });
       await store.pinContent("u", "c", T0);
       expect(await store.purge(T0 - 1, T0)).toBe(0);
       expect(await store.purge(T0 + 1, T0 + 1)).toBe(3); // the seen event, the handled item, the pinned content
-      expect(await store.recordInbox("om_p", "ev_p", payload("om_p"), T0 + 2, "me", 0)).toBe("new");
+      expect(
+        await store.recordInbox("om_p", "ev_p", payload("om_p"), { owner: "me", now: T0 + 2, ms: 0 }),
+      ).toBe("new");
       // An item never handled is work, not a record: it stays however old it is.
       expect(await store.purge(T0 + 10_000, T0 + 10_000)).toBe(1); // only its seen event
-      expect((await store.claimInbox(T0 + 10_000, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_p"]);
+      expect(
+        (await store.claimInbox(10, { owner: "me", now: T0 + 10_000, ms: 1000 })).map((i) => i.key),
+      ).toEqual(["om_p"]);
       expect(await store.ping()).toBe(true);
     });
   });

@@ -1,10 +1,10 @@
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { urlPassword } from "../../src/config";
+import { urlPassword } from "../../src/redact";
 import { PostgresStore } from "../../src/store/postgres";
-import { PG_MIGRATIONS } from "../../src/store/postgres-migrations";
-import { scrubbed } from "../../src/store/postgres-pool";
-import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/types";
+import { PG_MIGRATIONS } from "../../src/store/postgres/migrations";
+import { scrubbed } from "../../src/store/postgres/pool";
+import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/roles";
 import { eventually } from "../support/bot";
 import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
 import { startEmbedded } from "../support/postgres-server";
@@ -65,11 +65,15 @@ describe("PostgresStore: several replicas on one database", () => {
   it("never voids another replica's leases when a replica starts", async () => {
     const first = await open();
     const [w] = await watchesOf(first, "c", [newWatch("A", { commandMessageId: "c" })], T0);
-    expect(await first.claimWatches([w.id], T0, "replica-1", 60_000)).toHaveLength(1);
+    expect(await first.claimWatches([w.id], { owner: "replica-1", now: T0, ms: 60_000 })).toHaveLength(1);
     const second = await open();
-    expect(await second.claimWatches([w.id], T0 + 1, "replica-2", 60_000)).toEqual([]);
-    expect(await second.claimDueWatches(T0 + 1, 10, "replica-2", 60_000, T0 + 1)).toEqual([]);
-    expect(await second.claimWatches([w.id], T0 + 60_001, "replica-2", 60_000)).toHaveLength(1);
+    expect(await second.claimWatches([w.id], { owner: "replica-2", now: T0 + 1, ms: 60_000 })).toEqual([]);
+    expect(await second.claimDueWatches(10, T0 + 1, { owner: "replica-2", now: T0 + 1, ms: 60_000 })).toEqual(
+      [],
+    );
+    expect(
+      await second.claimWatches([w.id], { owner: "replica-2", now: T0 + 60_001, ms: 60_000 }),
+    ).toHaveLength(1);
   });
 
   it("hands each due watch and each inbox item to exactly one of two replicas claiming at once", async () => {
@@ -80,16 +84,18 @@ describe("PostgresStore: several replicas on one database", () => {
         newWatch(`task-${i % 30}`, { chatId: `oc_${i}`, commandMessageId: `m${i}` }),
         T0 + i,
       );
-      await a.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), T0 + i, "dead", 1000);
+      await a.recordInbox(`om_${i}`, `ev_${i}`, payload(`om_${i}`), { owner: "dead", now: T0 + i, ms: 1000 });
     }
     const now = T0 + 10_000;
     const claims = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        (i % 2 ? a : b).claimDueWatches(now, 3, `owner-${i}`, LEASE_MS, now + 5000),
+        (i % 2 ? a : b).claimDueWatches(3, now + 5000, { owner: `owner-${i}`, now: now, ms: LEASE_MS }),
       ),
     );
     const inbox = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).claimInbox(now, 10, `owner-${i}`, LEASE_MS)),
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? a : b).claimInbox(10, { owner: `owner-${i}`, now: now, ms: LEASE_MS }),
+      ),
     );
     const watchIds = claims.flat().map((w) => w.id);
     expect(new Set(watchIds).size).toBe(watchIds.length);
@@ -97,12 +103,12 @@ describe("PostgresStore: several replicas on one database", () => {
     expect(new Set(keys).size).toBe(keys.length);
     // Whatever is left goes to the next claims, still once each.
     const rest = [
-      ...(await a.claimDueWatches(now, 100, "late", LEASE_MS, now + 5000)),
-      ...(await b.claimDueWatches(now, 100, "late", LEASE_MS, now + 5000)),
+      ...(await a.claimDueWatches(100, now + 5000, { owner: "late", now: now, ms: LEASE_MS })),
+      ...(await b.claimDueWatches(100, now + 5000, { owner: "late", now: now, ms: LEASE_MS })),
     ];
     expect(new Set([...watchIds, ...rest.map((w) => w.id)]).size).toBe(60);
     expect(watchIds.length + rest.length).toBe(60);
-    const restInbox = await b.claimInbox(now, 100, "late", LEASE_MS);
+    const restInbox = await b.claimInbox(100, { owner: "late", now: now, ms: LEASE_MS });
     expect(keys.length + restInbox.length).toBe(60);
   });
 
@@ -111,10 +117,10 @@ describe("PostgresStore: several replicas on one database", () => {
     for (let round = 0; round < 20; round++) {
       const key = `om_race_${round}`;
       const results = await Promise.all([
-        a.recordInbox(key, `ev_a_${round}`, payload(key), T0, "a", LEASE_MS),
-        b.recordInbox(key, `ev_b_${round}`, payload(key), T0, "b", LEASE_MS),
-        a.recordInbox(key, `ev_a_${round}`, payload(key), T0, "a", LEASE_MS),
-        b.recordInbox(key, `ev_a_${round}`, payload(key), T0, "b", LEASE_MS),
+        a.recordInbox(key, `ev_a_${round}`, payload(key), { owner: "a", now: T0, ms: LEASE_MS }),
+        b.recordInbox(key, `ev_b_${round}`, payload(key), { owner: "b", now: T0, ms: LEASE_MS }),
+        a.recordInbox(key, `ev_a_${round}`, payload(key), { owner: "a", now: T0, ms: LEASE_MS }),
+        b.recordInbox(key, `ev_a_${round}`, payload(key), { owner: "b", now: T0, ms: LEASE_MS }),
       ]);
       expect(results.filter((r) => r === "new")).toHaveLength(1);
     }
@@ -124,7 +130,9 @@ describe("PostgresStore: several replicas on one database", () => {
     const [a, b] = await Promise.all([open(), open()]);
     const api = newWatch("77", { origin: "api", commandMessageId: null, apiClient: "k" });
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).createWatch(api, T0, { scope: "k", key: "one" })),
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? a : b).createWatch(api, T0, { scope: "k", key: "one", request: "r" }),
+      ),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.watch.id)).size).toBe(1);
@@ -198,8 +206,8 @@ describe("PostgresStore: several replicas on one database", () => {
         return query(config);
       },
     });
-    await store.claimInbox(T0, 50, "me", 1000);
-    await store.claimDueWatches(T0, 5, "me", 1000, T0);
+    await store.claimInbox(50, { owner: "me", now: T0, ms: 1000 });
+    await store.claimDueWatches(5, T0, { owner: "me", now: T0, ms: 1000 });
     // The statements the store really ran, explained with the planner told to avoid sequential scans (the
     // tables are tiny here): an index the predicate does not match would not show up.
     const client = new pg.Client(db.url);
@@ -252,7 +260,7 @@ describe("PostgresStore: several replicas on one database", () => {
       await expect(store.getWatch(watch.id)).rejects.toThrow();
       await expect(store.createWatch(newWatch("B"), T0)).rejects.toThrow();
       await expect(store.takeBudget([{ key: "k", rate: 1, burst: 1 }], T0)).rejects.toThrow();
-      await expect(store.claimDueWatches(T0, 10, "me", LEASE_MS, T0)).rejects.toThrow();
+      await expect(store.claimDueWatches(10, T0, { owner: "me", now: T0, ms: LEASE_MS })).rejects.toThrow();
       await expect(store.wake()).rejects.toThrow();
       const password = urlPassword(db.url);
       if (password) expect(lines.join("\n")).not.toContain(password);
@@ -260,7 +268,9 @@ describe("PostgresStore: several replicas on one database", () => {
       proxy.restore();
       await eventually(() => store.ping(), 10_000);
       expect((await store.getWatch(watch.id))?.taskId).toBe("A");
-      expect(await store.claimDueWatches(T0 + 1, 10, "me", LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(
+        await store.claimDueWatches(10, T0 + 1, { owner: "me", now: T0 + 1, ms: LEASE_MS }),
+      ).toHaveLength(1);
       // The wake-up connection listens again too (it reconnects with a backoff of at most 5 s).
       expect(lines.some((l) => l.includes("wake-up connection dropped"))).toBe(true);
       await eventually(
@@ -294,7 +304,9 @@ describe("PostgresStore: several replicas on one database", () => {
       await eventually(() => store.ping(), 15_000);
       // What was committed survives the crash; the budgets (UNLOGGED) start afresh, full.
       expect((await store.getWatch(watch.id))?.taskId).toBe("A");
-      expect(await store.claimDueWatches(T0 + 1, 10, "me", LEASE_MS, T0 + 1)).toHaveLength(1);
+      expect(
+        await store.claimDueWatches(10, T0 + 1, { owner: "me", now: T0 + 1, ms: LEASE_MS }),
+      ).toHaveLength(1);
       expect(await store.takeBudget(bucket, T0)).toBe(0);
       await eventually(
         async () => lines.some((l) => l.includes("listening for PostgreSQL wake-ups again")),

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { MIGRATIONS } from "../../src/store/migrations";
+import { LEASE_MS } from "../../src/store/roles";
 import { SqliteStore } from "../../src/store/sqlite";
-import { LEASE_MS } from "../../src/store/types";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations";
 import { tempDir } from "../support/bot";
 import { newWatch, payload, storeContract, T0, watchesOf } from "./contract";
 
@@ -21,11 +21,11 @@ describe("SqliteStore on its own", () => {
     const path = join(dir.dir, "nested", "bot.sqlite");
     const first = new SqliteStore(path);
     const [w] = await watchesOf(first, "c", [newWatch("A", { commandMessageId: "c" })], T0);
-    await first.claimWatches([w.id], T0, "dead-process", 60_000);
+    await first.claimWatches([w.id], { owner: "dead-process", now: T0, ms: 60_000 });
     await first.close();
 
     const second = new SqliteStore(path);
-    expect((await second.claimWatches([w.id], T0 + 1, "me", 60_000)).length).toBe(1);
+    expect((await second.claimWatches([w.id], { owner: "me", now: T0 + 1, ms: 60_000 })).length).toBe(1);
     await second.close();
 
     const raw = new Database(path);
@@ -68,13 +68,16 @@ describe("SqliteStore on its own", () => {
   it("records a burst in one transaction, each caller told its own result, duplicates inside the burst too", async () => {
     const store = new SqliteStore(":memory:");
     const results = await Promise.all([
-      store.recordInbox("om_1", "e1", payload("om_1"), T0, "me", 0),
-      store.recordInbox("om_2", "e2", payload("om_2"), T0, "me", 0),
-      store.recordInbox("om_1", "e3", payload("om_1"), T0, "me", 0),
-      store.recordInbox("om_3", "e2", payload("om_3"), T0, "me", 0),
+      store.recordInbox("om_1", "e1", payload("om_1"), { owner: "me", now: T0, ms: 0 }),
+      store.recordInbox("om_2", "e2", payload("om_2"), { owner: "me", now: T0, ms: 0 }),
+      store.recordInbox("om_1", "e3", payload("om_1"), { owner: "me", now: T0, ms: 0 }),
+      store.recordInbox("om_3", "e2", payload("om_3"), { owner: "me", now: T0, ms: 0 }),
     ]);
     expect(results).toEqual(["new", "new", "duplicate", "duplicate"]);
-    expect((await store.claimInbox(T0 + 1, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_1", "om_2"]);
+    expect((await store.claimInbox(10, { owner: "me", now: T0 + 1, ms: 1000 })).map((i) => i.key)).toEqual([
+      "om_1",
+      "om_2",
+    ]);
   });
 
   it("commits what is pending when the store closes; its successor claims it at once", async () => {
@@ -82,24 +85,30 @@ describe("SqliteStore on its own", () => {
     dirs.push(dir);
     const path = join(dir.dir, "bot.sqlite");
     const store = new SqliteStore(path);
-    const recorded = store.recordInbox("om_c", "ec", payload("om_c"), T0, "dying-process", LEASE_MS);
+    const recorded = store.recordInbox("om_c", "ec", payload("om_c"), {
+      owner: "dying-process",
+      now: T0,
+      ms: LEASE_MS,
+    });
     await store.close();
     expect(await recorded).toBe("new");
     const reopened = new SqliteStore(path);
-    expect((await reopened.claimInbox(T0 + 1, 10, "me", 1000)).map((i) => i.key)).toEqual(["om_c"]);
+    expect((await reopened.claimInbox(10, { owner: "me", now: T0 + 1, ms: 1000 })).map((i) => i.key)).toEqual(
+      ["om_c"],
+    );
     await reopened.close();
   });
 
   it("claims the inbox through the pending-only index, not by walking the day of handled rows", async () => {
     const store = new SqliteStore(":memory:");
-    await store.claimInbox(T0, 50, "me", 1000);
+    await store.claimInbox(50, { owner: "me", now: T0, ms: 1000 });
     // The statement the store really ran (from its statement cache), explained with its own parameters.
     // biome-ignore lint/complexity/useLiteralKeys: a private member, read on purpose
-    const statements = store["statements"] as Map<string, Database.Statement>;
+    const statements = store["d"]["statements"] as Map<string, Database.Statement>;
     const claim = [...statements.keys()].find((sql) => sql.startsWith("UPDATE inbox SET lease_owner"));
     expect(claim).toBeDefined();
     // biome-ignore lint/complexity/useLiteralKeys: a private member, read on purpose
-    const db = store["db"] as Database.Database;
+    const db = store["d"].db;
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${claim}`).all("me", 1, 1, 1, 1, 50) as Array<{
       detail: string;
     }>;

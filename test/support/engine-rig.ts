@@ -1,13 +1,15 @@
 import { PassThrough } from "node:stream";
 import type { Emulator } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach } from "vitest";
+import type { NewWatch, Watch } from "../../src/core/watch";
 import { FeishuClient } from "../../src/feishu/client";
 import { PacedFeishu } from "../../src/feishu/paced";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
+import { Outbox } from "../../src/outbox";
 import { PostgresStore } from "../../src/store/postgres";
+import type { Store } from "../../src/store/roles";
 import { SqliteStore } from "../../src/store/sqlite";
-import type { NewWatch, Store, Watch } from "../../src/store/types";
 import { WatchEngine } from "../../src/watch/engine";
 import { type StoreKind, useEmulator } from "./harness";
 import { freshDatabase, memoryLogger, type TestDatabase } from "./postgres";
@@ -43,6 +45,7 @@ export function engineRig(
   const engine = new WatchEngine({
     store,
     feishu,
+    outbox: new Outbox(store, feishu, now),
     logger,
     metrics,
     now,

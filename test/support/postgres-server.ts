@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { redactUrl } from "../../src/config";
+import { redactUrl } from "../../src/redact";
 import { freePort } from "./child-bot";
 import { createThrowawayPostgres, type ThrowawayServer } from "./throwaway-postgres";
 

@@ -4,7 +4,7 @@ import { ApiError } from "../../src/api/errors";
 import { parseCreateBody, parseListQuery, parseWatchId, readIdempotencyKey } from "../../src/api/request";
 import { CreateWatchRequest } from "../../src/api/schemas";
 import { apiStateOf, endReasonOf, toApiWatch } from "../../src/api/view";
-import type { Watch } from "../../src/store/types";
+import type { Watch } from "../../src/core/watch";
 
 const TASK = "7360595374803812356";
 const CHAT = "oc_5ad11d72b830411d72b836c20";

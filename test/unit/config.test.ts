@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, databasePassword, describeDatabase, readConfig } from "../../src/config";
+import { ConfigError, readConfig } from "../../src/config";
 import { loadEnv } from "../../src/env";
+import { databasePassword, describeDatabase } from "../../src/redact";
 import { tempDir } from "../support/bot";
 
 const minimal = { FEISHU_APP_ID: "cli_a1b2c3d4e5f60718", FEISHU_APP_SECRET: "s3cret" };

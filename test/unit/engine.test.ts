@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { LEASE_MS } from "../../src/store/roles";
 import { engineRig } from "../support/engine-rig";
 import { useEmulator } from "../support/harness";
 
@@ -48,9 +49,9 @@ describe("watch engine decisions (fake clock)", () => {
     await rig.engine.round();
     const writes: Array<{ changes: object; release: boolean }> = [];
     const update = rig.store.updateWatch.bind(rig.store);
-    rig.store.updateWatch = (id, changes, owner, release, now) => {
+    rig.store.updateWatch = (id, changes, lease, release) => {
       writes.push({ changes, release });
-      return update(id, changes, owner, release, now);
+      return update(id, changes, lease, release);
     };
     rig.advance(5000);
     expect(await rig.engine.round()).toBe(1);
@@ -59,8 +60,10 @@ describe("watch engine decisions (fake clock)", () => {
     const after = await rig.store.getWatch(w.id);
     expect(after).toMatchObject({ checks: 2, lastCheckAt: rig.clock.now, nextCheckAt: rig.clock.now + 5000 });
     // Released: another process may claim it at once.
-    expect(await rig.store.claimWatches([w.id], rig.clock.now, "another", 1000)).toHaveLength(1);
-    await rig.store.updateWatch(w.id, {}, "another", true, rig.clock.now);
+    expect(
+      await rig.store.claimWatches([w.id], { owner: "another", now: rig.clock.now, ms: 1000 }),
+    ).toHaveLength(1);
+    await rig.store.updateWatch(w.id, {}, { owner: "another", now: rig.clock.now, ms: LEASE_MS }, true);
     // Something to show: the check is saved before the card is patched (a side effect waits for it).
     fixture.emu.setTaskStatus("100008", "paused");
     rig.advance(5000);

@@ -12,7 +12,7 @@ import { MAX_NOTE_CHARS } from "../../src/api/schemas";
 import { WatchService } from "../../src/api/watches";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
-import type { Store } from "../../src/store/types";
+import type { Store } from "../../src/store/roles";
 
 type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> } };
 

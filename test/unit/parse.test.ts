@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizeText, parseCommand } from "../../handlers/parse";
-import { type IncomingMessage, readMessageEvent } from "../../src/feishu/message";
+import type { IncomingMessage } from "../../src/core/incoming";
+import { readMessageEvent } from "../../src/feishu/message";
 
 const BOT = "ou_bot";
 

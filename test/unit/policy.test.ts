@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, messageUuid, pollIntervalMs, retryDelayMs, stateOf } from "../../src/watch/policy";
+import { messageUuid } from "../../src/outbox";
+import { backoffMs, pollIntervalMs, retryDelayMs, stateOf } from "../../src/watch/policy";
 
 const MIN = 60_000;
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/api/errors";
 import { WatchService } from "../../src/api/watches";
 import { createLogger } from "../../src/logger";
+import { LEASE_MS, type Store } from "../../src/store/roles";
 import { SqliteStore } from "../../src/store/sqlite";
-import type { Store } from "../../src/store/types";
 
 /**
  * The API's create/stop rules without HTTP, on a store whose every call takes a while (as PostgreSQL's do):
@@ -102,8 +102,13 @@ describe("WatchService.create", () => {
     });
     const answered = await api.create(CLIENT, "", { task_id: TASK, chat_id: CHAT }, "k");
     expect(answered).toMatchObject({ status: 200, watch: { id: first.watch.id } });
-    await store.claimWatches([first.watch.id], Date.now(), "test", 1000);
-    await store.updateWatch(first.watch.id, { phase: "done", state: "success" }, "test", true, Date.now());
+    await store.claimWatches([first.watch.id], { owner: "test", now: Date.now(), ms: 1000 });
+    await store.updateWatch(
+      first.watch.id,
+      { phase: "done", state: "success" },
+      { owner: "test", now: Date.now(), ms: LEASE_MS },
+      true,
+    );
     const retried = await api.create(CLIENT, "", { task_id: TASK, chat_id: CHAT }, "k");
     expect(retried).toMatchObject({ status: 200, watch: { id: first.watch.id, phase: "done" } });
   });
@@ -112,8 +117,13 @@ describe("WatchService.create", () => {
     const store = slowStore();
     const api = service(store);
     const first = await api.create(CLIENT, "", { task_id: TASK, chat_id: CHAT });
-    await store.claimWatches([first.watch.id], Date.now(), "test", 1000);
-    await store.updateWatch(first.watch.id, { phase: "done", state: "fail" }, "test", true, Date.now());
+    await store.claimWatches([first.watch.id], { owner: "test", now: Date.now(), ms: 1000 });
+    await store.updateWatch(
+      first.watch.id,
+      { phase: "done", state: "fail" },
+      { owner: "test", now: Date.now(), ms: LEASE_MS },
+      true,
+    );
     const second = await api.create(CLIENT, "", { task_id: TASK, chat_id: CHAT });
     expect(second.status).toBe(201);
     expect(second.watch.id).not.toBe(first.watch.id);

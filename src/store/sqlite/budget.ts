@@ -1,4 +1,4 @@
-import type { BudgetBucket } from "./types";
+import type { BudgetBucket } from "../roles";
 
 interface Level {
   tokens: number;
@@ -6,8 +6,9 @@ interface Level {
 }
 
 /**
- * Token buckets in memory: the budget of one process. The SQLite store uses it as is (one process per file);
- * the PostgreSQL store keeps the same arithmetic in a table, so every replica draws from one budget.
+ * Token buckets in memory: the budget of one process, which is the SQLite store's (one process per file). The
+ * PostgreSQL store keeps the same arithmetic in a table (postgres/migrations.ts), so every replica draws from
+ * one budget.
  */
 export class MemoryBuckets {
   private readonly levels = new Map<string, Level>();

@@ -1,6 +1,6 @@
 import pg from "pg";
-import { urlPassword } from "../config";
-import type { Logger } from "../logger";
+import type { Logger } from "../../logger";
+import { urlPassword } from "../../redact";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
 export type Row = Record<string, unknown>;

@@ -1,9 +1,9 @@
 import type { Pool, QueryConfig } from "pg";
-import { transaction } from "./postgres-pool";
+import { transaction } from "./pool";
 
 /**
  * PostgreSQL schema changes, applied in order once each; the index + 1 is the schema version (kept in
- * `schema_migrations`). The logical schema is SQLite's (migrations.ts) in PostgreSQL's dialect: BIGINT
+ * `schema_migrations`). The logical schema is SQLite's (sqlite/migrations.ts) in PostgreSQL's dialect: BIGINT
  * millisecond timestamps from the caller's clock, BIGSERIAL ids, booleans, and the same partial indexes.
  * Version 1 is SQLite's version 4 as a whole, plus what only a shared store needs (the budget table and its
  * function).
@@ -165,6 +165,21 @@ export const PG_MIGRATIONS: string[] = [
   `
   DROP INDEX watches_due;
   CREATE INDEX watches_due ON watches (next_check_at, id) WHERE phase <> 'done';
+  `,
+  // 4: one record per Idempotency-Key of the watch API (SQLite's version 6): the digest of its request joins the
+  // key's row (it was a separate kv value, "api-idempotency:<scope>:<key>", scope "api:<tenant>:<12 hex>").
+  `
+  ALTER TABLE api_requests ADD COLUMN request TEXT NOT NULL DEFAULT '';
+  UPDATE api_requests r SET request = coalesce(kv.value::json->>'request', '')
+    FROM kv WHERE kv.key = 'api-idempotency:' || r.scope || ':' || r.idempotency_key;
+  INSERT INTO api_requests (scope, idempotency_key, watch_id, request, created_at)
+    SELECT substring(key FROM '^api-idempotency:(api:[^:]*:[0-9a-f]{12}):'),
+      substring(key FROM '^api-idempotency:api:[^:]*:[0-9a-f]{12}:(.*)$'),
+      (value::json->>'watchId')::BIGINT, coalesce(value::json->>'request', ''), updated_at
+    FROM kv WHERE key LIKE 'api-idempotency:%'
+      AND key ~ '^api-idempotency:api:[^:]*:[0-9a-f]{12}:.'
+    ON CONFLICT DO NOTHING;
+  DELETE FROM kv WHERE key LIKE 'api-idempotency:%';
   `,
 ];
 

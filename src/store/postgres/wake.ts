@@ -1,7 +1,7 @@
 import pg from "pg";
-import { urlPassword } from "../config";
-import type { Logger } from "../logger";
-import { scrubbed } from "./postgres-pool";
+import type { Logger } from "../../logger";
+import { urlPassword } from "../../redact";
+import { scrubbed } from "./pool";
 
 /** The NOTIFY channel of wake-ups; NOTIFY reaches the listeners of the same database only. */
 export const WAKE_CHANNEL = "feishu_task_bot_wake";

@@ -1,13 +1,13 @@
 import cron, { type ScheduledTask } from "node-cron";
-import type { InboxProcessor } from "../inbox";
-import type { Logger } from "../logger";
-import type { Store } from "../store/types";
-import type { WatchEngine } from "./engine";
+import type { InboxProcessor } from "./inbox";
+import type { Logger } from "./logger";
+import type { Store, TenantStore, WakeBus } from "./store/roles";
+import type { WatchEngine } from "./watch/engine";
 
 export interface SchedulerOptions {
   engine: WatchEngine;
   inbox: InboxProcessor;
-  store: Store;
+  store: WakeBus & Pick<TenantStore, "purgeUninstalledTenants"> & Pick<Store, "purge">;
   logger: Logger;
   now: () => number;
 }

@@ -1,15 +1,9 @@
-import type { Db } from "./postgres-pool";
-import { COLUMNS, toWatch } from "./rows";
-import {
-  LEASE_MS,
-  LeaseLostError,
-  type NewWatch,
-  type Watch,
-  type WatchChanges,
-  type WatchFilter,
-} from "./types";
+import type { NewWatch, Watch, WatchChanges, WatchFilter } from "../../core/watch";
+import { type CreatedWatch, type IdempotencyKey, type Lease, LeaseLostError } from "../roles";
+import { COLUMNS, toWatch } from "../rows";
+import type { Db } from "./pool";
 
-/** The watches of the PostgreSQL store (see Store in types.ts for what each call promises). */
+/** The watches of the PostgreSQL store (WatchStore in roles.ts says what each call promises). */
 
 const WATCH_COLUMNS = `tenant_key, task_id, origin, chat_id, chat_type, receive_open_id, requester_open_id,
   command_message_id, note, api_client, next_check_at, created_at, updated_at`;
@@ -41,26 +35,27 @@ export async function createWatch(
   db: Db,
   watch: NewWatch,
   now: number,
-  idempotency?: { scope: string; key: string },
-): Promise<{ watch: Watch; created: boolean; existing?: "key" | "open_watch" }> {
+  idempotency?: IdempotencyKey,
+): Promise<CreatedWatch> {
   return db.tx(async (client) => {
     if (idempotency) {
       // The request row comes first: a simultaneous twin's insert waits on its key until this commits, then
       // does nothing and finds the watch made here.
       const request = await client.query(
-        `INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at)
-         VALUES ($1, $2, nextval(pg_get_serial_sequence('watches', 'id')), $3)
+        `INSERT INTO api_requests (scope, idempotency_key, watch_id, request, created_at)
+         VALUES ($1, $2, nextval(pg_get_serial_sequence('watches', 'id')), $3, $4)
          ON CONFLICT DO NOTHING RETURNING watch_id`,
-        [idempotency.scope, idempotency.key, now],
+        [idempotency.scope, idempotency.key, idempotency.request, now],
       );
       if (request.rows.length === 0) {
         const { rows } = await client.query(
-          `SELECT w.* FROM api_requests r JOIN watches w ON w.id = r.watch_id
+          `SELECT w.*, r.request AS idempotent_request FROM api_requests r JOIN watches w ON w.id = r.watch_id
            WHERE r.scope = $1 AND r.idempotency_key = $2`,
           [idempotency.scope, idempotency.key],
         );
         if (rows.length === 0) throw new Error("the watch of this idempotency key is gone");
-        return { watch: toWatch(rows[0]), created: false, existing: "key" as const };
+        const request = String(rows[0].idempotent_request);
+        return { watch: toWatch(rows[0]), created: false, existing: "key" as const, request };
       }
       const id = request.rows[0].watch_id;
       const inserted = await client.query(
@@ -101,12 +96,11 @@ export async function openInChat(client: Pick<Db, "query">, w: NewWatch): Promis
 
 export async function claimDueWatches(
   db: Db,
-  now: number,
   taskLimit: number,
-  owner: string,
-  leaseMs: number,
   coalesceUntil: number,
+  lease: Lease,
 ): Promise<Watch[]> {
+  const { now } = lease;
   // FOR UPDATE is not allowed with GROUP BY: lock the oldest due rows first, pick tasks among them, then lock
   // every open watch of those tasks due before coalesceUntil. Rows another claim holds are skipped; a lease
   // committed meanwhile is seen by the re-check FOR UPDATE makes of each row it locks.
@@ -125,18 +119,19 @@ export async function claimDueWatches(
         FOR UPDATE OF w SKIP LOCKED)
      UPDATE watches w SET lease_owner = $5, lease_until = $6, recheck = false FROM targets WHERE w.id = targets.id
      RETURNING w.*`,
-    [now, taskLimit * CANDIDATES_PER_TASK, taskLimit, Math.max(now, coalesceUntil), owner, now + leaseMs],
+    [
+      now,
+      taskLimit * CANDIDATES_PER_TASK,
+      taskLimit,
+      Math.max(now, coalesceUntil),
+      lease.owner,
+      now + lease.ms,
+    ],
   );
   return rows.map(toWatch).sort((a, b) => a.nextCheckAt - b.nextCheckAt || a.id - b.id);
 }
 
-export async function claimWatches(
-  db: Db,
-  ids: number[],
-  now: number,
-  owner: string,
-  leaseMs: number,
-): Promise<Watch[]> {
+export async function claimWatches(db: Db, ids: number[], lease: Lease): Promise<Watch[]> {
   if (ids.length === 0) return [];
   const { rows } = await db.query(
     `WITH c AS (
@@ -145,7 +140,7 @@ export async function claimWatches(
         FOR UPDATE SKIP LOCKED)
      UPDATE watches w SET lease_owner = $3, lease_until = $4, recheck = false FROM c WHERE w.id = c.id
      RETURNING w.*`,
-    [ids, now, owner, now + leaseMs],
+    [ids, lease.now, lease.owner, lease.now + lease.ms],
   );
   return rows.map(toWatch).sort((a, b) => a.id - b.id);
 }
@@ -154,11 +149,10 @@ export async function updateWatch(
   db: Db,
   id: number,
   changes: WatchChanges,
-  owner: string,
+  lease: Lease,
   release: boolean,
-  now: number,
 ): Promise<void> {
-  const values: unknown[] = [id, owner, now];
+  const values: unknown[] = [id, lease.owner, lease.now];
   const sets = ["updated_at = $3::BIGINT"];
   for (const [key, value] of Object.entries(changes) as [keyof WatchChanges, unknown][]) {
     values.push(value);
@@ -172,7 +166,7 @@ export async function updateWatch(
   if (release) {
     sets.push("lease_owner = NULL, lease_until = NULL");
   } else {
-    values.push(now + LEASE_MS);
+    values.push(lease.now + lease.ms);
     sets.push(`lease_until = $${values.length}`);
   }
   const res = await db.query(

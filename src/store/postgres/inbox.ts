@@ -1,25 +1,18 @@
-import type { Db } from "./postgres-pool";
-import { insertWatchSql, openInChat, watchValues } from "./postgres-watches";
-import { toInboxItems, toWatch } from "./rows";
-import {
-  type InboxItem,
-  type InboxPayload,
-  LEASE_MS,
-  LeaseLostError,
-  type NewWatch,
-  type Watch,
-} from "./types";
+import type { InboxItem, InboxPayload } from "../../core/inbox-item";
+import type { NewWatch, Watch } from "../../core/watch";
+import { type Lease, LeaseLostError } from "../roles";
+import { toInboxItems, toWatch } from "../rows";
+import type { Db } from "./pool";
+import { insertWatchSql, openInChat, watchValues } from "./watches";
 
-/** The inbox of the PostgreSQL store (see Store in types.ts for what each call promises). */
+/** The inbox of the PostgreSQL store (InboxStore in roles.ts says what each call promises). */
 
 export async function recordInbox(
   db: Db,
   key: string,
   eventId: string,
   payload: InboxPayload,
-  now: number,
-  owner: string,
-  leaseMs: number,
+  lease: Lease,
 ): Promise<"new" | "duplicate"> {
   // The seen event and the item in one statement, so one transaction: a replica recording the same message
   // at the same instant waits on the unique index until this commits, then inserts nothing.
@@ -32,7 +25,7 @@ export async function recordInbox(
        SELECT $1, $2, $3, 1, $4, $5, $6, $4, $4 WHERE EXISTS (SELECT 1 FROM seen)
        ON CONFLICT DO NOTHING RETURNING 1)
      SELECT count(*) AS n FROM item`,
-    [key, eventId, JSON.stringify(payload), now, owner, now + leaseMs],
+    [key, eventId, JSON.stringify(payload), lease.now, lease.owner, lease.now + lease.ms],
     "record_inbox",
   );
   return Number(rows[0].n) > 0 ? "new" : "duplicate";
@@ -46,13 +39,7 @@ export async function recordEvent(db: Db, eventId: string, now: number): Promise
   return res.rowCount === 1;
 }
 
-export async function claimInbox(
-  db: Db,
-  now: number,
-  limit: number,
-  owner: string,
-  leaseMs: number,
-): Promise<InboxItem[]> {
+export async function claimInbox(db: Db, limit: number, lease: Lease): Promise<InboxItem[]> {
   const { rows } = await db.query(
     `WITH c AS (
        SELECT message_id FROM inbox
@@ -62,7 +49,7 @@ export async function claimInbox(
      UPDATE inbox i SET lease_owner = $3, lease_until = $4, attempts = i.attempts + 1, updated_at = $1
        FROM c WHERE i.message_id = c.message_id
      RETURNING i.message_id, i.payload, i.received_at, i.attempts`,
-    [now, limit, owner, now + leaseMs],
+    [lease.now, limit, lease.owner, lease.now + lease.ms],
   );
   return toInboxItems(rows);
 }
@@ -71,21 +58,15 @@ export async function claimInbox(
 const DONE_SQL = `UPDATE inbox SET state = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $1
   WHERE message_id = $2 AND lease_owner = $3`;
 
-export function completeInbox(
-  db: Db,
-  key: string,
-  watches: NewWatch[],
-  now: number,
-  owner: string,
-): Promise<Watch[]> {
-  if (watches.length === 0) return markDone(db, key, now, owner).then(() => []);
+export function completeInbox(db: Db, key: string, watches: NewWatch[], lease: Lease): Promise<Watch[]> {
+  if (watches.length === 0) return markDone(db, key, lease).then(() => []);
   return db.tx(async (client) => {
-    const done = await client.query(DONE_SQL, [now, key, owner]);
+    const done = await client.query(DONE_SQL, [lease.now, key, lease.owner]);
     if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
     const created: Watch[] = [];
     for (const w of watches) {
       // Either constraint may meet: this command's own watch (a retry), or the chat's open watch of the task.
-      await client.query(`${insertWatchSql} ON CONFLICT DO NOTHING`, watchValues(w, now));
+      await client.query(`${insertWatchSql} ON CONFLICT DO NOTHING`, watchValues(w, lease.now));
       const own = await client.query("SELECT * FROM watches WHERE command_message_id = $1 AND task_id = $2", [
         w.commandMessageId,
         w.taskId,
@@ -97,15 +78,15 @@ export function completeInbox(
 }
 
 /** An item that creates no watch (most messages: ignored, /help, /list) is done in one statement. */
-async function markDone(db: Db, key: string, now: number, owner: string): Promise<void> {
-  const done = await db.query(DONE_SQL, [now, key, owner], "inbox_done");
+async function markDone(db: Db, key: string, lease: Lease): Promise<void> {
+  const done = await db.query(DONE_SQL, [lease.now, key, lease.owner], "inbox_done");
   if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
 }
 
-export async function renewInbox(db: Db, key: string, now: number, owner: string): Promise<void> {
+export async function renewInbox(db: Db, key: string, lease: Lease): Promise<void> {
   const res = await db.query(
     "UPDATE inbox SET lease_until = $1 WHERE message_id = $2 AND lease_owner = $3 AND state = 'pending'",
-    [now + LEASE_MS, key, owner],
+    [lease.now + lease.ms, key, lease.owner],
   );
   if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
 }
@@ -115,13 +96,12 @@ export async function retryInbox(
   key: string,
   nextAttemptAt: number,
   failed: boolean,
-  now: number,
-  owner: string,
+  lease: Lease,
 ): Promise<void> {
   const res = await db.query(
     `UPDATE inbox SET state = $1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3
        WHERE message_id = $4 AND lease_owner = $5`,
-    [failed ? "failed" : "pending", nextAttemptAt, now, key, owner],
+    [failed ? "failed" : "pending", nextAttemptAt, lease.now, key, lease.owner],
   );
   if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
 }

@@ -1,6 +1,6 @@
 /**
  * SQLite schema changes, applied in order once each; the index + 1 is the schema version (PRAGMA user_version).
- * The PostgreSQL store keeps the same logical schema in its own dialect (postgres-migrations.ts).
+ * The PostgreSQL store keeps the same logical schema in its own dialect (postgres/migrations.ts).
  */
 export const MIGRATIONS: string[] = [
   `
@@ -157,5 +157,18 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE watches ADD COLUMN recheck INTEGER NOT NULL DEFAULT 0;
   -- The claim takes every open watch of the tasks it picked: find them by task, not by walking a tenant.
   CREATE INDEX watches_task ON watches (tenant_key, task_id) WHERE phase <> 'done';
+  `,
+  // 6: one record per Idempotency-Key of the watch API: the digest of its request joins the key's row (it was a
+  // separate kv value, "api-idempotency:<scope>:<key>", where scope is "api:<tenant>:<12 hex digits>").
+  `
+  ALTER TABLE api_requests ADD COLUMN request TEXT NOT NULL DEFAULT '';
+  UPDATE api_requests SET request = COALESCE((SELECT json_extract(kv.value, '$.request') FROM kv
+    WHERE kv.key = 'api-idempotency:' || api_requests.scope || ':' || api_requests.idempotency_key), '');
+  INSERT OR IGNORE INTO api_requests (scope, idempotency_key, watch_id, request, created_at)
+    SELECT substr(rest, 1, 16 + t), substr(rest, 18 + t), json_extract(value, '$.watchId'),
+      json_extract(value, '$.request'), updated_at
+    FROM (SELECT substr(key, 17) AS rest, instr(substr(key, 21), ':') AS t, value, updated_at
+          FROM kv WHERE key LIKE 'api-idempotency:%');
+  DELETE FROM kv WHERE key LIKE 'api-idempotency:%';
   `,
 ];
