@@ -1,5 +1,5 @@
 import * as lark from "@larksuiteoapi/node-sdk";
-import type { Store } from "../store/roles";
+import type { KvStore } from "../store/roles";
 
 /** The SDK's cache interface, plus forgetting the token Feishu rejected (of one tenant, or the one token). */
 export interface TokenStore extends lark.Cache {
@@ -54,7 +54,7 @@ export class StoreTokenStore implements TokenStore {
   private readonly memory = new Map<string, { value: unknown; expiresAt?: number; readAt: number }>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: KvStore,
     private readonly appId: string,
   ) {}
 

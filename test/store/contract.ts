@@ -487,3 +487,32 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     });
   });
 }
+
+/**
+ * Idempotency-Keys recorded before they were one record: a row in api_requests and a kv value with the
+ * request's digest, or (a crash between the two) the kv value alone. `seed` writes them with the store's own
+ * SQL through `run`; the upgraded store must answer both keys with their watch and digest, and keep no kv
+ * binding.
+ */
+export const LEGACY_KEYS = {
+  watches: [
+    ["api::0123456789ab", "k-1", "digest-1"],
+    ["api:tenant_x:abcdefabcdef", "key:with:colons", "digest-2"],
+  ] as const,
+  binding: (scope: string, key: string) => `api-idempotency:${scope}:${key}`,
+};
+
+export async function checkLegacyKeys(store: Store, watchIds: number[]): Promise<void> {
+  const api = newWatch("999999", { origin: "api", commandMessageId: null, chatId: "oc_new" });
+  for (const [i, [scope, key, digest]] of LEGACY_KEYS.watches.entries()) {
+    const answer = await store.createWatch(api, T0, { scope, key, request: "a new digest" });
+    expect(answer).toMatchObject({
+      created: false,
+      existing: "key",
+      request: digest,
+      watch: { id: watchIds[i] },
+    });
+    expect(await store.getValue(LEGACY_KEYS.binding(scope, key), T0)).toBeUndefined();
+  }
+  expect(await store.getValue("sdk:unrelated", T0)).toBe("kept");
+}

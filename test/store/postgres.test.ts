@@ -2,14 +2,14 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { urlPassword } from "../../src/redact";
 import { PostgresStore } from "../../src/store/postgres";
-import { PG_MIGRATIONS } from "../../src/store/postgres/migrations";
+import { migrate, PG_MIGRATIONS } from "../../src/store/postgres/migrations";
 import { scrubbed } from "../../src/store/postgres/pool";
 import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/roles";
 import { eventually } from "../support/bot";
 import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
 import { startEmbedded } from "../support/postgres-server";
 import { startTcpProxy } from "../support/tcp-proxy";
-import { newWatch, payload, storeContract, T0, watchesOf } from "./contract";
+import { checkLegacyKeys, LEGACY_KEYS, newWatch, payload, storeContract, T0, watchesOf } from "./contract";
 
 storeContract("postgres", async () => {
   const db = await freshDatabase();
@@ -60,6 +60,38 @@ describe("PostgresStore: several replicas on one database", () => {
       PG_MIGRATIONS.length + 1,
     ]);
     await expect(open()).rejects.toThrow(/newer than this bot/);
+  });
+
+  it("upgrades the API's Idempotency-Keys to one record each, from the kv bindings of version 3", async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    await migrate(pool, PG_MIGRATIONS.slice(0, 3));
+    await pool.end();
+    const ids: number[] = [];
+    for (const [i] of LEGACY_KEYS.watches.entries()) {
+      const [row] = await sql(
+        `INSERT INTO watches (tenant_key, task_id, origin, chat_id, chat_type, requester_open_id, phase,
+           next_check_at, created_at, updated_at) VALUES ($1, $2, 'api', $3, 'group', '', 'new', 1, 1, 1) RETURNING id`,
+        [i === 0 ? "" : "tenant_x", `77777${i}`, `oc_${i}`],
+      );
+      ids.push(Number(row.id));
+    }
+    for (const [i, [scope, key, digest]] of LEGACY_KEYS.watches.entries()) {
+      await sql("INSERT INTO kv (key, value, expires_at, updated_at) VALUES ($1, $2, NULL, $3)", [
+        LEGACY_KEYS.binding(scope, key),
+        JSON.stringify({ watchId: ids[i], request: digest }),
+        T0,
+      ]);
+    }
+    await sql(
+      "INSERT INTO kv (key, value, expires_at, updated_at) VALUES ('sdk:unrelated', 'kept', NULL, $1)",
+      [T0],
+    );
+    const [scope, key] = LEGACY_KEYS.watches[0];
+    await sql(
+      "INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at) VALUES ($1, $2, $3, $4)",
+      [scope, key, ids[0], T0],
+    );
+    await checkLegacyKeys(await open(), ids);
   });
 
   it("never voids another replica's leases when a replica starts", async () => {

@@ -5,7 +5,7 @@ import { LEASE_MS } from "../../src/store/roles";
 import { SqliteStore } from "../../src/store/sqlite";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations";
 import { tempDir } from "../support/bot";
-import { newWatch, payload, storeContract, T0, watchesOf } from "./contract";
+import { checkLegacyKeys, LEGACY_KEYS, newWatch, payload, storeContract, T0, watchesOf } from "./contract";
 
 storeContract("sqlite", async () => new SqliteStore(":memory:"));
 
@@ -62,6 +62,38 @@ describe("SqliteStore on its own", () => {
     });
     const { watch: next } = await store.createWatch(newWatch("8"), T0);
     expect(next.id).toBeGreaterThan(w.id);
+    await store.close();
+  });
+
+  it("upgrades the API's Idempotency-Keys to one record each, from the kv bindings of version 5", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const path = join(dir.dir, "v5.sqlite");
+    const raw = new Database(path);
+    for (const sql of MIGRATIONS.slice(0, 5)) raw.exec(sql);
+    raw.pragma("user_version = 5");
+    const ids = LEGACY_KEYS.watches.map(([, ,], i) => {
+      const row = raw
+        .prepare(
+          `INSERT INTO watches (tenant_key, task_id, origin, chat_id, chat_type, requester_open_id, phase,
+             next_check_at, created_at, updated_at) VALUES (?, ?, 'api', ?, 'group', '', 'new', 1, 1, 1)`,
+        )
+        .run(i === 0 ? "" : "tenant_x", `77777${i}`, `oc_${i}`);
+      return Number(row.lastInsertRowid);
+    });
+    const kv = raw.prepare("INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, NULL, ?)");
+    for (const [i, [scope, key, digest]] of LEGACY_KEYS.watches.entries()) {
+      kv.run(LEGACY_KEYS.binding(scope, key), JSON.stringify({ watchId: ids[i], request: digest }), T0);
+    }
+    kv.run("sdk:unrelated", "kept", T0);
+    // The first key has its row too; the second only its binding (a crash came between them).
+    const [scope, key] = LEGACY_KEYS.watches[0];
+    raw
+      .prepare("INSERT INTO api_requests (scope, idempotency_key, watch_id, created_at) VALUES (?, ?, ?, ?)")
+      .run(scope, key, ids[0], T0);
+    raw.close();
+    const store = new SqliteStore(path);
+    await checkLegacyKeys(store, ids);
     await store.close();
   });
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { messageUuid } from "../../src/outbox";
-import { backoffMs, pollIntervalMs, retryDelayMs, stateOf } from "../../src/watch/policy";
+import {
+  backoffMs,
+  judgeStep,
+  MAX_PHASE_FAILURES,
+  pollIntervalMs,
+  retryDelayMs,
+  type StepOutcome,
+  type StepVerdict,
+  stateOf,
+} from "../../src/watch/policy";
 
 const MIN = 60_000;
 
@@ -54,5 +63,96 @@ describe("stateOf", () => {
     expect(stateOf("success")).toBe("success");
     expect(stateOf("fail")).toBe("fail");
     expect(stateOf("paused")).toBe("unknown");
+  });
+});
+
+describe("judgeStep: what a message step's outcome means for the watch", () => {
+  const ok: StepOutcome = { ok: true };
+  const retry: StepOutcome = { ok: false, retry: true, code: 99991400 };
+  const chat: StepOutcome = { ok: false, retry: false, scope: "chat", code: 230002 };
+  const message: StepOutcome = { ok: false, retry: false, scope: "message", code: 230031 };
+  const last = MAX_PHASE_FAILURES - 1; // failures so far before the attempt that reaches the limit
+  const rows: Array<[string, StepOutcome, string, number, boolean, StepVerdict]> = [
+    ["went through", ok, "new", 0, false, { act: "go_on" }],
+    ["went through after failures", ok, "notifying", 5, false, { act: "go_on" }],
+    [
+      "chat refused, first card",
+      chat,
+      "new",
+      0,
+      false,
+      { act: "end", endReason: "refused:230002", why: "refused" },
+    ],
+    [
+      "chat refused, while active",
+      chat,
+      "active",
+      0,
+      false,
+      { act: "end", endReason: "refused:230002", why: "refused" },
+    ],
+    [
+      "chat refused, a skippable final card",
+      chat,
+      "finishing",
+      0,
+      true,
+      { act: "end", endReason: "refused:230002", why: "refused" },
+    ],
+    ["message refused while active", message, "active", 0, false, { act: "go_on_without" }],
+    ["message refused, skippable", message, "finishing", 0, true, { act: "go_on_without" }],
+    [
+      "message refused, first card",
+      message,
+      "new",
+      0,
+      false,
+      { act: "end", endReason: "refused:230031", why: "refused" },
+    ],
+    [
+      "message refused, the notice",
+      message,
+      "notifying",
+      0,
+      false,
+      { act: "end", endReason: "refused:230031", why: "refused" },
+    ],
+    ["transient, first attempt", retry, "new", 0, false, { act: "retry", failures: 1 }],
+    ["transient, while active, past the limit", retry, "active", 40, false, { act: "retry", failures: 41 }],
+    [
+      "transient, one before the limit",
+      retry,
+      "notifying",
+      last - 1,
+      false,
+      { act: "retry", failures: last },
+    ],
+    [
+      "transient, at the limit",
+      retry,
+      "notifying",
+      last,
+      false,
+      { act: "end", endReason: "gave_up:notifying", why: "gave_up" },
+    ],
+    [
+      "transient, at the limit, first card",
+      retry,
+      "new",
+      last,
+      false,
+      { act: "end", endReason: "gave_up:new", why: "gave_up" },
+    ],
+    ["transient, at the limit, skippable", retry, "finishing", last, true, { act: "skip_card" }],
+  ];
+
+  it.each(rows)("%s", (_what, outcome, phase, failures, skippable, verdict) => {
+    expect(judgeStep(outcome, { phase, failures }, skippable)).toEqual(verdict);
+  });
+
+  it("covers every verdict", () => {
+    expect(new Set(rows.map((r) => r[5].act))).toEqual(
+      new Set(["go_on", "go_on_without", "skip_card", "end", "retry"]),
+    );
   });
 });
