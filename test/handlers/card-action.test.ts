@@ -43,7 +43,10 @@ describe("card buttons", () => {
 
   it("Stop by someone else: refused, nothing stops", async () => {
     const { ctx, stops } = cardActionContext([watchOf({ id: 5 })]);
-    const answer = await handleCardAction(ctx, click({ action: "stop", watch_id: "5" }, { operatorOpenId: BOB }));
+    const answer = await handleCardAction(
+      ctx,
+      click({ action: "stop", watch_id: "5" }, { operatorOpenId: BOB }),
+    );
     expect(stops).toEqual([]);
     expect(answer.toast).toMatchObject({ type: "warning", content: t.onlyRequesterCanStop });
   });

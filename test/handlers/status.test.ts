@@ -32,7 +32,9 @@ describe("/status", () => {
     const { ctx, replies } = commandContext(messageOf("/status 111111"), [
       watchOf({ taskId: "111111", commandMessageId: "om_command" }),
     ]);
-    expect(await status(ctx, { taskIds: ["111111"], invalid: [], dropped: 0 })).toEqual({ watch: ["111111"] });
+    expect(await status(ctx, { taskIds: ["111111"], invalid: [], dropped: 0 })).toEqual({
+      watch: ["111111"],
+    });
     expect(replies).toEqual([]);
   });
 

@@ -9,7 +9,9 @@ describe("/stop", () => {
   const t = replyText("en_us");
 
   it("by the requester: stops this chat's watch and says so", async () => {
-    const { ctx, replies, stops } = commandContext(messageOf(`/stop ${TASK}`), [watchOf({ id: 3, taskId: TASK })]);
+    const { ctx, replies, stops } = commandContext(messageOf(`/stop ${TASK}`), [
+      watchOf({ id: 3, taskId: TASK }),
+    ]);
     await stop(ctx, { taskIds: [TASK], invalid: [] });
     expect(stops).toEqual([{ watchId: 3, by: ALICE }]);
     expect(replies.map((r) => [r.name, textOf(r.message)])).toEqual([[`stop:${TASK}`, t.stopped(TASK)]]);
@@ -36,7 +38,9 @@ describe("/stop", () => {
   });
 
   it("of an id that cannot be a task id: answered as not watched, without a lookup that could match", async () => {
-    const { ctx, replies, stops } = commandContext(messageOf("/stop ../etc"), [watchOf({ taskId: "../etc" })]);
+    const { ctx, replies, stops } = commandContext(messageOf("/stop ../etc"), [
+      watchOf({ taskId: "../etc" }),
+    ]);
     await stop(ctx, { taskIds: [], invalid: ["../etc"] });
     expect(stops).toEqual([]);
     expect(replies.map((r) => textOf(r.message))).toEqual([t.notWatching("../etc")]);

@@ -156,7 +156,10 @@ export function cardActionContext(
       if (w) Object.assign(w, { stopRequestedBy: by });
       return true;
     },
-    cardOf: (w) => ({ schema: "2.0", body: { elements: [{ tag: "markdown", content: `${w.taskId} ${w.state}` }] } }),
+    cardOf: (w) => ({
+      schema: "2.0",
+      body: { elements: [{ tag: "markdown", content: `${w.taskId} ${w.state}` }] },
+    }),
   };
   return { ctx, stops, refreshes };
 }
