@@ -3,13 +3,14 @@ import type { HandlerContext, Handlers, Intent } from "../src/core/handling";
 import type { IncomingMessage } from "../src/core/incoming";
 import { handleCardAction } from "./card-action";
 import { list } from "./list";
-import { type Command, parseCommand } from "./parse";
+import { type Command, notForBot, parseCommand } from "./parse";
 import { alreadyWatched, status } from "./status";
 import { stop } from "./stop";
 import { welcome } from "./welcome";
 
 /** The bot's handlers, as the core calls them (src/core/handling.ts); app.ts hands them to the core. */
 export const handlers: Handlers = {
+  addressed: (message, botOpenId) => notForBot(message, botOpenId) === undefined,
   route: (message: IncomingMessage, botOpenId: string) => {
     const command = parseCommand(message, botOpenId);
     return { name: command.kind, run: (ctx) => handleCommand(ctx, command) };

@@ -23,17 +23,31 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const BARE_TASK_ID = DRIVE_TASK_ID;
 
 /**
+ * Why a message cannot be for the bot, or undefined when it may be: the bot answers users' text and rich-text
+ * messages in a DM, and elsewhere only when mentioned. `botOpenId` undefined (not learnt yet in this tenant): a
+ * message that mentions anyone may be for the bot. The one rule for both the parser and the ingest, which
+ * stores nothing of a message that cannot be for the bot.
+ */
+export function notForBot(message: IncomingMessage, botOpenId: string | undefined): string | undefined {
+  if (message.senderType !== "user") return "not sent by a user";
+  if (message.messageType !== "text" && message.messageType !== "post")
+    return `message type ${message.messageType}`;
+  if (message.chatType === "p2p") return undefined;
+  const mentioned =
+    botOpenId === undefined
+      ? message.mentions.length > 0
+      : message.mentions.some((m) => m.openId === botOpenId);
+  return mentioned ? undefined : "group message that does not mention the bot";
+}
+
+/**
  * Reads a message into a command, from a text or a rich-text (`post`) message alike (message.ts gives both as
  * plain text). Pure: the bot's own open_id is passed in. Outside a DM (a group, a topic group, a chat type
  * Feishu adds later) the bot acts only when it is mentioned.
  */
 export function parseCommand(message: IncomingMessage, botOpenId: string): Command {
-  if (message.senderType !== "user") return { kind: "ignore", reason: "not sent by a user" };
-  if (message.messageType !== "text" && message.messageType !== "post")
-    return { kind: "ignore", reason: `message type ${message.messageType}` };
-  if (message.chatType !== "p2p" && !message.mentions.some((m) => m.openId === botOpenId)) {
-    return { kind: "ignore", reason: "group message that does not mention the bot" };
-  }
+  const reason = notForBot(message, botOpenId);
+  if (reason) return { kind: "ignore", reason };
   const text = normalizeText(
     message.text,
     message.mentions.map((m) => m.key),

@@ -105,6 +105,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     now,
     owner,
     selfBuilt: !storeApp,
+    addressed: (tenantKey, message) => handlers.addressed(message, identity.known(tenantKey)),
     answerCardAction: (action, actionLogger) =>
       handlers.cardAction(cardActionContext(parts, actionLogger), action),
     onAppTicket: async (ticket) => {

@@ -10,7 +10,8 @@ import { backoffMs } from "./watch/policy";
  * have another open_id in each tenant (Feishu does not say), so it is learnt per tenant and kept.
  */
 export class BotIdentity {
-  private readonly known = new Map<string, Promise<string>>();
+  private readonly asked = new Map<string, Promise<string>>();
+  private readonly learnt = new Map<string, string>();
 
   constructor(
     private readonly feishu: Pick<FeishuApi, "botOpenId">,
@@ -19,13 +20,21 @@ export class BotIdentity {
 
   /** The open_id in this tenant, asked once (a failed lookup is asked again next time). */
   of(tenantKey: string): Promise<string> {
-    let id = this.known.get(tenantKey);
+    let id = this.asked.get(tenantKey);
     if (!id) {
       id = this.feishu.botOpenId(tenantKey);
-      this.known.set(tenantKey, id);
-      id.catch(() => this.known.delete(tenantKey));
+      this.asked.set(tenantKey, id);
+      id.then(
+        (openId) => this.learnt.set(tenantKey, openId),
+        () => this.asked.delete(tenantKey),
+      );
     }
     return id;
+  }
+
+  /** The open_id in this tenant if it is known already (nothing is asked: for the event hot path). */
+  known(tenantKey: string): string | undefined {
+    return this.learnt.get(tenantKey);
   }
 
   /** At start-up: retries a while, then says what to fix. */

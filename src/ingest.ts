@@ -1,6 +1,6 @@
 import type { CallbackAnswer } from "./core/handling";
 import { type InboxItem, type InboxPayload, scopedKey } from "./core/inbox-item";
-import type { CardAction, Incoming } from "./core/incoming";
+import type { CardAction, Incoming, IncomingMessage } from "./core/incoming";
 import type { Logger } from "./logger";
 import { type InboxStore, leaseOf } from "./store/roles";
 
@@ -13,6 +13,12 @@ export interface IngestOptions {
   owner: string;
   /** A self-built app has one tenant: every tenant key is read as "" so nothing depends on it. */
   selfBuilt: boolean;
+  /**
+   * Whether a message may be for the bot at all (handlers.addressed, with the bot's open_id when known). One
+   * that cannot (group chatter an app with the "read all group messages" scope gets) is answered at once and
+   * nothing of it is stored.
+   */
+  addressed: (tenantKey: string, message: IncomingMessage) => boolean;
   /** Answers a card button click; must resolve well within Feishu's 3 s. */
   answerCardAction: (action: CardAction, logger: Logger) => Promise<CallbackAnswer>;
   /** Store apps: keeps the app_ticket Feishu pushes. */
@@ -21,7 +27,8 @@ export interface IngestOptions {
   onTenantStatus: (tenantKey: string, status: "active" | "uninstalled") => Promise<void>;
 }
 
-export type IngestOutcome = "accepted" | "duplicate" | "ignored";
+/** "unaddressed": a message that cannot be for the bot, answered at once, nothing stored. */
+export type IngestOutcome = "accepted" | "duplicate" | "ignored" | "unaddressed";
 
 /** What the transport answers Feishu with: an outcome, and for a card click the toast and card. */
 export interface IngestResult {
@@ -48,6 +55,7 @@ export class Ingest {
       case "message": {
         const { message } = incoming;
         const tenantKey = tenant(incoming.tenantKey);
+        if (!this.options.addressed(tenantKey, message)) return { outcome: "unaddressed" };
         const outcome = await this.record(
           scopedKey(tenantKey, message.messageId),
           scopedKey(tenantKey, message.eventId),

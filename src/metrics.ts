@@ -7,7 +7,7 @@ export function createMetrics(countOpenWatches: () => Promise<number>) {
     registry,
     eventsReceived: new Counter({
       name: "feishu_events_received_total",
-      help: "Events and callbacks by transport (webhook, websocket), type and outcome (accepted, duplicate, ignored, rejected, failed, challenge)",
+      help: "Events and callbacks by transport (webhook, websocket), type and outcome (accepted, duplicate, ignored, unaddressed: a message that cannot be for the bot, answered and not stored; rejected, failed, challenge)",
       labelNames: ["transport", "type", "outcome"] as const,
       registers: [registry],
     }),

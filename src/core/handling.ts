@@ -71,6 +71,11 @@ export interface CallbackAnswer {
 
 /** The handlers the core calls. */
 export interface Handlers {
+  /**
+   * Whether a message may be for the bot at all (pure; `botOpenId` undefined when not known yet: then a
+   * message that mentions anyone may be). One that cannot is answered at once and never stored.
+   */
+  addressed(message: IncomingMessage, botOpenId: string | undefined): boolean;
   /** Reads a chat message as a command (pure: the bot's own open_id tells mentions of it from others). */
   route(message: IncomingMessage, botOpenId: string): RoutedCommand;
   /**

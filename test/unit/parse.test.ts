@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeText, parseCommand } from "../../handlers/parse";
+import { normalizeText, notForBot, parseCommand } from "../../handlers/parse";
 import type { IncomingMessage } from "../../src/core/incoming";
 import { readMessageEvent } from "../../src/feishu/message";
 
@@ -167,5 +167,49 @@ describe("text and rich text (post) alike", () => {
     const raw = event("post", "/status 123456", "group", true);
     raw.message.mentions = [{ key: "@_user_1", id: { open_id: "ou_other" }, name: "Other" }];
     expect(parseCommand(readMessageEvent(raw, "ev"), BOT)).toMatchObject({ kind: "ignore" });
+  });
+});
+
+describe("notForBot: what the ingest stores nothing of", () => {
+  const someone = { key: "@_user_1", openId: "ou_someone", name: "Someone" };
+  it.each([
+    ["a DM", msg("hi"), BOT, undefined],
+    ["a DM before the bot knows itself", msg("hi"), undefined, undefined],
+    [
+      "a group mention of the bot",
+      msg("@_user_1 /help", { chatType: "group", mentions: [atBot] }),
+      BOT,
+      undefined,
+    ],
+    [
+      "group chatter",
+      msg("lunch?", { chatType: "group" }),
+      BOT,
+      "group message that does not mention the bot",
+    ],
+    [
+      "chatter before the bot knows itself",
+      msg("lunch?", { chatType: "group" }),
+      undefined,
+      "group message that does not mention the bot",
+    ],
+    [
+      "someone else's mention",
+      msg("@_user_1 hi", { chatType: "topic_group", mentions: [someone] }),
+      BOT,
+      "group message that does not mention the bot",
+    ],
+    [
+      "a mention before the bot knows itself (it may be the bot)",
+      msg("@_user_1 hi", { chatType: "group", mentions: [someone] }),
+      undefined,
+      undefined,
+    ],
+    ["a bot's message", msg("/help", { senderType: "app" }), BOT, "not sent by a user"],
+    ["a picture in a DM", msg("", { messageType: "image" }), BOT, "message type image"],
+  ] as const)("%s", (_what, message, botOpenId, reason) => {
+    expect(notForBot(message, botOpenId)).toBe(reason);
+    // The parser ignores exactly what the ingest may drop (when the bot knows its open_id).
+    if (botOpenId) expect(parseCommand(message, botOpenId).kind === "ignore").toBe(reason !== undefined);
   });
 });
