@@ -18,7 +18,7 @@ import {
   welcomeCard,
 } from "../cards";
 import type { CardJson, ListEntry, Locale } from "../cards/types";
-import { MAX_IDS_PER_COMMAND } from "../handlers/parse";
+import { parseCommand } from "../handlers/parse";
 import { ALL_STATES, ID, type Json, LOCALES, MIN, NOW, walk } from "./support/card-fixtures";
 
 const OPEN_ID = "ou_84aa1f2e5c9d4b7a8e6f0c1d2b3a4f5e"; // the real shape: ou_ + 32 hex digits
@@ -309,8 +309,32 @@ describe("helpCard and welcomeCard", () => {
     expect(((welcome.header as Json).title as Json).content).toBe("Hello! I watch Drive folder tasks");
   });
 
-  it("promise the same id limit as the command parser", () => {
-    expect(MAX_IDS_PER_STATUS).toBe(MAX_IDS_PER_COMMAND);
+  it("state the id limit the command parser really enforces, in both languages", () => {
+    // Far more ids than any limit: however many the parser keeps is the number the card must state.
+    const ids = Array.from({ length: 100 }, (_, i) => String(100_000 + i));
+    const command = parseCommand(
+      {
+        messageId: "om_limit",
+        eventId: "ev_limit",
+        chatId: "oc_limit",
+        chatType: "p2p",
+        threadId: "",
+        senderOpenId: OPEN_ID,
+        senderType: "user",
+        messageType: "text",
+        text: `/status ${ids.join(" ")}`,
+        mentions: [],
+      },
+      "ou_bot",
+    );
+    if (command.kind !== "status") throw new Error(`parsed as ${command.kind}`);
+    const kept = command.taskIds.length;
+    expect(kept).toBeGreaterThan(1);
+    expect(kept + command.dropped).toBe(ids.length);
+    for (const card of [helpCard(), welcomeCard()]) {
+      expect(md(card, "md_commands", "en_us")).toContain(`up to ${kept} per message`);
+      expect(md(card, "md_commands", "zh_cn")).toContain(`每条消息最多 ${kept} 个`);
+    }
   });
 });
 
