@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { type Emulator, type EmulatorOptions, startEmulator } from "@taskbot/feishu-emulator";
+import type { Locale } from "../../cards/types";
 import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
@@ -10,6 +11,8 @@ import { type ServerDeps, startServer } from "../../src/server";
 
 export const ENCRYPT_KEY = "harness-encrypt-key";
 export const VERIFICATION_TOKEN = "harness-verification-token";
+/** The bot's BOT_LOCALE in tests: its plain-text replies are in this language. */
+export const TEST_LOCALE: Locale = "en_us";
 
 export interface RunningBot {
   app: App;
@@ -54,7 +57,7 @@ export function emulatorEnv(emu: Emulator, dbPath: string): Record<string, strin
     POLL_INTERVAL_SECONDS: "1",
     LOG_LEVEL: "debug",
     LOG_FORMAT: "json",
-    BOT_LOCALE: "en_us",
+    BOT_LOCALE: TEST_LOCALE,
   };
 }
 
