@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { type Emulator, type EmulatorOptions, startEmulator } from "@taskbot/feishu-emulator";
 import type { Locale } from "../../cards/types";
@@ -8,6 +5,8 @@ import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { type ServerDeps, startServer } from "../../src/server";
+
+export { tempDir } from "./temp-dir";
 
 export const ENCRYPT_KEY = "harness-encrypt-key";
 export const VERIFICATION_TOKEN = "harness-verification-token";
@@ -28,12 +27,6 @@ export interface RunningBot {
  * The real bot in-process against the emulator, for tests, the demo and benchmarks (no vitest import here,
  * so plain scripts can use it too; test/support/harness.ts adds the vitest fixtures).
  */
-
-/** A temporary folder for a test's database; removed by the returned function. */
-export function tempDir(): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "taskbot-"));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** The emulator as the tests use it: encrypted, signed events; a long connection re-pushing within a second. */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, databasePassword, describeDatabase, readConfig } from "../../src/config";
 import { loadEnv } from "../../src/env";
-import { tempDir } from "../support/bot";
+import { tempDir } from "../support/temp-dir";
 
 const minimal = { FEISHU_APP_ID: "cli_a1b2c3d4e5f60718", FEISHU_APP_SECRET: "s3cret" };
 
