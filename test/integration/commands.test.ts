@@ -1,11 +1,14 @@
 import type { CardCallbackAnswer, SentMessage } from "@taskbot/feishu-emulator";
 import { describe, expect, it } from "vitest";
-import { eventually, PATHS, useBot } from "../support/harness";
+import { replyText } from "../../cards";
+import { eventually, PATHS, TEST_LOCALE, useBot } from "../support/harness";
 
 const TASK = "7360595374803812399";
 const ALICE = "ou_alice000000000000000000000000001";
 const BOB = "ou_bob00000000000000000000000000001";
 const GROUP = "oc_group_commands_0000000000000001";
+/** What a /stop or a Stop button from someone other than the requester gets, in the bot's locale. */
+const REFUSAL = replyText(TEST_LOCALE).onlyRequesterCanStop;
 
 describe.each(PATHS)("over %s on %s", (transport, store) => {
   const t = useBot("each", {}, transport, store);
@@ -63,8 +66,13 @@ describe.each(PATHS)("over %s on %s", (transport, store) => {
       expect(text(list)).toContain(TASK);
       expect(text(list)).toContain(ALICE);
 
+      // Someone else's /stop: the refusal in the bot's locale, and the watch and its card as they were.
+      const cardBefore = structuredClone(t.emu.message(card.message_id));
       const refused = await firstReply(await say(`/stop ${TASK}`, BOB));
-      expect(refused.text).toBeTruthy();
+      expect(refused.text).toBe(REFUSAL);
+      await t.bot.app.inbox.idle();
+      expect(t.emu.message(card.message_id)).toEqual(cardBefore);
+      expect(t.emu.requestsFor("patch").filter((r) => r.path.endsWith(card.message_id))).toEqual([]);
       expect(await t.bot.app.store.countOpenWatches()).toBe(1);
 
       const stopped = await firstReply(await say(`/stop ${TASK}`));
@@ -143,7 +151,8 @@ describe.each(PATHS)("over %s on %s", (transport, store) => {
       const card = await firstReply(command, "interactive");
       const watchId = watchIdOf(card);
       const refused = await click(card, { action: "stop", watch_id: watchId }, BOB);
-      expect(refused.body.toast?.type).toBe("warning");
+      expect(refused.body.toast).toMatchObject({ type: "warning", content: REFUSAL });
+      expect(refused.body.card).toBeUndefined();
       expect(await t.bot.app.store.countOpenWatches()).toBe(1);
 
       const ok = await click(card, { action: "stop", watch_id: watchId }, ALICE, "/webhook/event");

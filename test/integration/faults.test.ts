@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { useRig } from "../support/engine-rig";
 import { STORES } from "../support/harness";
 
-/** One test per row of the failure table in src/feishu/errors.ts (and the README's Reliability section). */
+/**
+ * The failure table of src/feishu/errors.ts and the README's (Reliability section), row by row, through the
+ * real engine and SDK: transient, rate limits, tokens, the task, the card. Refusals of a chat or of a message
+ * (and codes the table does not know) are played in refusals.test.ts, a store app's token codes (10012,
+ * 99991664) in store-app.test.ts.
+ */
 describe.each(STORES)("the failure table, on %s", (store) => {
   const fixture = useRig(store);
 
@@ -14,9 +19,14 @@ describe.each(STORES)("the failure table, on %s", (store) => {
     return card;
   };
 
-  describe("transient failures: 1061001, 5xx, network errors, timeouts", () => {
+  /** The Feishu codes the emulator answered on a route (the bot met them, not only a fault queued). */
+  const codesAnswered = (route: "task_check" | "token") =>
+    fixture.emu.requestsFor(route).map((r) => (r.response as { code?: number } | undefined)?.code);
+
+  describe("transient failures: 1061001, 1061045, 5xx, network errors, timeouts", () => {
     it.each([
       ["1061001", { status: 500, code: 1061001 }],
+      ["1061045 (a concurrent call on the task; a retry succeeds)", { status: 400, code: 1061045 }],
       ["HTTP 502 with an HTML page", { status: 502, body: "<html>Bad Gateway</html>" }],
       ["HTTP 503", { status: 503, code: 503 }],
       ["no answer (timeout)", { hang: true }],
@@ -38,7 +48,11 @@ describe.each(STORES)("the failure table, on %s", (store) => {
   });
 
   describe("rate limits", () => {
-    it("HTTP 429 / 99991400: waits x-ogw-ratelimit-reset seconds", async () => {
+    it.each([
+      ["HTTP 429 / 99991400: waits x-ogw-ratelimit-reset seconds", 429, 99991400, "9", 9000],
+      ["99991400 with HTTP 400 (older APIs): waits x-ogw-ratelimit-reset seconds", 400, 99991400, "9", 9000],
+      ["HTTP 429 with no code and no reset header: backs off", 429, undefined, undefined, 2500],
+    ])("%s", async (_name, status, code, reset, waitMs) => {
       const rig = fixture.rig();
       fixture.emu.setTask("200002", ["process"]);
       const w = await rig.watch("200002");
@@ -46,13 +60,15 @@ describe.each(STORES)("the failure table, on %s", (store) => {
       rig.advance(5000);
       fixture.emu.inject({
         route: "task_check",
-        status: 429,
-        code: 99991400,
-        headers: { "x-ogw-ratelimit-reset": "9" },
+        status,
+        ...(code === undefined ? { body: "Too Many Requests" } : { code }),
+        ...(reset && { headers: { "x-ogw-ratelimit-reset": reset } }),
       });
       await rig.engine.round();
+      expect(codesAnswered("task_check").at(-1)).toBe(code);
       const after = await rig.store.getWatch(w.id);
-      expect((after?.nextCheckAt ?? 0) - rig.clock.now).toBeGreaterThanOrEqual(9000);
+      expect(after).toMatchObject({ phase: "active", failures: 1 });
+      expect((after?.nextCheckAt ?? 0) - rig.clock.now).toBeGreaterThanOrEqual(waitMs);
     });
 
     it("230020 on a patch: that card is retried later, the watch goes on", async () => {
@@ -78,18 +94,25 @@ describe.each(STORES)("the failure table, on %s", (store) => {
   });
 
   describe("token invalid or expired: 99991663 / 99991677", () => {
-    it("drops the cached token, fetches a new one and retries once", async () => {
-      const rig = fixture.rig();
-      fixture.emu.setTask("200004", ["process"]);
-      const w = await rig.watch("200004");
-      await rig.engine.round();
-      const tokensBefore = fixture.emu.requestsFor("token").length;
-      fixture.emu.revokeTokens();
-      rig.advance(5000);
-      await rig.engine.round();
-      expect(fixture.emu.requestsFor("token").length).toBe(tokensBefore + 1);
-      expect(await rig.store.getWatch(w.id)).toMatchObject({ failures: 0, checks: 2 });
-    });
+    it.each([
+      [99991663, "revoked", () => fixture.emu.revokeTokens()],
+      [99991677, "expired", () => fixture.emu.expireTokens()],
+    ])(
+      "%s (token %s): drops the cached token, fetches a new one and retries once",
+      async (code, _how, spoil) => {
+        const rig = fixture.rig();
+        fixture.emu.setTask("200004", ["process"]);
+        const w = await rig.watch("200004");
+        await rig.engine.round();
+        const tokensBefore = fixture.emu.requestsFor("token").length;
+        spoil();
+        rig.advance(5000);
+        await rig.engine.round();
+        expect(codesAnswered("task_check")).toEqual([0, code, 0]);
+        expect(fixture.emu.requestsFor("token").length).toBe(tokensBefore + 1);
+        expect(await rig.store.getWatch(w.id)).toMatchObject({ failures: 0, checks: 2 });
+      },
+    );
   });
 
   describe("the task cannot be seen: 1061002, 1061003, 1061004", () => {

@@ -9,12 +9,12 @@ import { startEmbedded } from "../support/postgres-server";
 import {
   deliverUntilAccepted,
   type Fleet,
-  maxPerSlidingSecond,
   pick,
   queryDatabase,
   startFleet,
   within,
 } from "../support/replicas";
+import { maxPerSlidingSecond } from "../support/sliding-window";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 /**

@@ -13,8 +13,8 @@ import { freshDatabase, type TestDatabase } from "../support/postgres";
 
 /**
  * A store app (ISV): one deployment serving two tenants through the whole flow, each in its own chats with its
- * own token, isolated from the other; the ticket kept in the store across restarts; an expired ticket; an
- * uninstall. The emulator refuses any call made with the wrong tenant's token.
+ * own token, isolated from the other; the ticket kept in the store across restarts; an expired ticket (10012);
+ * a refused app access token (99991664); an uninstall. The emulator refuses any call made with the wrong tenant's token.
  */
 const TASK = "7360595374803812391"; // a task of tenant A
 const TASK_B = "7360595374803812392"; // a task of tenant B
@@ -70,6 +70,9 @@ describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
     emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "interactive"), 6000);
   const noticeOf = (id: string) =>
     emu.waitFor(() => emu.repliesTo(id).find((m) => m.msg_type === "text"), 10_000);
+  /** The Feishu codes the emulator answered on a token route, in order. */
+  const codesAnswered = (route: "app_access_token" | "store_tenant_token") =>
+    emu.requestsFor(route).map((r) => (r.response as { code?: number } | undefined)?.code);
   const watchIdOf = (card: SentMessage) => /"watch_id":"(\d+)"/.exec(JSON.stringify(card.card))?.[1] ?? "";
   const api = (token: string, path: string, init: RequestInit = {}) =>
     fetch(`${bot.url}/api/v1${path}`, {
@@ -161,6 +164,20 @@ describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
     expect(reply.msg_type).toBe("interactive");
     expect(emu.requestsFor("app_ticket_resend").length).toBeGreaterThan(resends);
     expect(emu.ticketPushes.at(-1)?.via).toBe("resend");
+    expect(codesAnswered("app_access_token")).toContain(10012); // Feishu's word for a ticket it no longer takes
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emu.repliesTo(a.event.message.message_id)).toHaveLength(1);
+  });
+
+  it("an app access token Feishu refuses (99991664): a new one, then the tenant token, the command answered once", async () => {
+    emu.revokeTokens(); // so the next call needs a new tenant token, which is asked for with the app token
+    emu.inject({ route: "store_tenant_token", status: 200, code: 99991664 });
+    const appTokens = emu.requestsFor("app_access_token").length;
+    const a = await ask(A, ALICE, "/help");
+    const reply = await emu.waitFor(() => emu.repliesTo(a.event.message.message_id)[0], 15_000);
+    expect(reply.msg_type).toBe("interactive");
+    expect(codesAnswered("store_tenant_token").slice(-2)).toEqual([99991664, 0]);
+    expect(emu.requestsFor("app_access_token").length).toBeGreaterThan(appTokens);
     await new Promise((r) => setTimeout(r, 500));
     expect(emu.repliesTo(a.event.message.message_id)).toHaveLength(1);
   });

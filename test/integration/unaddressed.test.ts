@@ -17,9 +17,17 @@ describe.each(PATHS)("messages that cannot be for the bot, over %s on %s", (tran
   /** Whether nothing of this message was stored: recording it now finds neither its id nor its event id. */
   const stored = async (envelope: EventEnvelope<MessageReceiveEvent>) => {
     const { message_id } = envelope.event.message;
-    const probe = { kind: "bot_added" as const, tenantKey: "", chatId: "probe", operatorOpenId: "", eventId: "p" };
+    const probe = {
+      kind: "bot_added" as const,
+      tenantKey: "",
+      chatId: "probe",
+      operatorOpenId: "",
+      eventId: "p",
+    };
     const lease = { owner: "probe", now: Date.now(), ms: 1 };
-    return (await t.bot.app.store.recordInbox(message_id, envelope.header.event_id, probe, lease)) === "duplicate";
+    return (
+      (await t.bot.app.store.recordInbox(message_id, envelope.header.event_id, probe, lease)) === "duplicate"
+    );
   };
   const unaddressedCount = async () => {
     const text = await (await fetch(`${t.bot.url}/metrics`)).text();
@@ -32,7 +40,11 @@ describe.each(PATHS)("messages that cannot be for the bot, over %s on %s", (tran
   it("answers group chatter, another's mention, a bot's message and a DM picture at once, and keeps none", async () => {
     const chatter = [
       t.emu.messageEvent({ chatType: "group", chatId: CHAT, senderOpenId: USER, text: "lunch at noon?" }),
-      t.emu.messageEvent({ chatType: "topic_group", senderOpenId: USER, text: "/status 7360595374803812356" }),
+      t.emu.messageEvent({
+        chatType: "topic_group",
+        senderOpenId: USER,
+        text: "/status 7360595374803812356",
+      }),
       t.emu.messageEvent({
         chatType: "group",
         chatId: CHAT,
@@ -40,8 +52,19 @@ describe.each(PATHS)("messages that cannot be for the bot, over %s on %s", (tran
         text: "@_user_1 /status 7360595374803812356",
         mentions: [SOMEONE],
       }),
-      t.emu.messageEvent({ chatType: "group", chatId: CHAT, senderType: "app", text: "/help", mentionBot: true }),
-      t.emu.messageEvent({ chatType: "p2p", senderOpenId: USER, messageType: "image", content: '{"image_key":"img_1"}' }),
+      t.emu.messageEvent({
+        chatType: "group",
+        chatId: CHAT,
+        senderType: "app",
+        text: "/help",
+        mentionBot: true,
+      }),
+      t.emu.messageEvent({
+        chatType: "p2p",
+        senderOpenId: USER,
+        messageType: "image",
+        content: '{"image_key":"img_1"}',
+      }),
     ];
     for (const envelope of chatter) {
       const answer = await t.send(envelope);
@@ -57,7 +80,13 @@ describe.each(PATHS)("messages that cannot be for the bot, over %s on %s", (tran
   it("records and answers what may be for the bot: a DM, a mention of the bot, a rich-text mention", async () => {
     const commands = [
       t.emu.messageEvent({ chatType: "p2p", senderOpenId: USER, text: "hello" }),
-      t.emu.messageEvent({ chatType: "group", chatId: CHAT, senderOpenId: USER, text: "/help", mentionBot: true }),
+      t.emu.messageEvent({
+        chatType: "group",
+        chatId: CHAT,
+        senderOpenId: USER,
+        text: "/help",
+        mentionBot: true,
+      }),
       t.emu.messageEvent({
         chatType: "topic_group",
         senderOpenId: USER,

@@ -1,15 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { type Emulator, type EmulatorOptions, startEmulator } from "@taskbot/feishu-emulator";
+import type { Locale } from "../../cards/types";
 import type { App } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { createLogger } from "../../src/logger";
 import { type ServerDeps, startServer } from "../../src/server";
 
+export { tempDir } from "./temp-dir";
+
 export const ENCRYPT_KEY = "harness-encrypt-key";
 export const VERIFICATION_TOKEN = "harness-verification-token";
+/** The bot's BOT_LOCALE in tests: its plain-text replies are in this language. */
+export const TEST_LOCALE: Locale = "en_us";
 
 export interface RunningBot {
   app: App;
@@ -25,12 +27,6 @@ export interface RunningBot {
  * The real bot in-process against the emulator, for tests, the demo and benchmarks (no vitest import here,
  * so plain scripts can use it too; test/support/harness.ts adds the vitest fixtures).
  */
-
-/** A temporary folder for a test's database; removed by the returned function. */
-export function tempDir(): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "taskbot-"));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** The emulator as the tests use it: encrypted, signed events; a long connection re-pushing within a second. */
 export function startTestEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -54,7 +50,7 @@ export function emulatorEnv(emu: Emulator, dbPath: string): Record<string, strin
     POLL_INTERVAL_SECONDS: "1",
     LOG_LEVEL: "debug",
     LOG_FORMAT: "json",
-    BOT_LOCALE: "en_us",
+    BOT_LOCALE: TEST_LOCALE,
   };
 }
 

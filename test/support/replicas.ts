@@ -98,18 +98,6 @@ export async function deliverUntilAccepted(
   throw new Error("no replica accepted the event in 20 deliveries");
 }
 
-/** The most requests that fell within any one second (a sliding window over arrival times). */
-export function maxPerSlidingSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= 1000) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
-
 /** Runs one query on a database (a test's view of what the replicas share). */
 export async function queryDatabase(url: string, text: string): Promise<Record<string, unknown>[]> {
   const client = new pg.Client(url);

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, readConfig } from "../../src/config";
 import { loadEnv } from "../../src/env";
 import { databasePassword, describeDatabase } from "../../src/redact";
-import { tempDir } from "../support/bot";
+import { tempDir } from "../support/temp-dir";
 
 const minimal = { FEISHU_APP_ID: "cli_a1b2c3d4e5f60718", FEISHU_APP_SECRET: "s3cret" };
 

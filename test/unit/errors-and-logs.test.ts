@@ -1,43 +1,78 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { classify, FeishuApiError, toFeishuError } from "../../src/feishu/errors";
+import { classify, type FailureKind, FeishuApiError, toFeishuError } from "../../src/feishu/errors";
 import { createLogger, makeRedactor } from "../../src/logger";
+import { failureTable } from "../support/failure-table";
 
 const api = (code: number, status = 400) => new FeishuApiError("op", code, status, "msg");
 
+/** What the bot must take each Feishu answer for: every code of the table, and the fallbacks on HTTP status. */
+const ROWS: Array<[FeishuApiError, FailureKind]> = [
+  [api(1061001, 500), "transient"],
+  [api(0, 502), "transient"],
+  [api(0, 0), "transient"],
+  [api(1061045), "transient"],
+  [api(99991400, 429), "rate_limited"],
+  [api(99991400, 400), "rate_limited"], // some older APIs answer it with HTTP 400
+  [api(0, 429), "rate_limited"],
+  [api(230020), "rate_limited"],
+  [api(99991663), "auth"],
+  [api(99991677), "auth"],
+  [api(99991664, 200), "auth"], // store apps: the tenant token endpoint refuses the app access token
+  [api(10012, 200), "auth"], // store apps: the app access token endpoint refuses the app_ticket
+  [api(1061002), "task_invalid"],
+  [api(1061003, 404), "task_not_found"],
+  [api(1061004, 403), "task_not_found"],
+  [api(230011), "card_gone"],
+  [api(230110), "card_gone"],
+  [api(230031), "card_too_old"],
+  // The IM codes the message pages document, each with what the bot does (README "Failure handling").
+  [api(230002), "chat_refused"],
+  [api(232009), "chat_refused"],
+  [api(230018), "chat_refused"],
+  [api(230035), "chat_refused"],
+  [api(230027), "chat_refused"],
+  [api(230053), "chat_refused"],
+  [api(230013), "chat_refused"],
+  [api(230001), "content_refused"],
+  [api(230012), "content_refused"],
+  [api(230025), "content_refused"],
+  [api(230099), "content_refused"],
+  [api(99992402), "content_refused"],
+  [api(99991672), "permanent"],
+  [api(123456, 400), "permanent"],
+  [api(123456, 503), "transient"],
+];
+
+/** Codes of a failure table that no row above tests. */
+const untested = (table: Map<number, string>): number[] => {
+  const tested = new Set(ROWS.map(([error]) => error.code));
+  return [...table.keys()].filter((code) => !tested.has(code));
+};
+
 describe("failure table", () => {
-  it.each([
-    [api(1061001, 500), "transient"],
-    [api(0, 502), "transient"],
-    [api(0, 0), "transient"],
-    [api(1061045), "transient"],
-    [api(99991400, 429), "rate_limited"],
-    [api(0, 429), "rate_limited"],
-    [api(230020), "rate_limited"],
-    [api(99991663), "auth"],
-    [api(99991677), "auth"],
-    [api(1061002), "task_invalid"],
-    [api(1061003, 404), "task_not_found"],
-    [api(1061004, 403), "task_not_found"],
-    [api(230011), "card_gone"],
-    [api(230110), "card_gone"],
-    [api(230031), "card_too_old"],
-    // The IM codes the message pages document, each with what the bot does (README "Failure handling").
-    [api(230002), "chat_refused"],
-    [api(232009), "chat_refused"],
-    [api(230018), "chat_refused"],
-    [api(230035), "chat_refused"],
-    [api(230027), "chat_refused"],
-    [api(230053), "chat_refused"],
-    [api(230013), "chat_refused"],
-    [api(230001), "content_refused"],
-    [api(230025), "content_refused"],
-    [api(230099), "content_refused"],
-    [api(99991672), "permanent"],
-    [api(123456, 400), "permanent"],
-    [api(123456, 503), "transient"],
-  ])("%s -> %s", (error, kind) => {
+  it.each(ROWS)("%s -> %s", (error, kind) => {
     expect(classify(error)).toBe(kind);
+  });
+
+  it("has a row above for every code of the table in src/feishu/errors.ts", () => {
+    const table = failureTable();
+    expect(table.size).toBeGreaterThan(20);
+    // The table as read here is the one classify() applies, code by code.
+    for (const [code, kind] of table) expect(classify(api(code)), String(code)).toBe(kind);
+    expect(untested(table)).toEqual([]);
+  });
+
+  it("would notice a code added to the table without a row", () => {
+    const source = readFileSync(join(__dirname, "..", "..", "src", "feishu", "errors.ts"), "utf8");
+    const added = source.replace(
+      "const BY_CODE: Record<number, FailureKind> = {",
+      '$&\n  1069999: "transient",',
+    );
+    expect(added).not.toBe(source);
+    expect(untested(failureTable(added))).toEqual([1069999]);
   });
 
   it("reads axios errors, network errors and the SDK's token error without keeping request data", () => {

@@ -3,7 +3,7 @@ import type { FeishuClient } from "../../src/feishu/client";
 import { PacedFeishu } from "../../src/feishu/paced";
 import { createMetrics } from "../../src/metrics";
 import { SqliteStore } from "../../src/store/sqlite";
-import { maxPerSlidingSecond } from "../support/replicas";
+import { maxPerSlidingSecond } from "../support/sliding-window";
 
 describe("the outbound pacer", () => {
   it("keeps a chat's calls apart even when they waited together for the shared message budget", async () => {
