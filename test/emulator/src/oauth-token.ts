@@ -14,11 +14,13 @@ import type { RefreshPresentation, UserToken } from "./oauth-types";
 
 type Version = "v3" | "v2";
 
-/** The person's tenant must still have the app, and the person may use it. */
+/**
+ * The person's tenant must still have the app, and the person may use it. (Whether they still exist is not
+ * asked: the emulator deletes no one, and reset() forgets users while their tokens stay.)
+ */
 function personRefusal(input: RouteInput, openId: string, tenantKey: string): OAuthRefusal | undefined {
   const tenant = input.state.tenants.get(tenantKey);
   if (tenant?.status !== "installed") return OAUTH_CODES.APP_NOT_INSTALLED;
-  if (!tenant.isKnownUser(openId)) return OAUTH_CODES.USER_NOT_FOUND;
   if (tenant.user(openId).unavailable) return OAUTH_CODES.USER_UNAVAILABLE;
   return undefined;
 }

@@ -81,6 +81,16 @@ describe("rotation", () => {
     expect(emu.oauth.reusedRefreshTokens()).toEqual([first.refreshToken]);
   });
 
+  it("reset() forgets the journal, not the tokens: a person's refresh token still works after it", async () => {
+    const { first, refresh } = await start();
+    const second = await refresh(first.refreshToken as string);
+    emu.reset(); // forgets users too; their tokens stay, as tenant tokens do
+    expect(emu.oauth.refreshes()).toEqual([]);
+    expect((await refresh(second.refreshToken as string)).accessToken).toBeTruthy();
+    expect((await tokenError(refresh(first.refreshToken as string))).code).toBe(20073);
+    expect(emu.oauth.reusedRefreshTokens()).toEqual([first.refreshToken]);
+  });
+
   it("the v2 endpoint refreshes too, from a form", async () => {
     const { first } = await start();
     const res = await post(
