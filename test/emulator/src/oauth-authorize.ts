@@ -11,18 +11,6 @@ import { consentPage, errorPage } from "./oauth-page";
 import { type Form, readForm, scopeList } from "./oauth-request";
 import type { Tenant } from "./tenant";
 
-/** The request parameters the page keeps in its form, in this order. */
-export const AUTHORIZE_PARAMS = [
-  "client_id",
-  "response_type",
-  "redirect_uri",
-  "scope",
-  "state",
-  "code_challenge",
-  "code_challenge_method",
-  "prompt",
-] as const;
-
 export interface AuthorizeRequest {
   redirectUri: string;
   scopes: string[];
