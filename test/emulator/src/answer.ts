@@ -2,8 +2,9 @@
  * What a route answers, what it gets, and small helpers shared by the route handlers.
  */
 
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { UserCaller } from "./caller";
 import { CODES } from "./constants";
 import type { EmulatorState } from "./state";
 import type { Tenant } from "./tenant";
@@ -27,7 +28,11 @@ export interface RouteInput {
   state: EmulatorState;
   options: Required<EmulatorOptions>;
   query: Record<string, string>;
+  /** The parsed JSON body; the raw text when it is not JSON (routes with `rawBody` only); undefined when empty. */
   body: unknown;
+  /** The body as received (form-urlencoded routes parse it themselves). */
+  rawBody: string;
+  headers: IncomingHttpHeaders;
   /** The path's `:name` parameters (routes.ts). */
   params: Record<string, string>;
   messageId?: string;
@@ -36,6 +41,8 @@ export interface RouteInput {
    * messages, tasks and Drive files of another tenant are refused.
    */
   tenant: Tenant;
+  /** The person, when the call carried their user_access_token (routes that take one). */
+  user?: UserCaller;
   /** The long-connection side, for the ws_endpoint route. */
   longConnection: LongConnectionHost;
 }

@@ -55,6 +55,15 @@ function botCommand(emu: Emulator, botUrl: string): string {
   );
 }
 
+/** The bot's OAuth callback (`<PUBLIC_URL>/oauth/callback`) next to BOT_URL, whitelisted for the page. */
+function oauthCallback(botUrl: string): string[] {
+  try {
+    return [`${new URL(botUrl).origin}/oauth/callback`];
+  } catch {
+    return [];
+  }
+}
+
 const two = (n: number) => String(n).padStart(2, "0");
 const clock = (at: number) => {
   const d = new Date(at);
@@ -70,6 +79,7 @@ async function main(): Promise<void> {
       port,
       encryptKey: CLI_DEFAULTS.encryptKey,
       verificationToken: CLI_DEFAULTS.verificationToken,
+      redirectUris: oauthCallback(botUrl),
     });
   } catch (error) {
     const code = (error as { code?: string }).code;
@@ -132,6 +142,9 @@ async function main(): Promise<void> {
     t.line(`  ${id}  running, then ${plan.status} after ${plan.afterMs / 1000} s`);
   }
   t.line("  any other id is unknown to Feishu (1061003)");
+  for (const uri of emu.options.redirectUris) {
+    t.line(`Authorization page (user tokens): ${uri} is whitelisted as a redirect URL`);
+  }
   t.line("");
   t.line(`Each line you type goes to the bot at ${botUrl} as a direct message from "You",`);
   t.line("e.g. /status 7360595374803812356 or /help. Ctrl-D or Ctrl-C quits.");

@@ -74,6 +74,17 @@ export const DEFAULT_OPTIONS: Required<EmulatorOptions> = {
   ticketPushUrl: "",
   // [?] How long Feishu still accepts a ticket after pushing a newer one is not documented: one push interval.
   ticketGraceMs: 60 * 60_000,
+  // User authorization (OAuth; reference: user-tokens.md). Nothing is whitelisted until a test says so, as in a
+  // new app's console; the scopes a task-status bot needs are enabled; Feishu's documented lifetimes.
+  redirectUris: [],
+  userScopes: ["offline_access", "drive:drive", "drive:drive:readonly", "drive:drive.metadata:readonly"],
+  userTokenTtlSeconds: 7200,
+  refreshTokenTtlSeconds: 604_800,
+  refreshEnabled: true,
+  // [?] What the app's token (and anyone but the owner) gets for a task a person started: not documented.
+  hiddenTaskCode: 1061003,
+  oauthTokenPerSecond: 50,
+  oauthTokenPerMinute: 1000,
 };
 
 /** Feishu error codes the emulator answers with (see README for sources). */
@@ -275,3 +286,111 @@ export const MUTE_CODES = [REFUSALS.GROUP_SETTINGS.code, REFUSALS.SPEAKING_RESTR
 
 /** Cards (and text/post through PUT) may be updated only within 14 days of sending (230031 after). */
 export const PATCH_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
+
+/**
+ * User authorization (OAuth 2.0 authorization code + PKCE; reference: user-tokens.md). [OK] an official doc page,
+ * [GEN] generated from one by a third-party SDK, [SDK] official code, [?] the emulator's choice.
+ */
+export const OAUTH = {
+  /** [OK] The authorization page (on accounts.feishu.cn; here on the emulator's one host). */
+  AUTHORIZE_PATH: "/open-apis/authen/v1/authorize",
+  /** [OK] The current token endpoint; node-sdk 1.74.0's `client.accessToken` posts JSON here [SDK]. */
+  TOKEN_V3_PATH: "/oauth/v3/token",
+  /** [OK] The previous one (open.feishu.cn), JSON or form-urlencoded. */
+  TOKEN_V2_PATH: "/open-apis/authen/v2/oauth/token",
+  /** [GEN] Revocation of one access or refresh token. */
+  REVOKE_PATH: "/oauth/v1/revoke",
+  /** [OK] Whose token it is. */
+  USER_INFO_PATH: "/open-apis/authen/v1/user_info",
+  /** [OK] An authorization code is valid 5 minutes, single use. */
+  CODE_TTL_MS: 5 * 60_000,
+  /** [OK] 365 days after the person authorized, refreshing fails (20037). */
+  REFRESH_CAP_MS: 365 * 24 * 60 * 60_000,
+  /** [OK] At most 50 scopes per authorize request. */
+  MAX_SCOPES: 50,
+  /** [?] Token length: real ones are 1–2 KB (reserve 4 KB); the emulator's are opaque strings of this length. */
+  TOKEN_LENGTH: 1024,
+  /** [OK] PKCE code_verifier: 43–128 characters of A-Z a-z 0-9 - . _ ~ */
+  VERIFIER: /^[A-Za-z0-9\-._~]{43,128}$/,
+  /** [OK] The event Feishu pushes when a person's tokens are revoked (schema 2.0). */
+  REVOKED_EVENT: "auth.user_access_token.revoked_v4",
+  /** [OK] task_check with a user token needs any one of these scopes (on the user-identity tab). */
+  TASK_CHECK_SCOPES: ["drive:drive", "drive:drive:readonly", "drive:drive.metadata:readonly"],
+  /** [?] Move and delete with a user token: `drive:drive` (their scope lists are not in the reference). */
+  DRIVE_WRITE_SCOPES: ["drive:drive"],
+  /** [?] The HTTP status of the authorization page's error pages (the docs only say what the page shows). */
+  PAGE_ERROR_STATUS: 400,
+} as const;
+
+/** A refusal of the OAuth endpoints: flat `{code, error, error_description}` with its HTTP status. */
+export interface OAuthRefusal {
+  code: number;
+  /** [?] The OAuth `error` string (the reference gives only 20050's `server_error`). */
+  error: string;
+  description: string;
+  status: number;
+}
+
+const refusal = (code: number, error: string, description: string, status = 400): OAuthRefusal => ({
+  code,
+  error,
+  description,
+  status,
+});
+
+/** [OK] The token endpoints' error codes (HTTP 400 unless noted); descriptions are the emulator's [?]. */
+export const OAUTH_CODES = {
+  PAGE_REDIRECT_UNMATCH: refusal(2000, "invalid_request", "redirect_uri unmatch"),
+  MISSING_PARAM: refusal(20001, "invalid_request", "missing required parameter"),
+  BAD_SECRET: refusal(20002, "invalid_client", "client_secret is invalid"),
+  CODE_NOT_FOUND: refusal(20003, "invalid_grant", "authorization code not found"),
+  CODE_EXPIRED: refusal(20004, "invalid_grant", "authorization code expired"),
+  USER_NOT_FOUND: refusal(20008, "invalid_grant", "user does not exist"),
+  APP_NOT_INSTALLED: refusal(20009, "unauthorized_client", "the app is not installed in the tenant"),
+  USER_UNAVAILABLE: refusal(20010, "unauthorized_client", "the user may not use the app"),
+  REFRESH_INVALID: refusal(20026, "invalid_grant", "refresh token invalid"),
+  SCOPE_NOT_ENABLED: refusal(20027, "invalid_scope", "scope not enabled for the app"),
+  UNSUPPORTED_GRANT: refusal(20036, "unsupported_grant_type", "unsupported grant_type"),
+  REFRESH_EXPIRED: refusal(20037, "invalid_grant", "refresh token expired"),
+  APP_NOT_FOUND: refusal(20048, "invalid_client", "app does not exist"),
+  PKCE_FAILED: refusal(20049, "invalid_grant", "code_verifier check failed"),
+  SERVER_ERROR: refusal(20050, "server_error", "internal server error, retry", 500),
+  MALFORMED: refusal(20063, "invalid_request", "malformed request"),
+  REFRESH_REVOKED: refusal(20064, "invalid_grant", "refresh token revoked"),
+  CODE_USED: refusal(20065, "invalid_grant", "authorization code already used"),
+  DUPLICATE_SCOPE: refusal(20067, "invalid_scope", "duplicate scope"),
+  SCOPE_NOT_GRANTED: refusal(20068, "invalid_scope", "scope not granted by the user"),
+  TWO_CLIENT_AUTHS: refusal(20070, "invalid_client", "client authenticated by more than one method"),
+  REDIRECT_MISMATCH: refusal(20071, "invalid_grant", "redirect_uri differs from the authorization request"),
+  UNAVAILABLE: refusal(20072, "temporarily_unavailable", "service unavailable, retry", 503),
+  REFRESH_USED: refusal(20073, "invalid_grant", "refresh token can only be used once"),
+  REFRESH_DISABLED: refusal(20074, "unauthorized_client", "the app may not refresh user_access_token"),
+} as const;
+
+/** [OK] What an API answers a user token (generic error codes); msgs as public clients logged them [?]. */
+export const USER_TOKEN_ERRORS = {
+  /** Invalid, revoked or unknown user token, or an API that takes no user token here. HTTP 400 [?]. */
+  INVALID: {
+    status: 400,
+    code: 99991668,
+    msg: "Invalid access token for authorization. Please make a request with token attached.",
+  },
+  /** Expired: refresh it. HTTP 400 [?], as 99991677 for tenant tokens. */
+  EXPIRED: { status: 400, code: 99991677, msg: "Authentication token expired" },
+  /** The person has not granted the scope; `error.permission_violations[].subject` names them. HTTP 400 [?]. */
+  SCOPE_MISSING: {
+    status: 400,
+    code: 99991679,
+    msg: "Unauthorized. You do not have permission to perform the requested operation on the resource. Please request user re-authorization and try again.",
+  },
+} as const;
+
+/**
+ * [?] What task_check answers for a task a person started with their own token to the app's token and to anyone
+ * but that person: `hiddenTaskCode` picks one (Feishu documents none). Statuses and msgs from the Drive tables.
+ */
+export const HIDDEN_TASK_ANSWERS = {
+  1061003: { status: 404, code: 1061003, msg: "not found." },
+  1061004: { status: 403, code: 1061004, msg: "forbidden." },
+  1062501: { status: 403, code: 1062501, msg: "no node permission." },
+} as const;

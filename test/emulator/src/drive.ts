@@ -5,7 +5,8 @@
  * clock), then `success` or `fail`; a file is moved or deleted at once and answers `{}` (drive-v1 move/delete
  * docs: "如果你移动/删除的是文件夹，该接口将异步执行"). Errors as the drive file API tables give them.
  * Every item and task belongs to a tenant; another tenant's token gets 403 / 1061004 forbidden for it (what
- * Feishu answers across tenants is not documented [?]; "forbidden" tells it apart from an unknown id).
+ * Feishu answers across tenants is not documented [?]; "forbidden" tells it apart from an unknown id). A move or
+ * delete made with a person's user token starts a task that is theirs.
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
 import { CODES, CROSS_TENANT, HTTP } from "./constants";
@@ -100,7 +101,7 @@ function busy(drive: Drive, token: string, now: number): Answer | undefined {
 }
 
 function startTask(
-  { state, options, tenant }: RouteInput,
+  { state, options, tenant, user }: RouteInput,
   item: DriveItem,
   operation: DriveTask["operation"],
   folderToken?: string,
@@ -112,6 +113,8 @@ function startTask(
     file_token: item.token,
     ...(folderToken === undefined ? {} : { folder_token: folderToken }),
     started_at: now,
+    // Started with a person's user token: the task is theirs (task_check hides it from the app [?]).
+    ...(user ? { owner_open_id: user.openId } : {}),
     ends_at: now + (item.taskMs ?? options.driveTaskMs),
     result: item.result ?? "success",
   };

@@ -11,6 +11,7 @@
  *
  * Long connection (the SDK's WSClient): `emu.longConnection` (long-connection.ts).
  * Store apps (`appType: "store"`): several tenants, app tickets, the store token routes (store-app.ts).
+ * User authorization (OAuth: the authorization page, user tokens, refresh, revocation): `emu.oauth` (oauth.ts).
  * See README.md for routes, faults and the Feishu facts behind them.
  */
 
@@ -27,6 +28,8 @@ import {
 import { deliverLegacy, legacyCardCallback } from "./legacy-callback";
 import { createLongConnection, type LongConnection } from "./long-connection";
 import { messageEvent } from "./message-event";
+import { createOAuthApi } from "./oauth";
+import type { OAuthApi } from "./oauth-types";
 import { startServer } from "./server";
 import { EmulatorState } from "./state";
 import {
@@ -64,10 +67,12 @@ import type {
   RecordedRequest,
   RouteName,
   SentMessage,
+  TaskOwner,
   TenantInfo,
   TicketInfo,
   TicketPush,
   UserIds,
+  UserProfile,
   V1EventEnvelope,
 } from "./types";
 
@@ -79,6 +84,7 @@ export { buildDelivery } from "./events";
 export { buildLegacyDelivery } from "./legacy-callback";
 export type { LongConnection } from "./long-connection";
 export * from "./long-connection-types";
+export * from "./oauth-types";
 export { decodeFrame, encodeFrame, type Frame, type FrameHeader } from "./pbbp2";
 export * from "./render";
 export { matchRoute, ROUTE_TABLE, type RouteSpec } from "./routes";
@@ -99,12 +105,14 @@ export interface Emulator {
   readonly options: Required<EmulatorOptions>;
   // --- tasks (task_check) ---
   /**
-   * Each task_check call returns the next status; the last one repeats forever. The task belongs to `tenantKey`
-   * (default: the default tenant); task_check with another tenant's token answers 403 / 1061004.
+   * Each task_check call returns the next status; the last one repeats forever. The task belongs to `owner`: a
+   * tenant key (default: the default tenant), or `{tenantKey?, openId}` for a task a person started with their
+   * own token (only their user token sees it; others get `hiddenTaskCode`). task_check with another tenant's
+   * token answers 403 / 1061004.
    */
-  setTask(taskId: string, statuses: string[], tenantKey?: string): void;
+  setTask(taskId: string, statuses: string[], owner?: string | TaskOwner): void;
   /** From now on always this status. */
-  setTaskStatus(taskId: string, status: string, tenantKey?: string): void;
+  setTaskStatus(taskId: string, status: string, owner?: string | TaskOwner): void;
   /** task_check requests received (any outcome, faults included) for that id, or in total. */
   taskCheckCount(taskId?: string): number;
   // --- Drive folders (move / delete start tasks that task_check then reports) ---
@@ -178,10 +186,13 @@ export interface Emulator {
   readonly longConnection: LongConnection;
   // --- the tenant(s) ---
   /**
-   * Declares a user of the tenant (default: the default tenant; cards may `<at>` it); returns its ids. Every
-   * open_id in an event the emulator builds (sender, mentions, operators) and the bot itself are known already.
+   * Declares a user of the tenant (default: the default tenant; cards may `<at>` it), with names for user_info
+   * and the authorization page; returns its ids. Every open_id in an event the emulator builds (sender,
+   * mentions, operators) and the bot itself are known already.
    */
-  addUser(openId: string, tenantKey?: string): UserIds;
+  addUser(openId: string, tenantKey?: string, profile?: UserProfile): UserIds;
+  // --- user authorization (OAuth): the authorization page, user tokens, refresh, revocation ---
+  readonly oauth: OAuthApi;
   /**
    * Declares a chat of a tenant (default: the chat's tenant, else the default one) and its type (events do it
    * too: every chat an event names keeps the event's type). Throws for a chat of another tenant.
@@ -258,8 +269,9 @@ export interface Emulator {
   waitFor<T>(fn: () => T | undefined | false, timeoutMs?: number): Promise<T>;
   /**
    * Forget requests, messages, threads, tasks, Drive folders, users and chats (and their refusals), faults,
-   * rate-limit windows, ticket pushes, long-connection pushes (in-flight handles reject) and acks; the server,
-   * issued tokens, tickets, tenants (and their status), the ticket push URL, listeners, open WebSocket
+   * rate-limit windows, ticket pushes, long-connection pushes (in-flight handles reject) and acks, the
+   * refresh-token journal; the server, issued tokens (user tokens, grants and codes too), the redirect whitelist
+   * and refresh switch, tickets, tenants (and their status), the ticket push URL, listeners, open WebSocket
    * connections and each tenant's bot user stay.
    */
   reset(): void;
@@ -292,8 +304,9 @@ export async function waitFor<T>(
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const options: Required<EmulatorOptions> = Object.freeze({ ...DEFAULT_OPTIONS, ...defined });
-  const state = new EmulatorState(options.now, options.botOpenId, TENANT_KEY, options.ticketGraceMs);
+  const state = new EmulatorState(options.now, options.botOpenId, TENANT_KEY, options.ticketGraceMs, options);
   state.ticketPushUrl = options.ticketPushUrl;
+  const oauth = createOAuthApi(state, options, () => server.url);
   const longConnection = createLongConnection(state, options);
   const server = await startServer(state, options, longConnection.host);
   const deliver = (targetUrl: string, payload: object, deliverOpts?: DeliverOptions) => {
@@ -307,6 +320,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (tenantKey !== undefined || state.tenants.default.isKnownUser(openId)) return tenant(tenantKey, who);
     return state.tenants.all().find((t) => t.isKnownUser(openId)) ?? state.tenants.default;
   };
+  /** A scripted task's owner: a tenant key, or a person (of their tenant). */
+  const taskOwner = (owner: string | TaskOwner | undefined) => {
+    if (typeof owner !== "object") return { tenantKey: tenant(owner, "setTask").key };
+    const t =
+      owner.openId === undefined
+        ? tenant(owner.tenantKey, "setTask")
+        : userTenant(owner.openId, owner.tenantKey, "setTask");
+    return { tenantKey: t.key, openId: owner.openId };
+  };
+  const setTask = (taskId: string, statuses: string[], owner: string | TaskOwner | undefined) => {
+    const { tenantKey, openId } = taskOwner(owner);
+    state.setTask(taskId, statuses, tenantKey, openId);
+  };
   const store = <T>(who: string, fn: () => T): T => {
     requireStore(options, who);
     return fn();
@@ -315,8 +341,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   return {
     url: server.url,
     options,
-    setTask: (taskId, statuses, tenantKey) => state.setTask(taskId, statuses, tenantKey),
-    setTaskStatus: (taskId, status, tenantKey) => state.setTask(taskId, [status], tenantKey),
+    setTask: (taskId, statuses, owner) => setTask(taskId, statuses, owner),
+    setTaskStatus: (taskId, status, owner) => setTask(taskId, [status], owner),
     taskCheckCount: (taskId) => state.taskCheckCount(taskId),
     addFolder: (token, opts) =>
       state.drive.add(token, "folder", tenant(opts?.tenantKey, "addFolder").key, opts),
@@ -354,7 +380,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return deliver(targetUrl, envelope, deliverOpts);
     },
     longConnection: longConnection.api,
-    addUser: (openId, tenantKey) => tenant(tenantKey, "addUser").addUser(openId),
+    addUser: (openId, tenantKey, profile) => tenant(tenantKey, "addUser").addUser(openId, profile),
+    oauth,
     addChat: (chatId, chatType, tenantKey) => {
       eventTenant(state, "addChat", { chatId, tenantKey }).setChatType(chatId, chatType);
     },

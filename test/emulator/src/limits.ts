@@ -96,6 +96,26 @@ export function gatewayLimit(
   } else if (group === "task_check") {
     const limit = options.taskCheckPerSecond;
     refusal = admit(windows, [{ key: `${t}task`, name: "taskCheckPerSecond", limit, windowMs: SECOND }], now);
+  } else if (group === "oauth_token_v3" || group === "oauth_token_v2") {
+    // Per API: v3 and v2 count apart [?]; the 429 / 99991400 shape of the gateway is assumed there too [?].
+    refusal = admit(
+      windows,
+      [
+        {
+          key: `${t}${group}:s`,
+          name: "oauthTokenPerSecond",
+          limit: options.oauthTokenPerSecond,
+          windowMs: SECOND,
+        },
+        {
+          key: `${t}${group}:m`,
+          name: "oauthTokenPerMinute",
+          limit: options.oauthTokenPerMinute,
+          windowMs: MINUTE,
+        },
+      ],
+      now,
+    );
   }
   if (!refusal) return undefined;
   const answer = fail(HTTP.GATEWAY_RATE_LIMITED, CODES.GATEWAY_RATE_LIMITED, GATEWAY_RATE_LIMIT_MSG);

@@ -2,16 +2,21 @@
  * The route table (method + path pattern → handler) and the token / bot info / task_check handlers. A new API
  * is one entry here plus its handler; `RouteName` (for requestsFor() and faults) follows from the table.
  * Handlers describe the normal behaviour only; faults, the token check and gateway limits run first (server.ts).
- * A store app's token routes live in store-app.ts.
+ * A store app's token routes live in store-app.ts; user authorization (OAuth) in oauth-*.ts.
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
-import { CODES, CROSS_TENANT, HTTP, STORE, WS } from "./constants";
+import type { Identity } from "./caller";
+import { CODES, CROSS_TENANT, HIDDEN_TASK_ANSWERS, HTTP, OAUTH, STORE, WS } from "./constants";
 import { deleteFile, moveFile } from "./drive";
 import { create, patch, reply } from "./messages";
+import { authorizePage, authorizeSubmit } from "./oauth-authorize";
+import { revokeToken } from "./oauth-revoke";
+import { tokenV2, tokenV3 } from "./oauth-token";
+import { userInfo } from "./oauth-user";
 import { appAccessToken, resendAppTicket, storeTenantToken } from "./store-app";
 
 /** Which per-app gateway limit counts a call (limits.ts). */
-export type GatewayGroup = "message_api" | "task_check";
+export type GatewayGroup = "message_api" | "task_check" | "oauth_token_v3" | "oauth_token_v2";
 
 export interface RouteSpec<N extends string = string> {
   name: N;
@@ -19,10 +24,18 @@ export interface RouteSpec<N extends string = string> {
   /** Path with `:name` parameters, e.g. `/open-apis/im/v1/messages/:message_id/reply`. */
   path: string;
   handle: (input: RouteInput) => Answer;
-  /** false: no tenant token needed (the token routes themselves, and ws_endpoint). Default true. */
+  /** false: no token needed (the token routes, the authorization page, ws_endpoint). Default true. */
   auth?: boolean;
+  /** The tokens the route takes (caller.ts); default the app's tenant token only. */
+  identities?: readonly Identity[];
+  /** With a user token: the person must have granted any one of these scopes (else 99991679). */
+  userScopes?: readonly string[];
+  /** The body may be something other than JSON (form-urlencoded); default false (→ 99992402). */
+  rawBody?: boolean;
   gateway?: GatewayGroup;
 }
+
+const EITHER: readonly Identity[] = ["tenant", "user"];
 
 const route = <const N extends string>(spec: RouteSpec<N>) => spec;
 
@@ -56,13 +69,18 @@ function botInfo({ options, tenant }: RouteInput): Answer {
   return { status: 200, body: { code: 0, msg: "ok", bot } };
 }
 
-function taskCheck({ state, query, tenant }: RouteInput): Answer {
+function taskCheck({ state, options, query, tenant, user }: RouteInput): Answer {
   const taskId = query.task_id;
   if (!taskId) return fail(HTTP.TASK_PARAMS_ERROR, CODES.TASK_PARAMS_ERROR, "params error.");
   // Another tenant's task: 403 forbidden, told apart from an unknown id [?] (constants.ts CROSS_TENANT).
-  const owner = state.taskTenant(taskId);
-  if (owner !== undefined && owner !== tenant.key) {
+  const owner = state.taskOwner(taskId);
+  if (owner !== undefined && owner.tenantKey !== tenant.key) {
     return fail(CROSS_TENANT.DRIVE.status, CROSS_TENANT.DRIVE.code, CROSS_TENANT.DRIVE.msg);
+  }
+  // A task a person started with their own token: only their user token sees it [?] (hiddenTaskCode).
+  if (owner?.openId !== undefined && owner.openId !== user?.openId) {
+    const hidden = HIDDEN_TASK_ANSWERS[options.hiddenTaskCode];
+    return fail(hidden.status, hidden.code, hidden.msg);
   }
   // A scripted status (setTask) wins over the clock of a task a folder move/delete started.
   const status = state.nextTaskStatus(taskId) ?? state.drive.taskStatus(taskId, state.now());
@@ -101,6 +119,47 @@ export const ROUTE_TABLE = [
     auth: false,
   }),
   route({
+    name: "oauth_authorize",
+    method: "GET",
+    path: OAUTH.AUTHORIZE_PATH,
+    handle: authorizePage,
+    auth: false,
+  }),
+  route({
+    name: "oauth_consent",
+    method: "POST",
+    path: OAUTH.AUTHORIZE_PATH,
+    handle: authorizeSubmit,
+    auth: false,
+    rawBody: true,
+  }),
+  route({
+    name: "oauth_token_v3",
+    method: "POST",
+    path: OAUTH.TOKEN_V3_PATH,
+    handle: tokenV3,
+    auth: false,
+    rawBody: true,
+    gateway: "oauth_token_v3",
+  }),
+  route({
+    name: "oauth_token_v2",
+    method: "POST",
+    path: OAUTH.TOKEN_V2_PATH,
+    handle: tokenV2,
+    auth: false,
+    rawBody: true,
+    gateway: "oauth_token_v2",
+  }),
+  route({
+    name: "oauth_revoke",
+    method: "POST",
+    path: OAUTH.REVOKE_PATH,
+    handle: revokeToken,
+    auth: false,
+    rawBody: true,
+  }),
+  route({
     name: "ws_endpoint",
     method: "POST",
     path: WS.ENDPOINT_PATH,
@@ -109,10 +168,19 @@ export const ROUTE_TABLE = [
   }),
   route({ name: "bot_info", method: "GET", path: "/open-apis/bot/v3/info", handle: botInfo }),
   route({
+    name: "user_info",
+    method: "GET",
+    path: OAUTH.USER_INFO_PATH,
+    handle: userInfo,
+    identities: ["user"],
+  }),
+  route({
     name: "task_check",
     method: "GET",
     path: "/open-apis/drive/v1/files/task_check",
     handle: taskCheck,
+    identities: EITHER,
+    userScopes: OAUTH.TASK_CHECK_SCOPES,
     gateway: "task_check",
   }),
   route({
@@ -141,12 +209,16 @@ export const ROUTE_TABLE = [
     method: "POST",
     path: "/open-apis/drive/v1/files/:file_token/move",
     handle: moveFile,
+    identities: EITHER,
+    userScopes: OAUTH.DRIVE_WRITE_SCOPES,
   }),
   route({
     name: "delete_file",
     method: "DELETE",
     path: "/open-apis/drive/v1/files/:file_token",
     handle: deleteFile,
+    identities: EITHER,
+    userScopes: OAUTH.DRIVE_WRITE_SCOPES,
   }),
 ] as const;
 

@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Answer, fail, faultAnswer, type LongConnectionHost } from "./answer";
-import { CODES, HTTP, INVALID_TOKEN_MSG, TOKEN_EXPIRED_MSG } from "./constants";
+import { checkCaller, type UserCaller } from "./caller";
+import { CODES, HTTP } from "./constants";
 import { gatewayLimit } from "./limits";
 import { type HttpRouteName, matchRoute, type RouteSpec } from "./routes";
 import type { EmulatorState } from "./state";
@@ -49,24 +50,43 @@ function handleNormally(
   record: RecordedRequest,
   match: { spec: RouteSpec<HttpRouteName>; params: Record<string, string>; messageId?: string },
   query: Record<string, string>,
-  body: unknown,
+  raw: { body: unknown; text: string },
 ): Answer {
   const { spec, params, messageId } = match;
   let tenant = state.tenants.default;
+  let user: UserCaller | undefined;
   if (spec.auth !== false) {
-    const token = state.tokenStatus(bearer(req));
-    if (token.status === "invalid") return fail(HTTP.INVALID_TOKEN, CODES.INVALID_TOKEN, INVALID_TOKEN_MSG);
-    if (token.status === "expired") return fail(HTTP.TOKEN_EXPIRED, CODES.TOKEN_EXPIRED, TOKEN_EXPIRED_MSG);
-    tenant = (token.tenantKey === undefined ? undefined : state.tenants.get(token.tenantKey)) ?? tenant;
+    const caller = checkCaller(state, spec.identities ?? ["tenant"], spec.userScopes, bearer(req));
+    if (!caller.ok) {
+      if (caller.userOpenId !== undefined) record.userOpenId = caller.userOpenId;
+      return caller.answer;
+    }
+    tenant = caller.tenant;
+    user = caller.user;
     record.tenantKey = tenant.key;
+    if (user) record.userOpenId = user.openId;
   }
   // Feishu counts its limits "per API, per app, per tenant" (频控策略): one set of windows per tenant.
   const limited = gatewayLimit(state.windows, options, spec.gateway, state.now(), tenant.key);
   if (limited) return limited;
-  if (typeof body === "string") {
+  const { body, text } = raw;
+  if (typeof body === "string" && !spec.rawBody) {
     return fail(HTTP.IM_ERROR, CODES.FIELD_VALIDATION, "field validation failed: body is not JSON");
   }
-  return spec.handle({ state, options, query, body, params, messageId, tenant, longConnection });
+  const headers = req.headers;
+  return spec.handle({
+    state,
+    options,
+    query,
+    body,
+    rawBody: text,
+    headers,
+    params,
+    messageId,
+    tenant,
+    user,
+    longConnection,
+  });
 }
 
 export async function startServer(
@@ -108,7 +128,8 @@ export async function startServer(
     const method = (req.method ?? "GET").toUpperCase();
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
-    const body = parseBody(await readBody(req));
+    const text = await readBody(req);
+    const body = parseBody(text);
     const match = matchRoute(method, url.pathname);
     const { route, spec, params, messageId } = match;
     const record: RecordedRequest = {
@@ -128,7 +149,10 @@ export async function startServer(
     }
     if (route === "task_check") state.countTaskCheck(query.task_id ?? "");
     const normally = () =>
-      handleNormally(state, options, longConnection, req, record, { spec, params, messageId }, query, body);
+      handleNormally(state, options, longConnection, req, record, { spec, params, messageId }, query, {
+        body,
+        text,
+      });
 
     const fault = state.takeFault(route, query.task_id, messageId);
     if (!fault) return answer(res, record, normally());

@@ -1,7 +1,7 @@
 /**
  * In-memory state of the emulator: tokens (tenant_access_tokens per tenant, a store app's app_access_tokens),
  * app tickets, scripted tasks, faults and the request log; the tenants with their users and chats
- * (tenant.ts), the messages (im-store.ts) and Drive (drive.ts).
+ * (tenant.ts), the messages (im-store.ts), Drive (drive.ts) and user authorization (oauth-state.ts).
  * No I/O here; server.ts and routes.ts read and mutate it.
  */
 
@@ -10,6 +10,7 @@ import { randomHex } from "./crypto";
 import { Drive } from "./drive";
 import { ImStore } from "./im-store";
 import { SlidingWindows } from "./limits";
+import { OAuthState } from "./oauth-state";
 import { Tenants } from "./tenant";
 import { AppTickets } from "./tickets";
 import type { Fault, RecordedRequest, RouteName, TicketPush } from "./types";
@@ -27,6 +28,8 @@ interface ScriptedTask {
   served: number;
   /** The tenant the task belongs to (task_check from another tenant is refused). */
   tenantKey: string;
+  /** A person's task: only their user token sees it. */
+  ownerOpenId?: string;
 }
 
 /** What the token check found: the token's state and, for a tenant token, its tenant. */
@@ -59,6 +62,8 @@ export class EmulatorState {
   ticketPushUrl = "";
   /** Every app_ticket push so far (pushAppTicket, resend), in order. */
   ticketPushes: TicketPush[] = [];
+  /** User authorization: console settings, grants, codes, user tokens, refresh-token presentations. */
+  readonly oauth: OAuthState;
 
   /** The emulator clock (options.now): every time the emulator reads goes through it. */
   constructor(
@@ -66,7 +71,12 @@ export class EmulatorState {
     botOpenId = "",
     defaultTenantKey = TENANT_KEY,
     ticketGraceMs = 0,
+    oauth: { redirectUris: readonly string[]; refreshEnabled: boolean } = {
+      redirectUris: [],
+      refreshEnabled: true,
+    },
   ) {
+    this.oauth = new OAuthState(now, oauth.redirectUris, oauth.refreshEnabled);
     this.im = new ImStore(now);
     this.tenants = new Tenants(defaultTenantKey, botOpenId);
     this.tickets = new AppTickets(now, ticketGraceMs);
@@ -156,19 +166,33 @@ export class EmulatorState {
   }
 
   // ---- tasks ----
-  setTask(taskId: string, statuses: string[], tenantKey = this.tenants.default.key): void {
+  setTask(
+    taskId: string,
+    statuses: string[],
+    tenantKey = this.tenants.default.key,
+    ownerOpenId?: string,
+  ): void {
     if (statuses.length === 0) throw new Error(`setTask(${taskId}): give at least one status`);
-    this.tenants.require(tenantKey, "setTask");
-    this.tasks.set(taskId, { statuses: [...statuses], served: 0, tenantKey });
+    const tenant = this.tenants.require(tenantKey, "setTask");
+    if (ownerOpenId !== undefined) tenant.addUser(ownerOpenId);
+    this.tasks.set(taskId, { statuses: [...statuses], served: 0, tenantKey, ownerOpenId });
   }
 
   hasTask(taskId: string): boolean {
     return this.tasks.has(taskId);
   }
 
-  /** The tenant a task belongs to: a scripted one's, else the tenant whose move/delete started it. */
-  taskTenant(taskId: string): string | undefined {
-    return this.tasks.get(taskId)?.tenantKey ?? this.drive.taskTenant(taskId);
+  /**
+   * Whose a task is: a scripted one's tenant (and person), else the tenant (and person, with a user token) whose
+   * move/delete started it.
+   */
+  taskOwner(taskId: string): { tenantKey: string; openId?: string } | undefined {
+    const scripted = this.tasks.get(taskId);
+    if (scripted) return { tenantKey: scripted.tenantKey, openId: scripted.ownerOpenId };
+    const tenantKey = this.drive.taskTenant(taskId);
+    return tenantKey === undefined
+      ? undefined
+      : { tenantKey, openId: this.drive.tasks.get(taskId)?.owner_open_id };
   }
 
   /** The next scripted status (the last one repeats forever). */
@@ -235,5 +259,6 @@ export class EmulatorState {
     this.windows.clear();
     this.tenants.reset();
     this.ticketPushes = [];
+    this.oauth.reset();
   }
 }

@@ -8,7 +8,7 @@
  */
 import { MUTE_CODES } from "./constants";
 import { derivedHex, randomHex } from "./crypto";
-import type { ChatType, UserIds } from "./types";
+import type { ChatType, UserIds, UserProfile } from "./types";
 
 /** The user ids Feishu puts next to an open_id (stable per open_id). */
 export function userIds(openId: string): UserIds {
@@ -38,8 +38,11 @@ export interface User {
   open_id: string;
   /** The user stopped the bot from sending messages: 230053. */
   blockedBot?: boolean;
-  /** Outside the app's availability (可用范围): 230013. */
+  /** Outside the app's availability (可用范围): 230013; the token endpoints refuse them (20010). */
   unavailable?: boolean;
+  /** Names (user_info, the authorization page); default derived from the open_id. */
+  name?: string;
+  en_name?: string;
 }
 
 /**
@@ -64,11 +67,18 @@ export class Tenant {
     this.addUser(botOpenId);
   }
 
-  addUser(openId: string): UserIds {
+  addUser(openId: string, profile?: UserProfile): UserIds {
     const ids = userIds(openId);
     const user = this.users.get(openId) ?? { open_id: openId };
+    if (profile?.name !== undefined) user.name = profile.name;
+    if (profile?.enName !== undefined) user.en_name = profile.enName;
     for (const id of Object.values(ids)) this.users.set(id, user);
     return ids;
+  }
+
+  /** The tenant's people (every known user but the bot), in the order they became known. */
+  people(): User[] {
+    return [...new Set(this.users.values())].filter((u) => u.open_id !== this.botOpenId);
   }
 
   isKnownUser(id: string): boolean {

@@ -71,6 +71,41 @@ export interface EmulatorOptions {
   knowAllFolders?: boolean;
   /** How long (emulator clock) a folder move/delete task reports `process` before it ends; default 3000. */
   driveTaskMs?: number;
+  // --- user authorization (OAuth; oauth*.ts) ---
+  /**
+   * The app's redirect URL whitelist (console: 安全设置 → 重定向 URL); `?` and `#` suffixes are ignored when
+   * matching. Default [] (nothing: the page shows 2000 `redirect_uri unmatch`); `oauth.allowRedirectUri` adds one.
+   */
+  redirectUris?: readonly string[];
+  /**
+   * Scopes enabled for the app on the user-identity tab; the page refuses others (20027). Default
+   * `offline_access`, `drive:drive`, `drive:drive:readonly`, `drive:drive.metadata:readonly`.
+   */
+  userScopes?: readonly string[];
+  /** Lifetime of a user_access_token (`expires_in`), seconds; default 7200 (Feishu's). */
+  userTokenTtlSeconds?: number;
+  /** Lifetime of a refresh token (`refresh_token_expires_in`), seconds; default 604800 (Feishu's example). */
+  refreshTokenTtlSeconds?: number;
+  /** The console's "刷新 user_access_token" switch; false → refreshing answers 20074. Default true. */
+  refreshEnabled?: boolean;
+  /**
+   * What task_check answers for a task a person started with their own token, to the app's token and to anyone
+   * but that person: 1061003 (404 not found, default), 1061004 (403 forbidden) or 1062501 (403). Not
+   * documented [?].
+   */
+  hiddenTaskCode?: 1061003 | 1061004 | 1062501;
+  /** default 50 (Feishu): each OAuth token endpoint per sliding second → 429 / 99991400. 0 = no limit. */
+  oauthTokenPerSecond?: number;
+  /** default 1000 (Feishu): the same per sliding minute. 0 = no limit. */
+  oauthTokenPerMinute?: number;
+}
+
+/** Whose a scripted task is: a tenant's (the app's), or a person's who started it with their own token. */
+export interface TaskOwner {
+  /** Default: the default tenant (or the tenant that knows `openId`). */
+  tenantKey?: string;
+  /** A person: only their user token sees the task; the app's token and others get `hiddenTaskCode`. */
+  openId?: string;
 }
 
 export type DriveFileType =
@@ -104,6 +139,8 @@ export interface DriveTask {
   /** move: the target folder. */
   folder_token?: string;
   started_at: number;
+  /** The person whose user token started it (only they see it); absent for the app's own tasks. */
+  owner_open_id?: string;
   /** task_check answers `process` before this moment (emulator clock), `result` from it on. */
   ends_at: number;
   result: "success" | "fail";
@@ -115,7 +152,9 @@ export type RateLimitName =
   | "messagesPerSecondPerChat"
   | "messageApiPerSecond"
   | "messageApiPerMinute"
-  | "taskCheckPerSecond";
+  | "taskCheckPerSecond"
+  | "oauthTokenPerSecond"
+  | "oauthTokenPerMinute";
 
 export interface RecordedRequest {
   route: RouteName | "unknown";
@@ -137,6 +176,8 @@ export interface RecordedRequest {
   rateLimit?: RateLimitName;
   /** The tenant the call acted in: its bearer token's (routes that need one). Rate limits count per tenant. */
   tenantKey?: string;
+  /** The person whose user_access_token the call carried (routes that take one). */
+  userOpenId?: string;
   /** afterHandling + hang: what the emulator did and would have answered, though it never answers. */
   withheld?: { status: number; response: unknown };
 }
@@ -325,6 +366,12 @@ export interface UserIds {
   open_id: string;
   union_id: string;
   user_id: string;
+}
+
+/** A person's names, as user_info answers them (default: derived from the open_id). */
+export interface UserProfile {
+  name?: string;
+  enName?: string;
 }
 
 export interface MessageMention {

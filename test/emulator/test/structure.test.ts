@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OPTIONS, matchRoute, ROUTE_TABLE, startEmulator } from "../src";
+import { DEFAULT_OPTIONS, matchRoute, ROUTE_TABLE, type RouteSpec, startEmulator } from "../src";
 
 describe("route table", () => {
   it("matches method + path pattern to a route and its decoded parameters", () => {
@@ -25,17 +25,34 @@ describe("route table", () => {
     expect(matchRoute("POST", "/open-apis/bot/v3/info").route).toBe("unknown");
   });
 
-  it("has one entry per name, and only the token routes and the long connection's discovery skip the token", () => {
+  it("has one entry per name, and only the token routes, the authorization page and the long connection's discovery skip the token", () => {
     const names = ROUTE_TABLE.map((r) => r.name);
     expect(new Set(names).size).toBe(names.length);
     const open = ROUTE_TABLE.filter((r) => "auth" in r && r.auth === false).map((r) => r.name);
-    // The self-built token route, a store app's three token routes, the long connection's discovery.
+    // The self-built token route, a store app's three token routes, the authorization page and its form, the
+    // OAuth token and revoke endpoints, the long connection's discovery.
     expect(open).toEqual([
       "token",
       "app_access_token",
       "store_tenant_token",
       "app_ticket_resend",
+      "oauth_authorize",
+      "oauth_consent",
+      "oauth_token_v3",
+      "oauth_token_v2",
+      "oauth_revoke",
       "ws_endpoint",
+    ]);
+    // A person's user_access_token is taken by user_info (only) and by Drive's task_check, move and delete.
+    const identities = (r: RouteSpec) => r.identities ?? ["tenant"];
+    expect(ROUTE_TABLE.filter((r) => identities(r).includes("user")).map((r) => r.name)).toEqual([
+      "user_info",
+      "task_check",
+      "move_file",
+      "delete_file",
+    ]);
+    expect(ROUTE_TABLE.filter((r) => !identities(r).includes("tenant")).map((r) => r.name)).toEqual([
+      "user_info",
     ]);
     for (const r of ROUTE_TABLE) {
       expect(matchRoute(r.method, r.path.replace(/:(\w+)/g, "x_$1")).route, r.path).toBe(r.name);
