@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useRig } from "../support/engine-rig";
 import { STORES } from "../support/harness";
 
-/** One test per row of the failure table in src/feishu/errors.ts (and the README's Reliability section). */
+/** One test per row of the failure table in src/feishu/errors.ts (and its copy in docs/reliability.md). */
 describe.each(STORES)("the failure table, on %s", (store) => {
   const fixture = useRig(store);
 
