@@ -11,6 +11,7 @@ import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
 import type { Store } from "../src/store/roles";
 import { SqliteStore } from "../src/store/sqlite";
+import { interleaved } from "./lib/ab";
 import { benchServer } from "./lib/postgres";
 import { heading, printVerdicts, runMain, table } from "./lib/report";
 import { fmt, percentile } from "./lib/stats";
@@ -74,12 +75,11 @@ async function main(): Promise<void> {
     const memory = new SqliteStore(":memory:");
     try {
       // Interleaved: in memory, PostgreSQL, PostgreSQL, in memory; each figure over both of its runs.
-      const runs: Array<{ kind: "memory" | "postgres"; f: Figures }> = [];
-      for (const kind of ["memory", "postgres", "postgres", "memory"] as const) {
-        runs.push({ kind, f: await measure(kind === "memory" ? [memory] : [a, b]) });
-      }
+      const runs = await interleaved(["memory", "postgres"], 2, (kind) =>
+        measure(kind === "memory" ? [memory] : [a, b]),
+      );
       const of = (kind: "memory" | "postgres") => {
-        const mine = runs.filter((r) => r.kind === kind).map((r) => r.f);
+        const mine = runs.filter((r) => r.side === kind).map((r) => r.result);
         return {
           alone: mine.flatMap((f) => f.alone),
           contended: mine.flatMap((f) => f.contended),

@@ -19,7 +19,7 @@ import { pollIntervalMs } from "../src/watch/policy";
 import { BEFORE_COMMIT, openBefore } from "./lib/before";
 import { ENCRYPT_KEY, VERIFICATION_TOKEN } from "./lib/bot";
 import { compiledChildren } from "./lib/build";
-import { type CallKind, callKind, isMessageCall, targetMessageId } from "./lib/calls";
+import { type CallKind, callKind, countByKind, isMessageCall, targetMessageId } from "./lib/calls";
 import { type Child, forkChild, forkScript } from "./lib/child";
 import type { CostResult, CostSpec } from "./lib/cost-child";
 import { taskId } from "./lib/fleet";
@@ -129,24 +129,13 @@ async function main(): Promise<void> {
             (q.body as { receive_id?: string })?.receive_id === r.spec.chatId,
         ),
       ];
-      const kinds: Record<CallKind, number> = {
-        "first card": 0,
-        "card update": 0,
-        "final card": 0,
-        notice: 0,
-        other: 0,
-      };
-      let refused = 0;
-      for (const q of calls) {
-        if (q.status !== 200) refused++;
-        else kinds[callKind(q)]++;
-      }
+      const kinds = countByKind(calls);
       return {
         code: r.code,
         duration: r.duration,
         kinds,
-        messageCalls: calls.length - refused,
-        refused,
+        messageCalls: kinds.total,
+        refused: kinds.refused,
         taskChecks: emu.requestsFor("task_check").filter((q) => q.query.task_id === r.spec.taskId).length,
         result: results[i],
       };

@@ -16,26 +16,29 @@
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@taskbot/feishu-emulator";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
+import { interleaved, ratioLine, roundsHeading } from "./lib/ab";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { type Child, forkChild } from "./lib/child";
 import { fillInto, fillStore } from "./lib/fill";
 import type { FleetSpec } from "./lib/fleet";
 import {
+  type InboxCount,
+  postgresInbox,
+  recordedVerdict,
+  recordingLine,
+  sqliteInbox,
+} from "./lib/inbox-count";
+import {
   CONNECTIONS,
-  deliveries,
-  fire,
-  POOL_PER_SECOND,
-  pairRatios,
-  type Round,
+  ingestRounds,
+  perEventUs,
   SUMMARY_HEADER,
   summary,
   summaryRow,
 } from "./lib/ingest-load";
-import { backendCpu, cpuBetween } from "./lib/pg-cpu";
 import { type BenchServer, benchServer, query } from "./lib/postgres";
 import { heading, printVerdicts, runMain, table, type Verdict } from "./lib/report";
 import { fmt, max, median, percentile } from "./lib/stats";
@@ -63,6 +66,8 @@ async function ingest(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
   const file = join(tmp.dir, "bot.sqlite");
   const db = await server.create("ingest");
   const children: Partial<Record<Name, Child>> = {};
+  const probe = new pg.Client({ connectionString: db.url, application_name: "bench-probe" });
+  probe.on("error", () => undefined);
   try {
     children.sqlite = forkChild("ingest-server", ["bot"], { BENCH_EMULATOR_URL: emu.url, BENCH_DB: file });
     children.postgres = forkChild("ingest-server", ["bot"], {
@@ -75,86 +80,40 @@ async function ingest(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
       sqlite: (await children.sqlite.next<Ready>("ready", 30_000)).port,
       postgres: (await children.postgres.next<Ready>("ready", 30_000)).port,
     };
-    const answered: Record<Name, number> = { sqlite: 0, postgres: 0 };
-    // CPU of each bot's process, and of the database backends serving the PostgreSQL one, over the rounds.
-    const cpu: Record<Name, { bot: number; db: number; events: number }> = {
-      sqlite: { bot: 0, db: 0, events: 0 },
-      postgres: { bot: 0, db: 0, events: 0 },
-    };
-    const probe = new pg.Client({ connectionString: db.url, application_name: "bench-probe" });
-    probe.on("error", () => undefined);
     await probe.connect();
+    // CPU of each bot's process, and of the database backends serving the PostgreSQL one, over the rounds.
     const botCpu = async (name: Name) =>
       (await children[name]?.ask<{ type: string; cpuMs: number }>({ type: "stats" }, "stats", 5000))?.cpuMs ??
       0;
-    let seq = 0;
-    const round = async (name: Name, seconds: number, counted = true) => {
-      const bodies = deliveries(emu, `om_bench_${name}_${seq++}`, seconds * POOL_PER_SECOND);
-      const [bot0, db0] = [await botCpu(name), await backendCpu(probe)];
-      const r = await fire(name, [ports[name]], bodies, seconds);
-      answered[name] += r.ok;
-      if (counted) {
-        cpu[name].bot += (await botCpu(name)) - bot0;
-        cpu[name].db += cpuBetween(db0, await backendCpu(probe));
-        cpu[name].events += r.ok;
-      }
-      return r;
-    };
-    await round("sqlite", WARMUP_SECONDS, false);
-    await round("postgres", WARMUP_SECONDS, false);
-    const rounds: Round[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const order: Name[] = i % 2 === 0 ? ["postgres", "sqlite"] : ["sqlite", "postgres"];
-      for (const name of order) {
-        const r = await round(name, SECONDS);
-        rounds.push(r);
-        console.log(
-          `round ${rounds.length}: ${name.padEnd(8)} ${fmt(r.ok / r.seconds, 0)} req/s, p99 ${fmt(percentile(r.latencies, 99), 2)} ms`,
-        );
-      }
-    }
+    const { rounds, answered, cpu } = await ingestRounds<Name>({
+      emu,
+      sides: ["postgres", "sqlite"],
+      pairs: ROUNDS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      ports: (name) => [ports[name]],
+      cpu: { bot: botCpu, probe },
+    });
     await probe.end();
     // Stopped cleanly (each inbox finishes what it holds), then each store is read.
     await Promise.all([children.sqlite.stop(60_000), children.postgres.stop(60_000)]);
-    const sqlite = new Database(file, { readonly: true });
-    const lite = sqlite
-      .prepare(
-        "SELECT COUNT(*) AS n, SUM(state = 'done') AS done FROM inbox WHERE message_id LIKE 'om_bench_sqlite_%'",
-      )
-      .get() as { n: number; done: number };
-    sqlite.close();
-    const pgRows = (
-      await query(
-        db.url,
-        "SELECT count(*) AS n, count(*) FILTER (WHERE state = 'done') AS done FROM inbox WHERE message_id LIKE 'om_bench_postgres_%'",
-      )
-    ).rows[0];
-    const inbox: Record<Name, { n: number; done: number }> = {
-      sqlite: { n: Number(lite.n), done: Number(lite.done) },
-      postgres: { n: Number(pgRows.n), done: Number(pgRows.done) },
+    const inbox: Record<Name, InboxCount> = {
+      sqlite: sqliteInbox(file, "om_bench_sqlite_"),
+      postgres: await postgresInbox(db.url, "om_bench_postgres_"),
     };
 
     const f = { sqlite: summary(rounds, "sqlite"), postgres: summary(rounds, "postgres") };
-    const ratio = f.postgres.rps / f.sqlite.rps;
-    console.log(
-      `\n${ROUNDS} interleaved rounds of ${SECONDS} s per store (after ${WARMUP_SECONDS} s of warm-up each), ${CONNECTIONS} connections`,
-    );
+    const ratio = f.postgres.rate / f.sqlite.rate;
+    console.log(`${roundsHeading(ROUNDS, SECONDS, "store", WARMUP_SECONDS)}, ${CONNECTIONS} connections`);
     console.log(
       table([SUMMARY_HEADER, summaryRow(LABEL.postgres, f.postgres), summaryRow(LABEL.sqlite, f.sqlite)]),
     );
-    const pairs = pairRatios(rounds, "postgres", "sqlite");
+    console.log(ratioLine("PostgreSQL/SQLite", rounds, "postgres", "sqlite"));
     console.log(
-      `ratio PostgreSQL/SQLite throughput: ${fmt(ratio, 2)} (per pair: ${pairs.map((r) => fmt(r, 2)).join(", ")})`,
+      `CPU per event answered (µs, measured rounds; the load generator and the emulator excluded): PostgreSQL: bot ${perEventUs(cpu.postgres.bot, cpu.postgres)} + database backends ${perEventUs(cpu.postgres.db, cpu.postgres)}; SQLite: bot ${perEventUs(cpu.sqlite.bot, cpu.sqlite)}`,
     );
-    const perEvent = (name: Name, ms: number) => fmt((ms / Math.max(1, cpu[name].events)) * 1000, 0);
-    console.log(
-      `CPU per event answered (µs, measured rounds; the load generator and the emulator excluded): PostgreSQL: bot ${perEvent("postgres", cpu.postgres.bot)} + database backends ${perEvent("postgres", cpu.postgres.db)}; SQLite: bot ${perEvent("sqlite", cpu.sqlite.bot)}`,
-    );
-    for (const name of ["postgres", "sqlite"] as const) {
-      console.log(
-        `durable recording, ${name}: ${inbox[name].n} inbox rows for ${answered[name]} events answered 2xx (+ requests in flight when a round ended; ${inbox[name].done} handled)`,
-      );
-    }
+    for (const name of ["postgres", "sqlite"] as const)
+      console.log(recordingLine(name, inbox[name], answered[name]));
     if (f.sqlite.non2xx + f.postgres.non2xx + f.sqlite.errors + f.postgres.errors > 0) {
       throw new Error("non-2xx answers or connection errors: the payloads are not accepted");
     }
@@ -162,7 +121,7 @@ async function ingest(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
       {
         name: "throughput, PostgreSQL / SQLite",
         target: "(context)",
-        measured: `${fmt(ratio, 2)} (${fmt(f.postgres.rps, 0)} vs ${fmt(f.sqlite.rps, 0)} req/s)`,
+        measured: `${fmt(ratio, 2)} (${fmt(f.postgres.rate, 0)} vs ${fmt(f.sqlite.rate, 0)} req/s)`,
       },
       {
         name: "p99 answer latency, bot on PostgreSQL",
@@ -171,16 +130,13 @@ async function ingest(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
         ok: f.postgres.p99 < P99_TARGET_MS,
         gap: `${fmt(f.postgres.p99 - P99_TARGET_MS, 1)} ms over`,
       },
-      ...(["postgres", "sqlite"] as const).map((name) => ({
-        name: `every 2xx event in the inbox, ${name}`,
-        target: `${answered[name]} rows`,
-        measured: `${inbox[name].n} rows (incl. ${inbox[name].n - answered[name]} in flight at round ends)`,
-        ok: inbox[name].n >= answered[name],
-        gap: `${answered[name] - inbox[name].n} missing`,
-      })),
+      ...(["postgres", "sqlite"] as const).map((name) =>
+        recordedVerdict(`every 2xx event in the inbox, ${name}`, inbox[name], answered[name]),
+      ),
     ];
     return verdicts;
   } finally {
+    await probe.end().catch(() => undefined);
     await Promise.all([children.sqlite?.stop(), children.postgres?.stop()]);
     await db.drop();
     tmp.remove();
@@ -260,22 +216,22 @@ async function scheduler(server: BenchServer, emulatorUrl: string): Promise<Verd
       `filled ${WATCHES} watches through the store: SQLite ${fmt(sqliteFill / 1000, 1)} s, PostgreSQL ${fmt((Date.now() - t) / 1000, 1)} s (16 at a time)`,
     );
 
-    const phases: StubPhase[] = [];
-    for (const [i, store] of (["sqlite", "postgres", "postgres", "sqlite"] as const).entries()) {
+    // SQLite, PostgreSQL, PostgreSQL, SQLite: each process on a fresh copy of the filled store.
+    const runs = await interleaved<Name, StubPhase>(["sqlite", "postgres"], 2, async (store, i) => {
       if (store === "sqlite") {
         const file = join(tmp.dir, `phase-${i}.sqlite`);
         copyFileSync(template, file);
         if (existsSync(`${template}-wal`)) copyFileSync(`${template}-wal`, `${file}-wal`);
-        phases.push(await stubPhase(store, spec, emulatorUrl, { file }));
-      } else {
-        const copy = await server.create("sched", tplDb.name);
-        try {
-          phases.push(await stubPhase(store, spec, emulatorUrl, { databaseUrl: copy.url }));
-        } finally {
-          await copy.drop();
-        }
+        return stubPhase(store, spec, emulatorUrl, { file });
       }
-    }
+      const copy = await server.create("sched", tplDb.name);
+      try {
+        return await stubPhase(store, spec, emulatorUrl, { databaseUrl: copy.url });
+      } finally {
+        await copy.drop();
+      }
+    });
+    const phases = runs.map((r) => r.result);
 
     const of = (store: Name) => phases.filter((p) => p.store === store).flatMap((p) => p.rounds);
     const stat = (xs: number[]) => [fmt(median(xs), 1), fmt(percentile(xs, 95), 1), fmt(max(xs), 1)];

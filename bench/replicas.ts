@@ -23,23 +23,22 @@ import { createLogger } from "../src/logger";
 import { PostgresStore } from "../src/store/postgres";
 import { LEASE_MS } from "../src/store/roles";
 import { type Fleet, type Replica, startFleet } from "../test/support/replicas";
+import { ratioLine, roundsHeading } from "./lib/ab";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist } from "./lib/build";
+import { isMessageCall } from "./lib/calls";
 import { type Child, forkChild } from "./lib/child";
 import { fillInto } from "./lib/fill";
 import { type FleetSpec, fleet, introduce } from "./lib/fleet";
+import { postgresInbox, recordedVerdict, recordingLine } from "./lib/inbox-count";
 import {
   CONNECTIONS,
-  deliveries,
-  fire,
-  POOL_PER_SECOND,
-  pairRatios,
-  type Round,
+  ingestRounds,
+  perEventUs,
   SUMMARY_HEADER,
   summary,
   summaryRow,
 } from "./lib/ingest-load";
-import { backendCpu, cpuBetween } from "./lib/pg-cpu";
 import { type BenchServer, benchServer, query } from "./lib/postgres";
 import { heading, printVerdicts, runMain, table, type Verdict } from "./lib/report";
 import { fmt, max, maxInWindow, median, percentile } from "./lib/stats";
@@ -57,7 +56,6 @@ const FLEET_ENV = {
 };
 /** "Within one lease" (LEASE_MS = 20 s), with room for the round that picks the work up: 30 s. */
 const TAKEOVER_TARGET_MS = 30_000;
-const MESSAGE_ROUTES = new Set(["reply", "create", "patch"]);
 const logger = () => createLogger({ level: "error", format: "json", secrets: [] });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,59 +85,32 @@ async function load(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
     type Ready = { type: string; port: number };
     const ports = await Promise.all(bots.map(async (b) => (await b.next<Ready>("ready", 30_000)).port));
     await probe.connect();
+    // Both replicas' CPU, whichever shape: the idle one still runs its schedule and inbox polling.
     const botCpu = async () => {
       let total = 0;
       for (const b of bots)
         total += (await b.ask<{ type: string; cpuMs: number }>({ type: "stats" }, "stats", 5000)).cpuMs;
       return total;
     };
-    const cpu: Record<Shape, { bot: number; db: number; events: number }> = {
-      one: { bot: 0, db: 0, events: 0 },
-      two: { bot: 0, db: 0, events: 0 },
-    };
-    let answered = 0;
-    let seq = 0;
     let ones = 0;
-    const round = async (shape: Shape, seconds: number, counted = true) => {
-      const bodies = deliveries(emu, `om_bench_${shape}_${seq++}`, seconds * POOL_PER_SECOND);
+    const { rounds, answered, cpu } = await ingestRounds<Shape>({
+      emu,
+      sides: ["two", "one"],
+      pairs: ROUNDS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
       // One replica: a or b in turn (the other idles: its schedule and inbox polling still run).
-      const targets = shape === "two" ? ports : [ports[ones++ % 2]];
-      const [bot0, db0] = [await botCpu(), await backendCpu(probe)];
-      const r = await fire(shape, targets, bodies, seconds);
-      answered += r.ok;
-      if (counted) {
-        cpu[shape].bot += (await botCpu()) - bot0;
-        cpu[shape].db += cpuBetween(db0, await backendCpu(probe));
-        cpu[shape].events += r.ok;
-      }
-      return r;
-    };
-    await round("one", WARMUP_SECONDS, false);
-    await round("two", WARMUP_SECONDS, false);
-    const rounds: Round[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const order: Shape[] = i % 2 === 0 ? ["two", "one"] : ["one", "two"];
-      for (const shape of order) {
-        const r = await round(shape, SECONDS);
-        rounds.push(r);
-        console.log(
-          `round ${rounds.length}: ${shape} ${fmt(r.ok / r.seconds, 0)} req/s, p99 ${fmt(percentile(r.latencies, 99), 2)} ms`,
-        );
-      }
-    }
+      ports: (shape) => (shape === "two" ? ports : [ports[ones++ % 2]]),
+      cpu: { bot: botCpu, probe },
+    });
     await probe.end();
     await Promise.all(bots.map((b) => b.stop(60_000)));
-    const rows = (
-      await query(
-        db.url,
-        "SELECT count(*) AS n, count(*) FILTER (WHERE state = 'done') AS done FROM inbox WHERE message_id LIKE 'om_bench_%'",
-      )
-    ).rows[0];
-    const recorded = Number(rows.n);
+    const inbox = await postgresInbox(db.url, "om_bench_");
+    const total = answered.one + answered.two;
     const f = { one: summary(rounds, "one"), two: summary(rounds, "two") };
-    const ratio = f.two.rps / f.one.rps;
+    const ratio = f.two.rate / f.one.rate;
     console.log(
-      `\n${ROUNDS} interleaved rounds of ${SECONDS} s per shape (after ${WARMUP_SECONDS} s of warm-up each), ${CONNECTIONS} connections in all`,
+      `${roundsHeading(ROUNDS, SECONDS, "shape", WARMUP_SECONDS)}, ${CONNECTIONS} connections in all`,
     );
     console.log(
       table([
@@ -148,17 +119,11 @@ async function load(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
         summaryRow("one replica (16, baseline)", f.one),
       ]),
     );
-    const pairs = pairRatios(rounds, "two", "one");
+    console.log(ratioLine("two/one", rounds, "two", "one"));
     console.log(
-      `ratio two/one throughput: ${fmt(ratio, 2)} (per pair: ${pairs.map((r) => fmt(r, 2)).join(", ")})`,
+      `CPU per event answered (µs): two replicas: bots ${perEventUs(cpu.two.bot, cpu.two)} + database ${perEventUs(cpu.two.db, cpu.two)}; one: bots ${perEventUs(cpu.one.bot, cpu.one)} + database ${perEventUs(cpu.one.db, cpu.one)}`,
     );
-    const perEvent = (s: Shape, ms: number) => fmt((ms / Math.max(1, cpu[s].events)) * 1000, 0);
-    console.log(
-      `CPU per event answered (µs): two replicas: bots ${perEvent("two", cpu.two.bot)} + database ${perEvent("two", cpu.two.db)}; one: bots ${perEvent("one", cpu.one.bot)} + database ${perEvent("one", cpu.one.db)}`,
-    );
-    console.log(
-      `durable recording: ${recorded} inbox rows for ${answered} events answered 2xx (+ requests in flight when a round ended; ${rows.done} handled)`,
-    );
+    console.log(recordingLine("", inbox, total));
     if (f.one.non2xx + f.two.non2xx + f.one.errors + f.two.errors > 0) {
       throw new Error("non-2xx answers or connection errors: the payloads are not accepted");
     }
@@ -166,20 +131,14 @@ async function load(server: BenchServer, emu: Emulator): Promise<Verdict[]> {
       {
         name: "throughput, two replicas / one",
         target: "(context: 2 cores)",
-        measured: `${fmt(ratio, 2)} (${fmt(f.two.rps, 0)} vs ${fmt(f.one.rps, 0)} req/s)`,
+        measured: `${fmt(ratio, 2)} (${fmt(f.two.rate, 0)} vs ${fmt(f.one.rate, 0)} req/s)`,
       },
       {
         name: "p99 answer latency, two replicas (one)",
         target: "(context)",
         measured: `${fmt(f.two.p99, 2)} ms (${fmt(f.one.p99, 2)} ms)`,
       },
-      {
-        name: "every 2xx event in the inbox, both shapes",
-        target: `${answered} rows`,
-        measured: `${recorded} rows (incl. ${recorded - answered} in flight at round ends)`,
-        ok: recorded >= answered,
-        gap: `${answered - recorded} missing`,
-      },
+      recordedVerdict("every 2xx event in the inbox, both shapes", inbox, total),
     ];
   } finally {
     await probe.end().catch(() => undefined);
@@ -237,7 +196,7 @@ async function budgetRun(server: BenchServer, emu: Emulator, replicas: number): 
     const ended = Date.now();
     const inWindow = (r: RecordedRequest) => r.at >= started && r.at < ended;
     const checks = emu.requestsFor("task_check").filter(inWindow);
-    const messages = emu.requests.filter((r) => MESSAGE_ROUTES.has(r.route) && inWindow(r));
+    const messages = emu.requests.filter((r) => isMessageCall(r) && inWindow(r));
     const byChat = new Map<string, number[]>();
     for (const m of emu.messages) {
       if (m.created_at < started || m.created_at >= ended) continue;

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { startEmulator } from "@taskbot/feishu-emulator";
 import { freePort } from "../test/support/child-bot";
+import { interleaved } from "./lib/ab";
 import { botEnv, ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { ensureDist, MAIN } from "./lib/build";
 import { fillStore } from "./lib/fill";
@@ -78,19 +79,17 @@ async function main(): Promise<void> {
     const template = join(tmp.dir, "template.sqlite");
     await fillStore(template, { spec, scenario: 31 });
 
-    const times = { full: [] as number[], empty: [] as number[] };
     let n = 0;
     const boot = async (kind: "full" | "empty") => {
       const db = join(tmp.dir, `run-${n++}.sqlite`);
       if (kind === "full") copyFileSync(template, db);
       return bootOnce(emu.url, db, tmp.dir);
     };
-    await boot("empty");
-    await boot("full");
-    for (let i = 0; i < RUNS; i++) {
-      const order: Array<"full" | "empty"> = i % 2 === 0 ? ["empty", "full"] : ["full", "empty"];
-      for (const kind of order) times[kind].push(await boot(kind));
-    }
+    const runs = await interleaved(["empty", "full"], RUNS, boot, boot);
+    const times = {
+      full: runs.filter((r) => r.side === "full").map((r) => r.result),
+      empty: runs.filter((r) => r.side === "empty").map((r) => r.result),
+    };
     const full = median(times.full);
     const empty = median(times.empty);
     console.log(`\n${RUNS} interleaved runs per database (after one warm-up run each)`);

@@ -11,11 +11,12 @@ import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { buildDelivery, DEFAULT_OPTIONS, type Emulator, startEmulator } from "@taskbot/feishu-emulator";
-import Database from "better-sqlite3";
+import { interleaved, type LoadRound, loadSummary, roundLine, roundsHeading } from "./lib/ab";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { type Child, forkChild } from "./lib/child";
+import { sqliteInbox } from "./lib/inbox-count";
 import { heading, printVerdicts, runMain, table } from "./lib/report";
-import { fmt, max, median, percentile } from "./lib/stats";
+import { fmt } from "./lib/stats";
 
 const IN_FLIGHT = 16;
 const SECONDS = Number(process.env.BENCH_TRANSPORT_SECONDS ?? 5);
@@ -25,12 +26,8 @@ const WARMUP_SECONDS = 1;
 const P99_TARGET_MS = 100;
 
 type Name = "webhook" | "websocket";
-interface Round {
-  name: Name;
-  ok: number;
+interface Round extends LoadRound {
   failed: number;
-  seconds: number;
-  latencies: number[];
 }
 
 let seq = 0;
@@ -112,46 +109,28 @@ async function main(): Promise<void> {
       answered[name] += r.ok;
       return r;
     };
-    await round("webhook", WARMUP_SECONDS);
-    await round("websocket", WARMUP_SECONDS);
-    const rounds: Round[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const order: Name[] = i % 2 === 0 ? ["webhook", "websocket"] : ["websocket", "webhook"];
-      for (const name of order) {
+    const runs = await interleaved<Name, Round>(
+      ["webhook", "websocket"],
+      ROUNDS,
+      async (name, i) => {
         const r = await round(name, SECONDS);
-        rounds.push(r);
-        console.log(
-          `round ${rounds.length}: ${name.padEnd(9)} ${fmt(r.ok / r.seconds, 0)} events/s, ` +
-            `p99 ${fmt(percentile(r.latencies, 99), 2)} ms`,
-        );
-      }
-    }
+        console.log(roundLine(i + 1, r, 9, "events/s"));
+        return r;
+      },
+      (name) => round(name, WARMUP_SECONDS),
+    );
+    const rounds = runs.map((r) => r.result);
     await bot.stop(60_000);
     bot = undefined;
-    const sqlite = new Database(db, { readonly: true });
-    const rows = (name: Name) =>
-      (
-        sqlite
-          .prepare("SELECT COUNT(*) AS n FROM inbox WHERE message_id LIKE ?")
-          .get(`om_bench_${name}_%`) as {
-          n: number;
-        }
-      ).n;
-    const recorded = { webhook: rows("webhook"), websocket: rows("websocket") };
-    sqlite.close();
-
-    const summary = (name: Name) => {
-      const mine = rounds.filter((r) => r.name === name);
-      const all = mine.flatMap((r) => r.latencies);
-      return {
-        rate: median(mine.map((r) => r.ok / r.seconds)),
-        perRound: mine.map((r) => fmt(r.ok / r.seconds, 0)).join(" / "),
-        p50: percentile(all, 50),
-        p99: percentile(all, 99),
-        max: max(all),
-        failed: mine.reduce((n, r) => n + r.failed, 0),
-      };
+    const recorded = {
+      webhook: sqliteInbox(db, "om_bench_webhook_").rows,
+      websocket: sqliteInbox(db, "om_bench_websocket_").rows,
     };
+
+    const summary = (name: Name) => ({
+      ...loadSummary(rounds, name),
+      failed: rounds.filter((r) => r.name === name).reduce((n, r) => n + r.failed, 0),
+    });
     const web = summary("webhook");
     const ws = summary("websocket");
     const row = (label: string, f: typeof web, name: Name) => [
@@ -164,9 +143,7 @@ async function main(): Promise<void> {
       f.failed,
       `${recorded[name]} / ${answered[name]}`,
     ];
-    console.log(
-      `\n${ROUNDS} interleaved rounds of ${SECONDS} s per transport (after ${WARMUP_SECONDS} s of warm-up each)`,
-    );
+    console.log(roundsHeading(ROUNDS, SECONDS, "transport", WARMUP_SECONDS));
     console.log(
       table([
         [

@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import { type Emulator, type RecordedRequest, startEmulator } from "@taskbot/feishu-emulator";
 import { ENCRYPT_KEY, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
+import { isMessageCall } from "./lib/calls";
 import { forkChild } from "./lib/child";
 import { fillStore } from "./lib/fill";
 import { type FleetSpec, fleet, introduce } from "./lib/fleet";
@@ -33,7 +34,6 @@ const E_SECONDS = Number(process.env.BENCH_FAIRNESS_SECONDS ?? 45);
 const TARGET_RSS_MB = 150;
 const TARGET_CPU_MS = 50;
 const ENV = { TASK_CHECK_RPS: String(RPS), POLL_INTERVAL_SECONDS: String(POLL) };
-const MESSAGE_ROUTES = new Set(["reply", "create", "patch"]);
 
 interface Phase {
   report: ChildReport;
@@ -78,7 +78,7 @@ async function phase(
       started,
       ended,
       checks: emu.requestsFor("task_check").filter(inWindow),
-      messages: emu.requests.filter((r) => MESSAGE_ROUTES.has(r.route) && inWindow(r)),
+      messages: emu.requests.filter((r) => isMessageCall(r) && inWindow(r)),
       violations: emu.violations().length,
     };
     console.log(

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
-/** Every metric the bot exports; documented in the README's "Metrics" table. */
+/** Every metric the bot exports; documented in the table of docs/operations.md ("Metrics"). */
 export function createMetrics(countOpenWatches: () => Promise<number>) {
   const registry = new Registry();
   const metrics = {

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { ROOT } from "./paths";
 
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -43,6 +43,19 @@ export function compiledChildren(): string {
     cwd: ROOT,
     stdio: "inherit",
   });
+  linkEmulator(dir);
   process.env.BENCH_BUILD_DIR = dir;
   return dir;
+}
+
+/**
+ * The emulator package's entry is TypeScript (src/index.ts), which plain Node.js cannot load: the children
+ * import it by name, so the build gets a package of that name whose entry is the emulator compiled with them
+ * (bench/tsconfig.json maps the name to its sources). Node finds it in the build's own node_modules first.
+ */
+function linkEmulator(dir: string): void {
+  const pkg = join(dir, "node_modules", "@taskbot", "feishu-emulator");
+  mkdirSync(pkg, { recursive: true });
+  const main = relative(pkg, join(dir, "test", "emulator", "src", "index.js"));
+  writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@taskbot/feishu-emulator", main }));
 }

@@ -1,8 +1,11 @@
 import { performance } from "node:perf_hooks";
 import { buildDelivery, DEFAULT_OPTIONS, type Emulator } from "@taskbot/feishu-emulator";
 import autocannon from "autocannon";
+import type pg from "pg";
+import { interleaved, type LoadRound, loadSummary, roundLine } from "./ab";
 import { ENCRYPT_KEY, VERIFICATION_TOKEN } from "./bot";
-import { fmt, max, median, percentile } from "./stats";
+import { backendCpu, cpuBetween } from "./pg-cpu";
+import { fmt } from "./stats";
 
 /** The ingest load (bench/ingest.ts, bench/postgres.ts, bench/replicas.ts): 16 keep-alive connections. */
 export const CONNECTIONS = 16;
@@ -11,13 +14,9 @@ export const POOL_PER_SECOND = 5_000;
 
 export type Body = { body: string; headers: Record<string, string> };
 
-export interface Round {
-  name: string;
-  ok: number;
+export interface Round extends LoadRound {
   non2xx: number;
   errors: number;
-  seconds: number;
-  latencies: number[];
 }
 
 /**
@@ -98,17 +97,11 @@ export async function fire(name: string, ports: number[], bodies: Body[], second
   return { name, ok, non2xx, errors, seconds: elapsed, latencies };
 }
 
-/** Throughput and latency of one server's (or set-up's) rounds. */
+/** Throughput and latency of one server's (or set-up's) rounds, with its failed answers. */
 export function summary(rounds: Round[], name: string) {
   const mine = rounds.filter((r) => r.name === name);
-  const all = mine.flatMap((r) => r.latencies);
   return {
-    rps: median(mine.map((r) => r.ok / r.seconds)),
-    perRound: mine.map((r) => fmt(r.ok / r.seconds, 0)).join(" / "),
-    p50: percentile(all, 50),
-    p99: percentile(all, 99),
-    worstRoundP99: max(mine.map((r) => percentile(r.latencies, 99))),
-    max: max(all),
+    ...loadSummary(rounds, name),
     non2xx: mine.reduce((a, r) => a + r.non2xx, 0),
     errors: mine.reduce((a, r) => a + r.errors, 0),
   };
@@ -116,25 +109,75 @@ export function summary(rounds: Round[], name: string) {
 
 export type Summary = ReturnType<typeof summary>;
 
-/** Ratio of `a` to `b` throughput in each interleaved pair of rounds (rounds 2i and 2i+1). */
-export function pairRatios(rounds: Round[], a: string, b: string): number[] {
-  const pairs: number[] = [];
-  for (let i = 0; i + 1 < rounds.length; i += 2) {
-    const pair = rounds.slice(i, i + 2);
-    const rate = (n: string) => {
-      const r = pair.find((x) => x.name === n);
-      return r ? r.ok / r.seconds : Number.NaN;
-    };
-    pairs.push(rate(a) / rate(b));
-  }
-  return pairs;
+/** CPU (ms) used over a side's measured rounds, and the events they answered. */
+export interface CpuTally {
+  bot: number;
+  db: number;
+  events: number;
+}
+
+/** Two sides under the ingest load, compared in interleaved rounds (see ab.ts). */
+export interface IngestAb<N extends string> {
+  emu: Emulator;
+  sides: readonly [N, N];
+  pairs: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** The ports a round of this side loads (several: the connections are split between them). */
+  ports: (side: N) => number[];
+  /** CPU used so far by the side's bot processes (ms), and a connection to read the database backends' with. */
+  cpu?: { bot: (side: N) => Promise<number>; probe: pg.Client };
+}
+
+/**
+ * The ingest load's A/B rounds (bench/ingest.ts, postgres.ts, replicas.ts): each round a new set of distinct
+ * messages (ids `om_bench_<side>_<n>_...`, how the inbox count finds them), each measured round printed as it
+ * ends. `answered` counts the 2xx answers of every round, warm-ups too (their events are in the inbox as well).
+ */
+export async function ingestRounds<N extends string>(ab: IngestAb<N>) {
+  const answered = Object.fromEntries(ab.sides.map((s) => [s, 0])) as Record<N, number>;
+  const cpu = Object.fromEntries(ab.sides.map((s) => [s, { bot: 0, db: 0, events: 0 }])) as Record<
+    N,
+    CpuTally
+  >;
+  let seq = 0;
+  const round = async (side: N, seconds: number, counted: boolean) => {
+    const bodies = deliveries(ab.emu, `om_bench_${side}_${seq++}`, seconds * POOL_PER_SECOND);
+    const meter = counted ? ab.cpu : undefined;
+    const before = meter && { bot: await meter.bot(side), db: await backendCpu(meter.probe) };
+    const r = await fire(side, ab.ports(side), bodies, seconds);
+    answered[side] += r.ok;
+    if (meter && before) {
+      cpu[side].bot += (await meter.bot(side)) - before.bot;
+      cpu[side].db += cpuBetween(before.db, await backendCpu(meter.probe));
+      cpu[side].events += r.ok;
+    }
+    return r;
+  };
+  const width = Math.max(...ab.sides.map((s) => s.length));
+  const runs = await interleaved(
+    ab.sides,
+    ab.pairs,
+    async (side, i) => {
+      const r = await round(side, ab.seconds, true);
+      console.log(roundLine(i + 1, r, width));
+      return r;
+    },
+    (side) => round(side, ab.warmupSeconds, false),
+  );
+  return { rounds: runs.map((r) => r.result), answered, cpu };
+}
+
+/** CPU per event answered over the measured rounds, in µs. */
+export function perEventUs(ms: number, tally: CpuTally): string {
+  return fmt((ms / Math.max(1, tally.events)) * 1000, 0);
 }
 
 /** The row of a summary in the ingest tables: req/s median, per round, p50, p99, worst round p99, max, non-2xx, errors. */
 export function summaryRow(label: string, f: Summary): Array<string | number> {
   return [
     label,
-    fmt(f.rps, 0),
+    fmt(f.rate, 0),
     f.perRound,
     fmt(f.p50, 2),
     fmt(f.p99, 2),

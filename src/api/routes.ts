@@ -37,7 +37,7 @@ function operationOf(req: Request): string {
 }
 
 /**
- * The routes of the watch API when it is on (README "Watch tasks from your scripts"): bearer tokens, a
+ * The routes of the watch API when it is on (docs/watch-api.md): bearer tokens, a
  * per-token rate limit, JSON bodies validated by the schemas the OpenAPI document is made of, and one error
  * shape for every refusal.
  */

@@ -127,7 +127,7 @@ export const ListQuery = z.strictObject({
 
 export const ErrorResponse = z.strictObject({
   error: z.strictObject({
-    code: z.string().meta({ description: "Stable, machine-readable; see the API_ERRORS table in README." }),
+    code: z.string().meta({ description: "Stable, machine-readable; listed in docs/watch-api.md." }),
     message: z.string().meta({ description: "For people; may change." }),
   }),
 });

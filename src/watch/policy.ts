@@ -20,9 +20,10 @@ export function pollIntervalMs(ageMs: number, baseSeconds: number): number {
 }
 
 /**
- * How many failed attempts each phase of a watch gets before the bot gives that step up (README "Failure
- * handling"). With the backoff below (capped at 5 min) 12 attempts span about half an hour. The active phase
- * has no count: its task_check failures are retried until the task ends or WATCH_TIMEOUT_MINUTES passes.
+ * How many failed attempts each phase of a watch gets before the bot gives that step up (docs/reliability.md,
+ * "Retry limits per phase"). With the backoff below (capped at 5 min) 12 attempts span about half an hour. The
+ * active phase has no count: its task_check failures are retried until the task ends or WATCH_TIMEOUT_MINUTES
+ * passes.
  */
 export const MAX_PHASE_FAILURES = 12;
 

@@ -4,7 +4,7 @@ import { useRig } from "../support/engine-rig";
 import { STORES } from "../support/harness";
 
 /**
- * The failure table of src/feishu/errors.ts and the README's (Reliability section), row by row, through the
+ * The failure table of src/feishu/errors.ts and its copy in docs/reliability.md, row by row, through the
  * real engine and SDK: transient, rate limits, tokens, the task, the card. Refusals of a chat or of a message
  * (and codes the table does not know) are played in refusals.test.ts, a store app's token codes (10012,
  * 99991664) in store-app.test.ts.

@@ -7,7 +7,7 @@ type Rig = ReturnType<typeof engineRig>;
 
 /**
  * Refusals that retrying never fixes end their step at once with one warn line naming Feishu's code, and no
- * phase of a watch stays open without bound (README "Failure handling").
+ * phase of a watch stays open without bound (docs/reliability.md, "Retry limits per phase").
  */
 describe.each(STORES)("refusals and retry limits, on %s", (store) => {
   const fixture = useRig(store);

@@ -28,7 +28,7 @@ const ROWS: Array<[FeishuApiError, FailureKind]> = [
   [api(230011), "card_gone"],
   [api(230110), "card_gone"],
   [api(230031), "card_too_old"],
-  // The IM codes the message pages document, each with what the bot does (README "Failure handling").
+  // The IM codes the message pages document, each with what the bot does (docs/reliability.md, "Feishu failures, classified once").
   [api(230002), "chat_refused"],
   [api(232009), "chat_refused"],
   [api(230018), "chat_refused"],

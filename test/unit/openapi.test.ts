@@ -101,19 +101,18 @@ describe("the OpenAPI document", () => {
   });
 });
 
-describe("README's watch API section", () => {
-  const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
-  const section = readme.split("## Watch tasks from your scripts")[1]?.split("\n## ")[0] ?? "";
+describe("the watch API's reference (docs/watch-api.md)", () => {
+  const reference = readFileSync(join(__dirname, "..", "..", "docs", "watch-api.md"), "utf8");
 
   it("lists every error code with its status, and the limits the code enforces", () => {
     for (const [code, status] of Object.entries(API_ERRORS)) {
       if (code === "internal_error") continue;
-      const row = section.split("\n").find((line) => line.startsWith(`| \`${status}\``)) ?? "";
+      const row = reference.split("\n").find((line) => line.startsWith(`| \`${status}\``)) ?? "";
       expect(row, code).toContain(`\`${code}\``);
     }
-    expect(section).toContain(
+    expect(reference).toContain(
       `${API_REQUESTS_PER_SECOND} requests per second per token, bursts of ${API_BURST}`,
     );
-    expect(section).toContain(`at most ${MAX_NOTE_CHARS} characters`);
+    expect(reference).toContain(`at most ${MAX_NOTE_CHARS} characters`);
   });
 });
