@@ -21,7 +21,7 @@ export interface FeishuClientOptions {
 /** Feishu's "app_ticket invalid": a store app's ticket that is wrong or too old (SDKs: Go, Java). */
 const APP_TICKET_INVALID = 10012;
 
-/** The only module that talks to Feishu. Every method throws FeishuApiError on any failure. */
+/** Every Open Platform API call the bot makes (the long connection is long-connection.ts). Every method throws FeishuApiError on any failure. */
 export class FeishuClient {
   private readonly sdk: lark.Client;
   private readonly tokens: TokenStore;
