@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
+import { parseUserAuth, type UserAuthConfig } from "./auth/settings";
 import { redactUrl } from "./redact";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -28,6 +29,8 @@ export interface Config {
   eventTransport: "webhook" | "websocket";
   /** self_built: one tenant; store: a store app (ISV), each event's tenant_key scoping its work. */
   appType: "self_built" | "store";
+  /** User authorization (PUBLIC_URL, USER_TOKEN_KEY, FEISHU_ACCOUNTS_DOMAIN); undefined when it is off. */
+  userAuth: UserAuthConfig | undefined;
 }
 
 /** A watch API token and the tenant it acts for ("" for a self-built app). */
@@ -73,6 +76,9 @@ export const ENV_NAMES = [
   "API_TOKENS",
   "FEISHU_EVENT_TRANSPORT",
   "FEISHU_APP_TYPE",
+  "PUBLIC_URL",
+  "USER_TOKEN_KEY",
+  "FEISHU_ACCOUNTS_DOMAIN",
 ] as const;
 
 /**
@@ -154,6 +160,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
   }
 
   const apiTokens = parseApiTokens(get("API_TOKENS"), appType === "store", problems);
+  const userAuth = parseUserAuth(get, domain, problems);
 
   const config: Config = {
     appId,
@@ -173,6 +180,7 @@ export function readConfig(env: Env, cwd = process.cwd()): Readonly<Config> {
     apiTokens,
     eventTransport: eventTransport as Config["eventTransport"],
     appType: appType as Config["appType"],
+    userAuth: userAuth && Object.freeze(userAuth),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

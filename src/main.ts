@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       config.verificationToken,
       ...config.apiTokens.map((t) => t.token),
       databasePassword(config.database),
+      ...(config.userAuth?.keys.map((k) => k.toString("base64")) ?? []),
     ],
   });
   logger.info("starting", {
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
     verification_token: config.verificationToken ? "set" : "not set",
     locale: config.locale,
     watch_api: config.apiTokens.length > 0 ? `on (${config.apiTokens.length} tokens)` : "off",
+    user_authorization: config.userAuth
+      ? `on (redirect ${config.userAuth.redirectUri}, ${config.userAuth.keys.length} keys)`
+      : "off",
   });
 
   // A bug somewhere must not take the bot down with accepted work in flight: log it loudly and go on.

@@ -208,3 +208,69 @@ describe("transport and app type", () => {
     expect(problemsOf({ ...minimal, FEISHU_APP_ID: "cli_123" })).toEqual([]);
   });
 });
+
+describe("user authorization (PUBLIC_URL, USER_TOKEN_KEY, FEISHU_ACCOUNTS_DOMAIN)", () => {
+  const KEY = Buffer.alloc(32, 7).toString("base64");
+  const OLD = Buffer.alloc(32, 9).toString("base64");
+
+  it("is off unless both PUBLIC_URL and USER_TOKEN_KEY are set", () => {
+    expect(readConfig(minimal).userAuth).toBeUndefined();
+    expect(
+      readConfig({ ...minimal, FEISHU_ACCOUNTS_DOMAIN: "https://accounts.example.com" }).userAuth,
+    ).toBeUndefined();
+  });
+
+  it("reads the base URL, the keys in order (the first encrypts) and the redirect URL", () => {
+    const config = readConfig({
+      ...minimal,
+      PUBLIC_URL: "https://bot.example.com/taskbot/",
+      USER_TOKEN_KEY: `${KEY}, ${OLD}`,
+    });
+    expect(config.userAuth).toMatchObject({
+      publicUrl: "https://bot.example.com/taskbot",
+      redirectUri: "https://bot.example.com/taskbot/oauth/callback",
+      accountsDomain: "https://accounts.feishu.cn",
+    });
+    expect(config.userAuth?.keys.map((k) => k.toString("base64"))).toEqual([KEY, OLD]);
+  });
+
+  it("derives the accounts domain from FEISHU_DOMAIN, unless it is given", () => {
+    const on = { ...minimal, PUBLIC_URL: "https://bot.example.com", USER_TOKEN_KEY: KEY };
+    const accounts = (env: Record<string, string>) => readConfig({ ...on, ...env }).userAuth?.accountsDomain;
+    expect(accounts({})).toBe("https://accounts.feishu.cn");
+    expect(accounts({ FEISHU_DOMAIN: "lark" })).toBe("https://accounts.larksuite.com");
+    expect(accounts({ FEISHU_DOMAIN: "http://127.0.0.1:9000/" })).toBe("http://127.0.0.1:9000");
+    expect(accounts({ FEISHU_ACCOUNTS_DOMAIN: "https://accounts.example.com/" })).toBe(
+      "https://accounts.example.com",
+    );
+  });
+
+  it("stops on a half configuration or a bad value, one line each, never showing a key", () => {
+    const secretish = "bm90LTMyLWJ5dGVz"; // base64 of "not-32-bytes"
+    expect(problemsOf({ ...minimal, USER_TOKEN_KEY: KEY })).toEqual([
+      "PUBLIC_URL is required when USER_TOKEN_KEY is set (user authorization needs both)",
+    ]);
+    expect(problemsOf({ ...minimal, PUBLIC_URL: "https://bot.example.com" })).toEqual([
+      "USER_TOKEN_KEY is required when PUBLIC_URL is set (user authorization needs both)",
+    ]);
+    const problems = problemsOf({
+      ...minimal,
+      PUBLIC_URL: "ftp://bot.example.com",
+      USER_TOKEN_KEY: `${KEY},${secretish},${KEY}`,
+      FEISHU_ACCOUNTS_DOMAIN: "accounts",
+    });
+    expect(problems).toEqual([
+      'FEISHU_ACCOUNTS_DOMAIN must be a base URL such as https://bot.example.com, got "accounts"',
+      'PUBLIC_URL must be an http(s) URL, got "ftp://bot.example.com"',
+      "USER_TOKEN_KEY: key 2 of 3 must be 32 random bytes in base64 (openssl rand -base64 32; its value is not shown)",
+      "USER_TOKEN_KEY names one key twice",
+    ]);
+    expect(problems.join("\n")).not.toContain(KEY);
+    expect(problems.join("\n")).not.toContain(secretish);
+    expect(
+      problemsOf({ ...minimal, PUBLIC_URL: "https://bot.example.com/?a=1", USER_TOKEN_KEY: KEY }),
+    ).toEqual([
+      'PUBLIC_URL must be a base URL without query, fragment or credentials, got "https://bot.example.com..."',
+    ]);
+  });
+});

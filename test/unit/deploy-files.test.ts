@@ -57,6 +57,17 @@ describe("the contract's variables stay in step everywhere", () => {
     for (const name of names) expect(ENV_NAMES).toContain(name);
   });
 
+  it("reads the variables the contract lists as coming with open work, now that it is done (README too)", () => {
+    const copy = read(CONTRACT_COPY);
+    const list = copy.split("Variables that come with open work")[1]?.split("\n\n")[0] ?? "";
+    const coming = [...list.matchAll(/^- `([A-Z_]+)`/gm)].map((m) => m[1]);
+    expect(coming).toEqual(["PUBLIC_URL", "USER_TOKEN_KEY", "FEISHU_ACCOUNTS_DOMAIN"]);
+    for (const name of coming) {
+      expect(ENV_NAMES).toContain(name);
+      expect(readmeVariables()).toContain(name);
+    }
+  });
+
   it(".env.example lists every variable with a comment line above it", () => {
     const lines = read(".env.example").split("\n");
     const names = lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")[0]);
