@@ -26,6 +26,7 @@ export const BODY_FIELDS = names(
 export const TEXT_FIELDS = names("tag content i18n_content text_size text_color text_align lines");
 export const TEXT_TAG_FIELDS = names("tag element_id text color");
 export const CALLBACK_BEHAVIOR_FIELDS = names("type value");
+export const OPEN_URL_BEHAVIOR_FIELDS = names("type default_url pc_url ios_url android_url");
 
 /** Component fields by tag. The button's legacy `url`, `multi_url` and `value` are left out on purpose. */
 export const COMPONENT_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -174,8 +175,19 @@ class CardChecker {
     if (value.text !== undefined) this.text(value.text, `${path}.text`);
     this.list(value.behaviors ?? [], `${path}.behaviors`, (behavior, at) => {
       if (!this.object(behavior, at)) return;
-      // Only callbacks are used by this bot, so only their shape is known here.
-      this.oneOf(behavior.type, ["callback"], `${at}.type`);
+      // A click calls the app back (callback) and/or opens a page (open_url: default_url, and per platform).
+      this.oneOf(behavior.type, ["callback", "open_url"], `${at}.type`);
+      if (behavior.type === "open_url") {
+        this.fields(behavior, OPEN_URL_BEHAVIOR_FIELDS, at);
+        for (const field of ["default_url", "pc_url", "ios_url", "android_url"]) {
+          const url = behavior[field];
+          if (url === undefined && field !== "default_url") continue;
+          if (typeof url !== "string" || !/^https?:\/\/\S+$/.test(url)) {
+            this.fail(`${at}.${field}: must be an http(s) URL`);
+          }
+        }
+        return;
+      }
       this.fields(behavior, CALLBACK_BEHAVIOR_FIELDS, at);
       this.object(behavior.value, `${at}.value`);
     });

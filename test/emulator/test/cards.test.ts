@@ -63,6 +63,31 @@ describe("deep JSON 2.0 checks on every card", () => {
       /unknown field "value"/,
     ],
     ["markdown without content", withElements([{ tag: "markdown" }]), /markdown needs a string content/],
+    [
+      "open_url without a default_url",
+      withElements([
+        { tag: "button", text: { tag: "plain_text", content: "Go" }, behaviors: [{ type: "open_url" }] },
+      ]),
+      /behaviors\[0\]\.default_url: must be an http\(s\) URL/,
+    ],
+    [
+      "open_url to a javascript: URL",
+      withElements([
+        {
+          tag: "button",
+          text: { tag: "plain_text", content: "Go" },
+          behaviors: [{ type: "open_url", default_url: "https://a.example", pc_url: "javascript:alert(1)" }],
+        },
+      ]),
+      /pc_url: must be an http\(s\) URL/,
+    ],
+    [
+      "an unknown behaviour",
+      withElements([
+        { tag: "button", text: { tag: "plain_text", content: "Go" }, behaviors: [{ type: "form_submit" }] },
+      ]),
+      /type: bad value "form_submit"/,
+    ],
   ];
   for (const [name, content, why] of bad) {
     it(`rejects ${name} on reply, create and patch (230099, sub-code ${CARD_SUBCODES.INVALID})`, async () => {
@@ -75,6 +100,23 @@ describe("deep JSON 2.0 checks on every card", () => {
       expect(emu.messages[0].patches).toHaveLength(0);
     });
   }
+
+  it("accepts a button that opens a page (open_url, per platform) beside one that calls back", async () => {
+    const open = {
+      tag: "button",
+      text: { tag: "plain_text", content: "Authorize" },
+      behaviors: [
+        {
+          type: "open_url",
+          default_url: "https://bot.example.com/oauth/start?s=x",
+          pc_url: "https://applink.feishu.cn/client/web_url/open?mode=sidebar-semi&url=x",
+        },
+      ],
+    };
+    const both = { ...open, behaviors: [...open.behaviors, { type: "callback", value: { a: "1" } }] };
+    const sent = await create(withElements([open, { ...both, element_id: "b2" }]));
+    expect(sent.code).toBe(0);
+  });
 
   it("counts every tagged object towards the 200-component limit", async () => {
     const button = { tag: "button", text: { tag: "plain_text", content: "b" } };
