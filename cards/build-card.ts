@@ -13,6 +13,7 @@ import {
   type I18nText,
   type Json,
   markdown,
+  openUrlButton,
   plainText,
   type TagColor,
   translate,
@@ -38,6 +39,7 @@ const STATE_STYLE: Readonly<Record<CardState, StateStyle>> = {
   invalid: { template: "grey", tag: "red", final: true },
   stopped: { template: "grey", tag: "neutral", final: true },
   timed_out: { template: "yellow", tag: "yellow", final: true },
+  awaiting_auth: { template: "orange", tag: "orange", final: false },
 };
 
 /** Buttons only make sense while the bot is still watching. */
@@ -66,8 +68,18 @@ export function buildCard(view: CardView, now: number): CardJson {
     markdown("md_state", stateMessage(view)),
   ];
   if (view.note) elements.push(noteBlock(view.note));
+  const checkedAs = safeOpenId(view.checkedAs);
+  if (checkedAs && !STATE_STYLE[view.state].final && view.state !== "awaiting_auth") {
+    elements.push(
+      markdown(
+        "md_checked_as",
+        translate((t) => t.checkedAs(person(checkedAs))),
+      ),
+    );
+  }
   elements.push(divider("hr_times"), markdown("md_times", timesBlock(view, now)));
-  if (view.actions === true && STATES_WITH_ACTIONS.has(view.state)) elements.push(actionRow(view));
+  if (view.state === "awaiting_auth" && view.authorize) elements.push(authorizeRow(view, view.authorize));
+  else if (view.actions === true && STATES_WITH_ACTIONS.has(view.state)) elements.push(actionRow(view));
   return {
     schema: "2.0",
     config: {
@@ -125,6 +137,12 @@ function stateMessage(view: CardView): I18nText {
       }
       case "timed_out":
         return t.timedOut(escapeMarkdown(formatDuration(timedOutMinutes(view, view.finishedAt), t.duration)));
+      case "awaiting_auth": {
+        const who = safeOpenId(view.requesterOpenId);
+        const name = who ? person(who) : escapeMarkdown(t.label.awaiting_auth);
+        const until = view.authorize ? localTime(view.authorize.until) : escapeMarkdown(t.notYet);
+        return view.authorize?.again ? t.awaitingAuthAgain(name, until) : t.awaitingAuth(name, until);
+      }
     }
   });
 }
@@ -149,6 +167,8 @@ function timesBlock(view: CardView, now: number): I18nText {
       lines.push(t.timeLine(t.elapsed, escapeMarkdown(formatDuration(minutes, t.duration))));
       return lines.join("\n");
     }
+    // Waiting for an authorization: no check, no schedule yet (the state message says until when it waits).
+    if (view.state === "awaiting_auth") return lines.join("\n");
     const last = view.lastCheckAt === undefined ? escapeMarkdown(t.notYet) : localDateTime(view.lastCheckAt);
     lines.push(t.timeLine(t.lastCheck, last));
     if (view.pollIntervalSeconds !== undefined) {
@@ -170,6 +190,45 @@ function noteBlock(note: string): Json {
 
 /** The watch API accepts notes of at most 200 characters; the card never shows more. */
 const MAX_NOTE_CHARS = 200;
+
+/** A person by name, without notifying them (an `<at>` would ping them at every update of the card). */
+function person(openId: string): string {
+  return `<person id='${openId}'></person>`;
+}
+
+/** The requester's "Authorize" button (the bot's signed link), and "Stop watching" beside it. */
+function authorizeRow(view: CardView, link: NonNullable<CardView["authorize"]>): Json {
+  const stop = {
+    action: "stop",
+    watch_id: view.watchId ?? "",
+    task_id: Array.from(view.taskId).slice(0, MAX_VALUE_CHARS).join(""),
+  };
+  return buttonRow("row_authorize", [
+    {
+      columnId: "col_authorize",
+      button: openUrlButton(
+        "btn_authorize",
+        translate((t) => t.authorizeButton),
+        "primary",
+        link.url,
+        link.pcUrl,
+      ),
+    },
+    ...(view.actions === true
+      ? [
+          {
+            columnId: "col_stop",
+            button: callbackButton(
+              "btn_stop",
+              translate((t) => t.stopButton),
+              "danger",
+              stop,
+            ),
+          },
+        ]
+      : []),
+  ]);
+}
 
 function actionRow(view: CardView): Json {
   const value = (action: "refresh" | "stop"): Json => ({

@@ -72,6 +72,26 @@ export function callbackButton(elementId: string, text: I18nText, type: ButtonTy
 }
 
 /**
+ * A button that opens a page: `url` everywhere, `pcUrl` instead in the desktop client (an AppLink that opens it
+ * in Feishu's sidebar). Only http(s) URLs; nothing comes back to the bot.
+ */
+export function openUrlButton(
+  elementId: string,
+  text: I18nText,
+  type: ButtonType,
+  url: string,
+  pcUrl?: string,
+): Json {
+  return {
+    tag: "button",
+    element_id: elementId,
+    type,
+    text: plainText(text),
+    behaviors: [{ type: "open_url", default_url: url, ...(pcUrl ? { pc_url: pcUrl } : {}) }],
+  };
+}
+
+/**
  * Buttons side by side. 2.0 has no `action` module any more; a column set with auto-width columns is the
  * documented way to put components on one row.
  */

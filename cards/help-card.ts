@@ -15,10 +15,18 @@ const SECOND_EXAMPLE_ID = "7360595374803812357";
 
 const code = (text: string): string => `\`${text}\``;
 
-function commandLines(t: Strings): string {
+/** What the help depends on: whether user authorization is on (then /login and /logout are listed). */
+export interface HelpOptions {
+  userAuth?: boolean;
+}
+
+function commandLines(t: Strings, options: HelpOptions): string {
   const h = t.helpCard;
   const line = (syntax: string, what: string, example?: string): string =>
     h.commandLine(escapeMarkdown(syntax), what, example === undefined ? undefined : code(example));
+  const userAuth = options.userAuth
+    ? [line("/login", h.commands.login), line("/logout", h.commands.logout)]
+    : [];
   return [
     h.commandsHeading,
     line("/status <taskId>", h.commands.status, `/status ${EXAMPLE_ID}`),
@@ -29,6 +37,7 @@ function commandLines(t: Strings): string {
     ),
     line("/stop <taskId>", h.commands.stop, `/stop ${EXAMPLE_ID}`),
     line("/list", h.commands.list),
+    ...userAuth,
     line("/help", h.commands.help),
     "",
     h.taskIdHint(code(EXAMPLE_ID)),
@@ -49,16 +58,19 @@ function usageLines(t: Strings): string {
 }
 
 /** Commands, where to send them and the live card's buttons: shared by the help and welcome cards. */
-function helpBody(): Json[] {
+function helpBody(options: HelpOptions): Json[] {
   return [
-    markdown("md_commands", translate(commandLines)),
+    markdown(
+      "md_commands",
+      translate((t) => commandLines(t, options)),
+    ),
     divider("hr_usage"),
     markdown("md_usage", translate(usageLines)),
   ];
 }
 
-/** The `/help` answer. `_now` is accepted for symmetry with the other builders; the card never changes. */
-export function helpCard(): CardJson {
+/** The `/help` answer: constant for a given configuration. */
+export function helpCard(options: HelpOptions = {}): CardJson {
   return simpleCard({
     title: translate((t) => t.helpCard.title),
     subtitle: translate((t) => t.helpCard.subtitle),
@@ -69,13 +81,13 @@ export function helpCard(): CardJson {
         "md_intro",
         translate((t) => t.helpCard.intro),
       ),
-      ...helpBody(),
+      ...helpBody(options),
     ],
   });
 }
 
 /** Posted when the bot is added to a group: a greeting, then the help card's body. */
-export function welcomeCard(): CardJson {
+export function welcomeCard(options: HelpOptions = {}): CardJson {
   return simpleCard({
     title: translate((t) => t.welcome.title),
     subtitle: translate((t) => t.welcome.subtitle),
@@ -86,7 +98,7 @@ export function welcomeCard(): CardJson {
         "md_welcome",
         translate((t) => t.welcome.greeting),
       ),
-      ...helpBody(),
+      ...helpBody(options),
     ],
   });
 }

@@ -31,5 +31,8 @@ export function replyText(locale: Locale): ReplyTexts {
     refreshed: (stateLabel) => r.refreshed(plainValue(stateLabel) || t.empty),
     refreshFailed: r.refreshFailed,
     unknownAction: r.unknownAction,
+    loggedOut: r.loggedOut,
+    notLoggedIn: r.notLoggedIn,
+    userAuthOff: r.userAuthOff,
   };
 }

@@ -57,6 +57,9 @@ export interface HelpWords {
     stop: string;
     list: string;
     help: string;
+    /** Only when user authorization is on. */
+    login: string;
+    logout: string;
   };
   /** What a task id looks like; `example` is a code span. */
   taskIdHint: (example: string) => string;
@@ -103,6 +106,26 @@ export interface ReplyTexts {
   refreshFailed: string;
   /** Toast for a button we do not recognise or that no longer matches a watch. */
   unknownAction: string;
+  /** /logout: the person's tokens were revoked and forgotten. */
+  loggedOut: string;
+  /** /logout by someone the bot holds no authorization of. */
+  notLoggedIn: string;
+  /** /login or /logout when user authorization is off. */
+  userAuthOff: string;
+}
+
+/** Words of the /login card (markdown unless noted). */
+export interface LoginWords {
+  /** Header title (plain text). */
+  title: string;
+  /** Header subtitle (plain text). */
+  subtitle: string;
+  /** Chat-list preview (plain text). */
+  summary: string;
+  /** What authorizing does; `who` is the person (markup), `until` when the button stops working (markup). */
+  body: (who: string, until: string) => string;
+  /** The person has authorized the bot already. */
+  already: string;
 }
 
 export interface Strings {
@@ -126,6 +149,12 @@ export interface Strings {
   stopped: string;
   stoppedBy: (who: string) => string;
   timedOut: (duration: string) => string;
+  /** awaiting_auth; `who` is the requester (markup), `until` when the bot stops waiting (markup). */
+  awaitingAuth: (who: string, until: string) => string;
+  /** awaiting_auth after the requester's authorization ended. */
+  awaitingAuthAgain: (who: string, until: string) => string;
+  /** A line on a card checked with someone's authorization; `who` is markup. */
+  checkedAs: (who: string) => string;
   empty: string;
   timeLine: (label: string, value: string) => string;
   watchingSince: string;
@@ -141,9 +170,11 @@ export interface Strings {
   // Plain text below.
   refreshButton: string;
   stopButton: string;
+  authorizeButton: string;
   notice: Record<CardState, (args: NoticeArgs) => string>;
   list: ListWords;
   helpCard: HelpWords;
+  login: LoginWords;
   welcome: WelcomeWords;
   reply: ReplyTexts;
 }
@@ -162,6 +193,7 @@ const EN_US: Strings = {
     invalid: "Not a valid task id",
     stopped: "No longer watched",
     timed_out: "Still running, no longer watched",
+    awaiting_auth: "Not visible to the bot",
   },
   label: {
     running: "Running",
@@ -172,6 +204,7 @@ const EN_US: Strings = {
     invalid: "Invalid",
     stopped: "Stopped",
     timed_out: "Timed out",
+    awaiting_auth: "Needs authorization",
   },
   summary: (id, label) => `Task ${id}: ${label}`,
   taskId: (id) => `**Task ID:** ${id}`,
@@ -190,6 +223,14 @@ const EN_US: Strings = {
   stoppedBy: (who) => `${who} stopped watching this task.`,
   timedOut: (duration) =>
     `The task was still running after ${duration}, so the bot stopped watching. Check it in Drive.`,
+  awaitingAuth: (who, until) =>
+    "The bot cannot see this task with its own identity: it may have been started in someone's own space, " +
+    `or it may not exist. ${who} can let the bot check it as them: press **Authorize** (it works for ${who} ` +
+    `only). The bot waits until ${until}.`,
+  awaitingAuthAgain: (who, until) =>
+    `The bot checked this task with ${who}'s authorization, which has ended (signed out, or revoked in Feishu). ` +
+    `${who} can press **Authorize** to keep this card up to date. The bot waits until ${until}.`,
+  checkedAs: (who) => `Checked with ${who}'s authorization.`,
   empty: "(empty)",
   timeLine: (label, value) => `- ${label}: ${value}`,
   watchingSince: "Watching since",
@@ -211,6 +252,7 @@ const EN_US: Strings = {
   },
   refreshButton: "Refresh now",
   stopButton: "Stop watching",
+  authorizeButton: "Authorize",
   notice: {
     running: ({ id }) => `Task ${id} is still running.`,
     success: ({ id }) => `Task ${id} finished: success`,
@@ -221,6 +263,7 @@ const EN_US: Strings = {
     stopped: ({ id }) => `Stopped watching task ${id}.`,
     timed_out: ({ id, duration }) =>
       `Task ${id} is still running after ${duration}; stopped watching. Check it in Drive.`,
+    awaiting_auth: ({ id }) => `Task ${id} is not visible to the bot without your authorization.`,
   },
   list: {
     title: "Tasks watched in this chat",
@@ -246,6 +289,9 @@ const EN_US: Strings = {
       stop: "stops watching a task.",
       list: "lists the tasks watched in this chat.",
       help: "shows this help.",
+      login:
+        "lets the bot check Drive tasks as you: tasks started in your own space are hidden from it otherwise.",
+      logout: "revokes that authorization; the bot stops using it at once.",
     },
     taskIdHint: (example) =>
       `A task id is the \`task_id\` Drive returns when it moves or deletes a folder, such as ${example}.`,
@@ -279,6 +325,19 @@ const EN_US: Strings = {
     refreshed: (stateLabel) => `Refreshed: ${stateLabel}`,
     refreshFailed: "Feishu did not answer; try again in a moment.",
     unknownAction: "This button is no longer valid. Send /list to see the tasks watched here.",
+    loggedOut: "Done: the bot no longer checks tasks as you. Your authorization is revoked and forgotten.",
+    notLoggedIn: "The bot holds no authorization of yours: there is nothing to revoke.",
+    userAuthOff: "This bot checks tasks with its own identity only (user authorization is not set up).",
+  },
+  login: {
+    title: "Check Drive tasks as you",
+    subtitle: "For tasks started in your own space",
+    summary: "Authorize the bot to check Drive tasks as you",
+    body: (who, until) =>
+      `A task started in someone's own space (by them, a script or the Drive client) may be hidden from the bot. ${who}, ` +
+      "press **Authorize** to let the bot check such tasks as you: it only asks Feishu about tasks you ask it " +
+      `to watch, and /logout ends it at any time. The button works for you only, until ${until}.`,
+    already: "You have authorized the bot already; authorizing again renews it.",
   },
 };
 
@@ -293,6 +352,7 @@ const ZH_CN: Strings = {
     invalid: "不是有效的任务 ID",
     stopped: "已停止关注",
     timed_out: "仍在运行，已停止关注",
+    awaiting_auth: "机器人看不到该任务",
   },
   label: {
     running: "进行中",
@@ -303,6 +363,7 @@ const ZH_CN: Strings = {
     invalid: "无效",
     stopped: "已停止",
     timed_out: "已超时",
+    awaiting_auth: "需要授权",
   },
   summary: (id, label) => `任务 ${id}：${label}`,
   taskId: (id) => `**任务 ID：** ${id}`,
@@ -317,6 +378,13 @@ const ZH_CN: Strings = {
   stopped: "已停止关注该任务。",
   stoppedBy: (who) => `${who} 已停止关注该任务。`,
   timedOut: (duration) => `任务运行 ${duration} 后仍未结束，机器人已停止关注。请到云空间查看。`,
+  awaitingAuth: (who, until) =>
+    `机器人以自身身份看不到该任务：它可能是在某人的个人空间里发起的，也可能不存在。${who} 可以点击**授权**，` +
+    `让机器人以其身份查看（按钮仅对 ${who} 有效）。机器人会等待到 ${until}。`,
+  awaitingAuthAgain: (who, until) =>
+    `机器人此前以 ${who} 的授权查看该任务，该授权已结束（已退出，或已在飞书中撤销）。${who} 可以点击**授权**，` +
+    `让本卡片继续更新。机器人会等待到 ${until}。`,
+  checkedAs: (who) => `以 ${who} 的授权查看。`,
   empty: "（空）",
   timeLine: (label, value) => `- ${label}：${value}`,
   watchingSince: "开始关注",
@@ -336,6 +404,7 @@ const ZH_CN: Strings = {
     daysHours: (d, h) => `${d} 天 ${h} 小时`,
   },
   refreshButton: "立即刷新",
+  authorizeButton: "授权",
   stopButton: "停止关注",
   notice: {
     running: ({ id }) => `任务 ${id} 仍在进行中。`,
@@ -346,6 +415,7 @@ const ZH_CN: Strings = {
     invalid: ({ id }) => `“${id}”不是有效的任务 ID。`,
     stopped: ({ id }) => `已停止关注任务 ${id}。`,
     timed_out: ({ id, duration }) => `任务 ${id} 运行 ${duration} 后仍未结束，已停止关注，请到云空间查看。`,
+    awaiting_auth: ({ id }) => `没有你的授权，机器人看不到任务 ${id}。`,
   },
   list: {
     title: "本会话正在关注的任务",
@@ -369,6 +439,8 @@ const ZH_CN: Strings = {
       stop: "停止关注某个任务。",
       list: "列出本会话正在关注的任务。",
       help: "显示本帮助。",
+      login: "让机器人以你的身份查看云空间任务：在你的个人空间发起的任务，机器人本身看不到。",
+      logout: "撤销该授权，机器人立即停止使用。",
     },
     taskIdHint: (example) => `任务 ID 是云空间移动或删除文件夹时返回的 \`task_id\`，例如 ${example}。`,
     whereHeading: "**在哪里发命令**",
@@ -398,6 +470,19 @@ const ZH_CN: Strings = {
     refreshed: (stateLabel) => `已刷新：${stateLabel}`,
     refreshFailed: "飞书暂时没有响应，请稍后再试。",
     unknownAction: "这个按钮已失效。发送 /list 查看本会话正在关注的任务。",
+    loggedOut: "好的：机器人不再以你的身份查看任务，你的授权已撤销并删除。",
+    notLoggedIn: "机器人没有你的授权，无需撤销。",
+    userAuthOff: "本机器人只以自身身份查看任务（未配置用户授权）。",
+  },
+  login: {
+    title: "以你的身份查看云空间任务",
+    subtitle: "适用于在个人空间发起的任务",
+    summary: "授权机器人以你的身份查看云空间任务",
+    body: (who, until) =>
+      `在个人空间发起的任务（由本人、脚本或云空间客户端发起）可能对机器人不可见。${who}，点击**授权**，` +
+      `让机器人以你的身份查看这类任务：它只会向飞书查询你让它关注的任务，随时可用 /logout 结束授权。` +
+      `按钮仅对你有效，有效期至 ${until}。`,
+    already: "你已经授权过机器人；再次授权即可续期。",
   },
 };
 

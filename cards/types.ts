@@ -7,7 +7,8 @@ export type CardState =
   | "not_found" // Feishu does not know the task (1061003) or does not let this app see it (1061004)
   | "invalid" // the id was rejected (locally, or by Feishu with 1061002)
   | "stopped" // someone stopped the watch
-  | "timed_out"; // still running after WATCH_TIMEOUT_MINUTES: we stopped watching
+  | "timed_out" // still running after WATCH_TIMEOUT_MINUTES: we stopped watching
+  | "awaiting_auth"; // the app cannot see the task: the requester may let the bot check it as them
 
 export type Locale = "zh_cn" | "en_us";
 
@@ -41,6 +42,22 @@ export interface CardView {
   pollIntervalSeconds?: number;
   /** A short line from the script that asked for the watch (watch API), shown as plain text. */
   note?: string;
+  /** awaiting_auth: the requester's "Authorize" button, and until when the bot waits for it. */
+  authorize?: AuthorizeLink;
+  /** open_id of the person whose authorization the bot checks the task with (user authorization). */
+  checkedAs?: string;
+}
+
+/**
+ * Where the "Authorize" button goes (the bot's own signed link, which starts the sign-in), and until when it
+ * works. `again`: the person had authorized the bot, and that authorization ended.
+ */
+export interface AuthorizeLink {
+  url: string;
+  /** The same page opened inside the Feishu desktop client's sidebar (an AppLink), when there is one. */
+  pcUrl?: string;
+  until: number;
+  again?: boolean;
 }
 
 /** One watch in the `/list` card. */

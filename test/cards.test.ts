@@ -22,6 +22,14 @@ const VIEWS: Record<CardState, CardView> = {
   invalid: { ...BASE, ...ENDED, state: "invalid", taskId: "abc-123", lastCheckAt: undefined },
   stopped: { ...BASE, ...ENDED, state: "stopped", stoppedBy: "ou_84aa1f2e" },
   timed_out: { ...BASE, ...ENDED, state: "timed_out", timeoutMinutes: 120 },
+  awaiting_auth: {
+    ...BASE,
+    state: "awaiting_auth",
+    lastCheckAt: undefined,
+    actions: true,
+    requesterOpenId: "ou_84aa1f2e",
+    authorize: { url: "https://bot.example.com/oauth/start?s=abc.def", until: NOW + 10 * MIN },
+  },
 };
 const STATES = Object.keys(VIEWS) as CardState[];
 
@@ -65,10 +73,11 @@ describe("buildCard, per state", () => {
       const times = markdownIn(buildCard(VIEWS[state], NOW), "en_us").join("\n");
       expect(times).toContain(`<local_datetime millisecond='${BASE.startedAt - 20_000}' format_type='time'>`);
       const running = state === "running" || state === "unknown";
+      const ended = !running && state !== "awaiting_auth";
       expect(times.includes("- Last check: ")).toBe(running);
       expect(times.includes("Checked every 5 s")).toBe(running);
-      expect(times.includes("- Elapsed: ")).toBe(!running);
-      expect(times.includes("- Finished: ")).toBe(!running);
+      expect(times.includes("- Elapsed: ")).toBe(ended);
+      expect(times.includes("- Finished: ")).toBe(ended);
     }
     const running = markdownIn(buildCard(VIEWS.running, NOW), "en_us");
     expect(running[0]).toBe(`**Task ID:** \`${ID}\``);
@@ -178,12 +187,51 @@ describe("hostile input", () => {
 });
 
 describe("buttons", () => {
-  it("appear only when asked, and only while running or unknown", () => {
+  it("appear only when asked, and only while watching (awaiting an authorization: Authorize, always)", () => {
     for (const state of STATES) {
-      const expected = state === "running" || state === "unknown" ? 2 : 0;
+      const expected = state === "running" || state === "unknown" || state === "awaiting_auth" ? 2 : 0;
       expect(buttons(buildCard({ ...VIEWS[state], actions: true }, NOW))).toHaveLength(expected);
-      expect(buttons(buildCard({ ...VIEWS[state], actions: false }, NOW))).toHaveLength(0);
+      expect(buttons(buildCard({ ...VIEWS[state], actions: false }, NOW))).toHaveLength(
+        state === "awaiting_auth" ? 1 : 0,
+      );
     }
+  });
+
+  it("awaiting an authorization: the requester's Authorize button opens the bot's link, the text says for whom and until when", () => {
+    const view = VIEWS.awaiting_auth;
+    const link = { url: "https://bot.example.com/oauth/start?s=abc.def", until: NOW + 10 * MIN };
+    const card = buildCard({ ...view, authorize: { ...link, pcUrl: "https://applink.feishu.cn/x" } }, NOW);
+    expect(byId(card, "btn_authorize").behaviors).toEqual([
+      {
+        type: "open_url",
+        default_url: "https://bot.example.com/oauth/start?s=abc.def",
+        pc_url: "https://applink.feishu.cn/x",
+      },
+    ]);
+    expect(byId(card, "btn_stop").behaviors).toEqual([
+      { type: "callback", value: { action: "stop", watch_id: "w1", task_id: ID } },
+    ]);
+    const [en, zh] = [markdownIn(card, "en_us").join("\n"), markdownIn(card, "zh_cn").join("\n")];
+    expect(en).toContain("<person id='ou_84aa1f2e'></person> can let the bot check it as them");
+    // Until when, at minute resolution (the card changes no more often than that).
+    expect(en).toContain(
+      `waits until <local_datetime millisecond='${Math.floor((NOW + 10 * MIN) / MIN) * MIN}'`,
+    );
+    expect(zh).toContain("<person id='ou_84aa1f2e'></person> 可以点击**授权**");
+    const again = markdownIn(buildCard({ ...view, authorize: { ...link, again: true } }, NOW), "en_us");
+    expect(again.join("\n")).toContain("authorization, which has ended");
+    // Without a link (user authorization off, or a view without one): no Authorize button is drawn.
+    expect(buttons(buildCard({ ...view, authorize: undefined }, NOW)).map((b) => b.element_id)).toEqual([]);
+  });
+
+  it("a card checked with someone's authorization says so while it runs, not once it has ended", () => {
+    const line = (v: CardView) =>
+      markdownIn(buildCard(v, NOW), "en_us").find((m) => m.startsWith("Checked with"));
+    expect(line({ ...VIEWS.running, checkedAs: "ou_84aa1f2e" })).toBe(
+      "Checked with <person id='ou_84aa1f2e'></person>'s authorization.",
+    );
+    expect(line({ ...VIEWS.success, checkedAs: "ou_84aa1f2e" })).toBeUndefined();
+    expect(line({ ...VIEWS.running, checkedAs: "all" })).toBeUndefined();
   });
 
   it("call back with the action, watch and task", () => {

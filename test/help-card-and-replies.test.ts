@@ -136,6 +136,9 @@ describe("replyText", () => {
     refreshed: (r, v) => r.refreshed(v),
     refreshFailed: (r) => r.refreshFailed,
     unknownAction: (r) => r.unknownAction,
+    loggedOut: (r) => r.loggedOut,
+    notLoggedIn: (r) => r.notLoggedIn,
+    userAuthOff: (r) => r.userAuthOff,
   };
   const rendered = (locale: Locale, value: string): Record<string, string> =>
     Object.fromEntries(Object.entries(CALLS).map(([key, call]) => [key, call(replyText(locale), value)]));

@@ -15,6 +15,8 @@ const STATE_OF_CARD: Readonly<Record<CardState, ApiState>> = {
   timed_out: "timed_out",
   not_found: "not_found",
   invalid: "not_found",
+  // A command's watch waiting for its requester's authorization (API watches never wait for one).
+  awaiting_auth: "running",
 };
 
 /** Feishu's refusal codes (see src/feishu/errors.ts) in words a script can act on. */

@@ -24,7 +24,8 @@ export type WatchState =
   | "not_found" // Feishu does not know the task (1061003) or does not let this app see it (1061004)
   | "invalid" // Feishu rejected the id (1061002)
   | "stopped" // someone stopped the watch
-  | "timed_out"; // still running after WATCH_TIMEOUT_MINUTES: we stopped watching
+  | "timed_out" // still running after WATCH_TIMEOUT_MINUTES: we stopped watching
+  | "awaiting_auth"; // the app cannot see the task: waiting for the requester to let the bot check it as them
 
 /** Who asked for the watch: a chat command (`/status`) or a script through the watch API. */
 export type WatchOrigin = "command" | "api";
@@ -73,6 +74,13 @@ export interface Watch {
   endReason: string | null;
   /** The API client (a hash of its token) that created an API watch; null for commands. */
   apiClient: string | null;
+  /**
+   * The person whose own token checks the task (user authorization: the app could not see it); null: the app.
+   * Only this person's token is ever used for the watch, whoever else in the chat presses its buttons.
+   */
+  asUser: string | null;
+  /** Waiting for the requester's authorization until then (state awaiting_auth); null when not waiting. */
+  authUntil: number | null;
 }
 
 export type WatchChanges = Partial<
@@ -94,6 +102,8 @@ export type WatchChanges = Partial<
     | "finishedAt"
     | "stoppedBy"
     | "endReason"
+    | "asUser"
+    | "authUntil"
   >
 >;
 

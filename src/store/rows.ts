@@ -20,6 +20,8 @@ export const COLUMNS: Readonly<Record<keyof WatchChanges, string>> = {
   finishedAt: "finished_at",
   stoppedBy: "stopped_by",
   endReason: "end_reason",
+  asUser: "as_user",
+  authUntil: "auth_until",
 };
 
 /** A watches row (SQLite or PostgreSQL: numbers may come as strings, booleans as 0/1) as a Watch. */
@@ -57,6 +59,8 @@ export function toWatch(r: Record<string, unknown>): Watch {
     stopRequestedBy: str(r.stop_requested_by),
     endReason: str(r.end_reason),
     apiClient: str(r.api_client),
+    asUser: str(r.as_user),
+    authUntil: num(r.auth_until),
   };
 }
 

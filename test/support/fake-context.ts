@@ -48,6 +48,8 @@ export function watchOf(over: Partial<Watch> = {}): Watch {
     stopRequestedBy: null,
     endReason: null,
     apiClient: null,
+    asUser: null,
+    authUntil: null,
     ...over,
   };
 }

@@ -170,6 +170,8 @@ function watch(overrides: Partial<Watch>): Watch {
     stopRequestedBy: null,
     endReason: null,
     apiClient: "0123456789ab",
+    asUser: null,
+    authUntil: null,
     ...overrides,
   };
 }

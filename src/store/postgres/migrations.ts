@@ -181,6 +181,34 @@ export const PG_MIGRATIONS: string[] = [
     ON CONFLICT DO NOTHING;
   DELETE FROM kv WHERE key LIKE 'api-idempotency:%';
   `,
+  // 5: user authorization (SQLite's version 7): people's tokens (sealed), pending OAuth states, and the person
+  // whose token checks a watch.
+  `
+  CREATE TABLE user_tokens (
+    tenant_key TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    access_token TEXT NOT NULL,
+    access_expires_at BIGINT NOT NULL,
+    refresh_token TEXT,
+    refresh_expires_at BIGINT,
+    scope TEXT NOT NULL,
+    authorized_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_key, open_id)
+  );
+  CREATE TABLE auth_states (
+    id TEXT PRIMARY KEY,
+    tenant_key TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    watch_id BIGINT,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX auth_states_expires ON auth_states (expires_at);
+  ALTER TABLE watches ADD COLUMN as_user TEXT;
+  ALTER TABLE watches ADD COLUMN auth_until BIGINT;
+  CREATE INDEX watches_as_user ON watches (tenant_key, as_user) WHERE phase <> 'done' AND as_user IS NOT NULL;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock that makes one replica at a time migrate a database. */

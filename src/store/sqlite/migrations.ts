@@ -171,4 +171,32 @@ export const MIGRATIONS: string[] = [
           FROM kv WHERE key LIKE 'api-idempotency:%');
   DELETE FROM kv WHERE key LIKE 'api-idempotency:%';
   `,
+  // 7: user authorization: people's tokens (sealed: never in clear), the pending OAuth states, and the person
+  // whose token checks a watch.
+  `
+  CREATE TABLE user_tokens (
+    tenant_key TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    access_token TEXT NOT NULL,
+    access_expires_at INTEGER NOT NULL,
+    refresh_token TEXT,
+    refresh_expires_at INTEGER,
+    scope TEXT NOT NULL,
+    authorized_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant_key, open_id)
+  );
+  CREATE TABLE auth_states (
+    id TEXT PRIMARY KEY,
+    tenant_key TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    watch_id INTEGER,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX auth_states_expires ON auth_states (expires_at);
+  ALTER TABLE watches ADD COLUMN as_user TEXT;
+  ALTER TABLE watches ADD COLUMN auth_until INTEGER;
+  CREATE INDEX watches_as_user ON watches (tenant_key, as_user) WHERE phase <> 'done' AND as_user IS NOT NULL;
+  `,
 ];
