@@ -106,6 +106,63 @@ export interface WatchStore extends WatchReader {
   requestStop(id: number, by: string, now: number): Promise<boolean>;
   /** Makes an open watch due now (a refresh asked on another replica); false if it has ended. */
   requestCheck(id: number, now: number): Promise<boolean>;
+  /** Makes every open watch checked as this person (or waiting for their authorization) due now; how many. */
+  requestChecksOf(tenantKey: string, openId: string, now: number): Promise<number>;
+}
+
+/**
+ * A person's user_access_token and refresh token, as kept: each sealed (auth/sealing.ts; never in clear), with
+ * when it expires and what it may do. `refreshToken` null: the person did not grant offline_access.
+ */
+export interface StoredUserToken {
+  tenantKey: string;
+  openId: string;
+  accessToken: string;
+  accessExpiresAt: number;
+  refreshToken: string | null;
+  refreshExpiresAt: number | null;
+  scope: string;
+  /** When the person authorized (the chain of refreshes Feishu caps at 365 days starts here). */
+  authorizedAt: number;
+  updatedAt: number;
+}
+
+/** An OAuth `state` handed to Feishu's authorization page: single use, bound to a person and a request. */
+export interface AuthState {
+  id: string;
+  tenantKey: string;
+  openId: string;
+  /** The watch waiting for this authorization; null for /login. */
+  watchId: number | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What a locked piece of work on a person's tokens leaves: a token to keep, null to forget, undefined: as is. */
+export interface UserTokenOutcome<T> {
+  keep?: StoredUserToken | null;
+  result: T;
+}
+
+/** People's tokens (user authorization) and the OAuth states of authorizations under way. */
+export interface UserTokenStore {
+  getUserToken(tenantKey: string, openId: string): Promise<StoredUserToken | undefined>;
+  saveUserToken(token: StoredUserToken): Promise<void>;
+  /**
+   * Runs `work` on a person's tokens while no other process on this store runs it for the same person (a
+   * refresh token works once: two replicas refreshing together would present it twice), and keeps what it
+   * returns before the lock is let go, so a new pair is committed before anyone uses it.
+   */
+  lockUserToken<T>(
+    tenantKey: string,
+    openId: string,
+    work: (current: StoredUserToken | undefined) => Promise<UserTokenOutcome<T>>,
+  ): Promise<T>;
+  /** Forgets a person's tokens; false when there were none. */
+  deleteUserToken(tenantKey: string, openId: string): Promise<boolean>;
+  createAuthState(state: AuthState): Promise<void>;
+  /** The state with this id, removed (single use), when it has not expired at `now`. */
+  takeAuthState(id: string, now: number): Promise<AuthState | undefined>;
 }
 
 /** The tenants of a store app. */
@@ -113,7 +170,7 @@ export interface TenantStore {
   /**
    * Marks a tenant uninstalled or active again (reinstalled). Uninstalled: its open watches end at once,
    * quietly, with `reason` (the one change of a watch's phase made outside the engine: nothing can be sent to
-   * that tenant any more). Returns how many watches were ended.
+   * that tenant any more), and its people's tokens are forgotten. Returns how many watches were ended.
    */
   setTenantStatus(
     tenantKey: string,
@@ -169,9 +226,19 @@ export interface WakeBus {
 }
 
 /** The store as a whole: every role, and its upkeep. */
-export interface Store extends InboxStore, WatchStore, TenantStore, KvStore, BudgetStore, WakeBus {
+export interface Store
+  extends InboxStore,
+    WatchStore,
+    TenantStore,
+    KvStore,
+    BudgetStore,
+    WakeBus,
+    UserTokenStore {
   readonly kind: "sqlite" | "postgres";
-  /** Deletes delivery records, pinned contents, idempotency keys and expired values older than `olderThan`. */
+  /**
+   * Deletes delivery records, pinned contents and idempotency keys older than `olderThan`, and expired values
+   * and OAuth states.
+   */
   purge(olderThan: number, now: number): Promise<number>;
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import type { InboxItem, InboxPayload } from "../core/inbox-item";
 import { readChatType } from "../core/incoming";
 import type { Watch, WatchChanges } from "../core/watch";
+import type { AuthState, StoredUserToken } from "./roles";
 
 /** Column of each changeable watch field: the same in SQLite and PostgreSQL. */
 export const COLUMNS: Readonly<Record<keyof WatchChanges, string>> = {
@@ -74,4 +75,32 @@ export function toInboxItems(rows: Record<string, unknown>[]): InboxItem[] {
       attempts: Number(r.attempts),
     }))
     .sort((a, b) => a.receivedAt - b.receivedAt);
+}
+
+/** A user_tokens row (SQLite or PostgreSQL) as a StoredUserToken (its tokens still sealed). */
+export function toUserToken(r: Record<string, unknown>): StoredUserToken {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    tenantKey: String(r.tenant_key),
+    openId: String(r.open_id),
+    accessToken: String(r.access_token),
+    accessExpiresAt: Number(r.access_expires_at),
+    refreshToken: r.refresh_token === null || r.refresh_token === undefined ? null : String(r.refresh_token),
+    refreshExpiresAt: num(r.refresh_expires_at),
+    scope: String(r.scope),
+    authorizedAt: Number(r.authorized_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** An auth_states row as an AuthState. */
+export function toAuthState(r: Record<string, unknown>): AuthState {
+  return {
+    id: String(r.id),
+    tenantKey: String(r.tenant_key),
+    openId: String(r.open_id),
+    watchId: r.watch_id === null || r.watch_id === undefined ? null : Number(r.watch_id),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+  };
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { IncomingMessage } from "../../src/core/incoming";
 import type { NewWatch } from "../../src/core/watch";
-import { LEASE_MS, LeaseLostError, type Store } from "../../src/store/roles";
+import { LEASE_MS, LeaseLostError, type Store, type StoredUserToken } from "../../src/store/roles";
 
 export const T0 = 1_700_000_000_000;
 
@@ -403,6 +403,124 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.getValue("k", T0)).toBeUndefined();
     });
 
+    it("keeps a person's (sealed) tokens per tenant, replaces and forgets them", async () => {
+      const token = userToken("ou_a", "sealed-1");
+      await store.saveUserToken(token);
+      await store.saveUserToken(userToken("ou_a", "other-tenant", { tenantKey: "t2" }));
+      expect(await store.getUserToken("", "ou_a")).toEqual(token);
+      await store.saveUserToken({
+        ...token,
+        accessToken: "sealed-2",
+        refreshToken: null,
+        refreshExpiresAt: null,
+      });
+      expect(await store.getUserToken("", "ou_a")).toMatchObject({
+        accessToken: "sealed-2",
+        refreshToken: null,
+      });
+      expect(await store.deleteUserToken("", "ou_a")).toBe(true);
+      expect(await store.deleteUserToken("", "ou_a")).toBe(false);
+      expect(await store.getUserToken("", "ou_a")).toBeUndefined();
+      expect((await store.getUserToken("t2", "ou_a"))?.accessToken).toBe("other-tenant");
+    });
+
+    it("runs work on one person's tokens one at a time, keeping what each leaves before the next starts", async () => {
+      await store.saveUserToken(userToken("ou_a", "v0"));
+      const seen: string[] = [];
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const first = store.lockUserToken("", "ou_a", async (current) => {
+        seen.push(`first saw ${current?.accessToken}`);
+        await gate;
+        return { keep: userToken("ou_a", "v1"), result: 1 };
+      });
+      const second = store.lockUserToken("", "ou_a", async (current) => {
+        seen.push(`second saw ${current?.accessToken}`);
+        return { keep: null, result: 2 };
+      });
+      // Another person is not held up meanwhile.
+      expect(await store.lockUserToken("", "ou_b", async (current) => ({ result: current }))).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toEqual(["first saw v0"]);
+      release();
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+      expect(seen).toEqual(["first saw v0", "second saw v1"]);
+      expect(await store.getUserToken("", "ou_a")).toBeUndefined();
+      // Work that fails keeps nothing and lets the next one in.
+      await store.saveUserToken(userToken("ou_a", "v2"));
+      await expect(
+        store.lockUserToken("", "ou_a", async () => {
+          throw new Error("refresh failed");
+        }),
+      ).rejects.toThrow("refresh failed");
+      expect(await store.lockUserToken("", "ou_a", async (c) => ({ result: c?.accessToken }))).toBe("v2");
+    });
+
+    it("hands an OAuth state out once, and only before it expires", async () => {
+      const state = {
+        id: "st_1",
+        tenantKey: "t1",
+        openId: "ou_a",
+        watchId: 7,
+        createdAt: T0,
+        expiresAt: T0 + 600_000,
+      };
+      await store.createAuthState(state);
+      await store.createAuthState({ ...state, id: "st_old", expiresAt: T0 + 10 });
+      await store.createAuthState({ ...state, id: "st_login", watchId: null });
+      expect(await store.takeAuthState("st_1", T0 + 1)).toEqual(state);
+      expect(await store.takeAuthState("st_1", T0 + 2)).toBeUndefined();
+      expect(await store.takeAuthState("st_old", T0 + 10)).toBeUndefined();
+      expect(await store.takeAuthState("nope", T0)).toBeUndefined();
+      expect(await store.purge(T0 - 1, T0 + 600_000)).toBeGreaterThanOrEqual(1);
+      expect(await store.takeAuthState("st_login", T0 + 1)).toBeUndefined(); // purged: it had expired by then
+    });
+
+    it("makes due the watches checked as a person, and those waiting for their authorization", async () => {
+      const [mine, waiting, others] = await watchesOf(
+        store,
+        "cmd",
+        [newWatch("A"), newWatch("B"), newWatch("C", { requesterOpenId: "ou_2" })],
+        T0,
+      );
+      const lease = { owner: "me", now: T0, ms: LEASE_MS };
+      await store.claimWatches([mine.id, waiting.id, others.id], lease);
+      await store.updateWatch(mine.id, { asUser: "ou_1", nextCheckAt: T0 + 60_000 }, lease, true);
+      await store.updateWatch(
+        waiting.id,
+        { authUntil: T0 + 600_000, nextCheckAt: T0 + 600_000 },
+        lease,
+        true,
+      );
+      await store.updateWatch(others.id, { asUser: "ou_2", nextCheckAt: T0 + 60_000 }, lease, true);
+      expect(await store.requestChecksOf("", "ou_1", T0 + 5)).toBe(2);
+      expect(await store.requestChecksOf("other-tenant", "ou_2", T0 + 5)).toBe(0);
+      const due = await store.claimDueWatches(10, T0 + 5, { owner: "me", now: T0 + 5, ms: LEASE_MS });
+      expect(due.map((w) => w.taskId).sort()).toEqual(["A", "B"]);
+      expect(due.find((w) => w.taskId === "A")).toMatchObject({ asUser: "ou_1", authUntil: null });
+      expect(due.find((w) => w.taskId === "B")).toMatchObject({ asUser: null, authUntil: T0 + 600_000 });
+    });
+
+    it("forgets an uninstalled tenant's tokens and pending states with its watches", async () => {
+      await store.saveUserToken(userToken("ou_a", "gone", { tenantKey: "gone" }));
+      await store.saveUserToken(userToken("ou_a", "kept", { tenantKey: "kept" }));
+      const state = {
+        id: "st",
+        tenantKey: "gone",
+        openId: "ou_a",
+        watchId: null,
+        createdAt: T0,
+        expiresAt: T0 + 1e6,
+      };
+      await store.createAuthState(state);
+      await store.setTenantStatus("gone", "uninstalled", "uninstalled", T0);
+      expect(await store.getUserToken("gone", "ou_a")).toBeUndefined();
+      expect(await store.takeAuthState("st", T0)).toBeUndefined();
+      expect((await store.getUserToken("kept", "ou_a"))?.accessToken).toBe("kept");
+    });
+
     it("ends an uninstalled tenant's watches quietly and purges them after the retention", async () => {
       const { watch: a } = await store.createWatch(
         newWatch("A", { tenantKey: "gone", commandMessageId: "m1" }),
@@ -486,6 +604,26 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(await store.ping()).toBe(true);
     });
   });
+}
+
+/** A stored user token as the bot would keep it (the strings stand for sealed values). */
+export function userToken(
+  openId: string,
+  access: string,
+  over: Partial<StoredUserToken> = {},
+): StoredUserToken {
+  return {
+    tenantKey: "",
+    openId,
+    accessToken: access,
+    accessExpiresAt: T0 + 7_200_000,
+    refreshToken: `refresh-of-${access}`,
+    refreshExpiresAt: T0 + 604_800_000,
+    scope: "offline_access drive:drive.metadata:readonly",
+    authorizedAt: T0,
+    updatedAt: T0,
+    ...over,
+  };
 }
 
 /**

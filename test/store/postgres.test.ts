@@ -9,7 +9,16 @@ import { eventually } from "../support/bot";
 import { freshDatabase, memoryLogger, type TestDatabase } from "../support/postgres";
 import { startEmbedded } from "../support/postgres-server";
 import { startTcpProxy } from "../support/tcp-proxy";
-import { checkLegacyKeys, LEGACY_KEYS, newWatch, payload, storeContract, T0, watchesOf } from "./contract";
+import {
+  checkLegacyKeys,
+  LEGACY_KEYS,
+  newWatch,
+  payload,
+  storeContract,
+  T0,
+  userToken,
+  watchesOf,
+} from "./contract";
 
 storeContract("postgres", async () => {
   const db = await freshDatabase();
@@ -169,6 +178,27 @@ describe("PostgresStore: several replicas on one database", () => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.watch.id)).size).toBe(1);
     expect(await a.countOpenWatches()).toBe(1);
+  });
+
+  it("lets one replica at a time work on a person's tokens; the next sees what the first committed", async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    await a.saveUserToken(userToken("ou_a", "v0"));
+    const order: string[] = [];
+    // Each replica "refreshes" 20 times: reads the current pair, waits (the call to Feishu), keeps the next one.
+    const refresh = (store: Store, name: string) =>
+      store.lockUserToken("", "ou_a", async (current) => {
+        const n = Number(current?.accessToken.slice(1));
+        order.push(`${name}:${n}`);
+        await new Promise((r) => setTimeout(r, 5));
+        return { keep: userToken("ou_a", `v${n + 1}`), result: n };
+      });
+    const seen = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? refresh(a, "a") : refresh(b, "b"))),
+    );
+    // Every pair was used exactly once: no two refreshes ever started from the same refresh token.
+    expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect((await b.getUserToken("", "ou_a"))?.accessToken).toBe("v40");
+    expect(new Set(order.map((o) => o.split(":")[0]))).toEqual(new Set(["a", "b"]));
   });
 
   it("shares one budget between replicas: never more than the burst at once, then the rate", async () => {

@@ -3,13 +3,22 @@ import type { InboxPayload } from "../../core/inbox-item";
 import type { NewWatch, WatchChanges, WatchFilter } from "../../core/watch";
 import type { Logger } from "../../logger";
 import { urlPassword } from "../../redact";
-import type { BudgetBucket, IdempotencyKey, Lease, Store } from "../roles";
+import type {
+  AuthState,
+  BudgetBucket,
+  IdempotencyKey,
+  Lease,
+  Store,
+  StoredUserToken,
+  UserTokenOutcome,
+} from "../roles";
 import * as budget from "./budget";
 import * as inbox from "./inbox";
 import * as kv from "./kv";
 import { migrate } from "./migrations";
 import { createPool, type Db, type PoolOptions, poolDb, scrubbed } from "./pool";
 import * as tenants from "./tenants";
+import * as userTokens from "./user-tokens";
 import { WAKE_CHANNEL, WakeListener } from "./wake";
 import * as watches from "./watches";
 
@@ -93,6 +102,9 @@ export class PostgresStore implements Store {
   requestCheck(id: number, now: number) {
     return watches.requestCheck(this.db, id, now);
   }
+  requestChecksOf(tenantKey: string, openId: string, now: number) {
+    return watches.requestChecksOf(this.db, tenantKey, openId, now);
+  }
   findOpenWatch(tenantKey: string, chatId: string, taskId: string) {
     return watches.findOpenWatch(this.db, tenantKey, chatId, taskId);
   }
@@ -125,6 +137,30 @@ export class PostgresStore implements Store {
     return kv.pinContent(this.db, uuid, content, now);
   }
 
+  // --- UserTokenStore (user-tokens.ts)
+  getUserToken(tenantKey: string, openId: string) {
+    return userTokens.getUserToken(this.db, tenantKey, openId);
+  }
+  saveUserToken(token: StoredUserToken) {
+    return userTokens.saveUserToken(this.db, token);
+  }
+  lockUserToken<T>(
+    tenantKey: string,
+    openId: string,
+    work: (current: StoredUserToken | undefined) => Promise<UserTokenOutcome<T>>,
+  ) {
+    return userTokens.lockUserToken(this.db, tenantKey, openId, work);
+  }
+  deleteUserToken(tenantKey: string, openId: string) {
+    return userTokens.deleteUserToken(this.db, tenantKey, openId);
+  }
+  createAuthState(state: AuthState) {
+    return userTokens.createAuthState(this.db, state);
+  }
+  takeAuthState(id: string, now: number) {
+    return userTokens.takeAuthState(this.db, id, now);
+  }
+
   // --- BudgetStore (budget.ts) and WakeBus (wake.ts)
   takeBudget(buckets: BudgetBucket[], now: number) {
     return budget.takeBudget(this.db, buckets, now);
@@ -145,6 +181,7 @@ export class PostgresStore implements Store {
         await client.query("DELETE FROM pinned_content WHERE created_at < $1", [olderThan]),
         await client.query("DELETE FROM api_requests WHERE created_at < $1", [olderThan]),
         await client.query("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= $1", [now]),
+        await client.query("DELETE FROM auth_states WHERE expires_at <= $1", [now]),
       ];
       // Full buckets say nothing a missing row does not; not counted (they are no delivery records). A row a
       // take holds is skipped, so this never waits for, nor deadlocks with, take_budget's ordered locks.

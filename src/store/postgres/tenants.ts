@@ -16,6 +16,8 @@ export function setTenantStatus(
       [tenantKey, status, now],
     );
     if (status === "active") return 0;
+    await client.query("DELETE FROM user_tokens WHERE tenant_key = $1", [tenantKey]);
+    await client.query("DELETE FROM auth_states WHERE tenant_key = $1", [tenantKey]);
     const ended = await client.query(
       `UPDATE watches SET phase = 'done', state = 'stopped', notify = false, end_reason = $1,
          finished_at = COALESCE(finished_at, $2), lease_owner = NULL, lease_until = NULL, updated_at = $2

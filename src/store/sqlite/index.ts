@@ -1,11 +1,20 @@
 import type { InboxPayload } from "../../core/inbox-item";
 import type { NewWatch, WatchChanges, WatchFilter } from "../../core/watch";
-import type { BudgetBucket, IdempotencyKey, Lease, Store } from "../roles";
+import type {
+  AuthState,
+  BudgetBucket,
+  IdempotencyKey,
+  Lease,
+  Store,
+  StoredUserToken,
+  UserTokenOutcome,
+} from "../roles";
 import { MemoryBuckets } from "./budget";
 import { type Row, SqliteDb } from "./db";
 import * as inbox from "./inbox";
 import * as kv from "./kv";
 import * as tenants from "./tenants";
+import * as userTokens from "./user-tokens";
 import { MemoryWakeBus } from "./wake";
 import * as watches from "./watches";
 
@@ -16,6 +25,7 @@ export class SqliteStore implements Store {
   /** One process per file: its rate budget and its wake-ups live in memory. */
   private readonly buckets = new MemoryBuckets();
   private readonly wakes = new MemoryWakeBus();
+  private readonly personLocks = new userTokens.PersonLocks();
 
   constructor(path: string) {
     this.d = new SqliteDb(path);
@@ -63,6 +73,9 @@ export class SqliteStore implements Store {
   requestCheck(id: number, now: number) {
     return watches.requestCheck(this.d, id, now);
   }
+  requestChecksOf(tenantKey: string, openId: string, now: number) {
+    return watches.requestChecksOf(this.d, tenantKey, openId, now);
+  }
   findOpenWatch(tenantKey: string, chatId: string, taskId: string) {
     return watches.findOpenWatch(this.d, tenantKey, chatId, taskId);
   }
@@ -95,6 +108,30 @@ export class SqliteStore implements Store {
     return kv.pinContent(this.d, uuid, content, now);
   }
 
+  // --- UserTokenStore (user-tokens.ts)
+  getUserToken(tenantKey: string, openId: string) {
+    return userTokens.getUserToken(this.d, tenantKey, openId);
+  }
+  saveUserToken(token: StoredUserToken) {
+    return userTokens.saveUserToken(this.d, token);
+  }
+  lockUserToken<T>(
+    tenantKey: string,
+    openId: string,
+    work: (current: StoredUserToken | undefined) => Promise<UserTokenOutcome<T>>,
+  ) {
+    return this.personLocks.run(this.d, tenantKey, openId, work);
+  }
+  deleteUserToken(tenantKey: string, openId: string) {
+    return userTokens.deleteUserToken(this.d, tenantKey, openId);
+  }
+  createAuthState(state: AuthState) {
+    return userTokens.createAuthState(this.d, state);
+  }
+  takeAuthState(id: string, now: number) {
+    return userTokens.takeAuthState(this.d, id, now);
+  }
+
   // --- BudgetStore (budget.ts) and WakeBus (wake.ts): in memory
   async takeBudget(buckets: BudgetBucket[], now: number) {
     return this.buckets.take(buckets, now);
@@ -115,6 +152,7 @@ export class SqliteStore implements Store {
         this.d.prepare("DELETE FROM pinned_content WHERE created_at < ?").run(olderThan),
         this.d.prepare("DELETE FROM api_requests WHERE created_at < ?").run(olderThan),
         this.d.prepare("DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?").run(now),
+        this.d.prepare("DELETE FROM auth_states WHERE expires_at <= ?").run(now),
       ];
       return deleted.reduce((sum, r) => sum + r.changes, 0);
     });

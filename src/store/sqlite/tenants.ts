@@ -15,6 +15,8 @@ export async function setTenantStatus(
          ON CONFLICT (tenant_key) DO UPDATE SET status = excluded.status, since = excluded.since`,
     ).run(tenantKey, status, now);
     if (status === "active") return 0;
+    d.prepare("DELETE FROM user_tokens WHERE tenant_key = ?").run(tenantKey);
+    d.prepare("DELETE FROM auth_states WHERE tenant_key = ?").run(tenantKey);
     return d
       .prepare(
         `UPDATE watches SET phase = 'done', state = 'stopped', notify = 0, end_reason = ?,

@@ -156,6 +156,15 @@ export async function requestCheck(d: SqliteDb, id: number, now: number): Promis
   return res.changes > 0;
 }
 
+export async function requestChecksOf(d: SqliteDb, tenantKey: string, openId: string, now: number): Promise<number> {
+  return d
+    .prepare(
+      `UPDATE watches SET next_check_at = MIN(next_check_at, ?), recheck = 1
+         WHERE tenant_key = ? AND phase <> 'done' AND (as_user = ? OR (auth_until IS NOT NULL AND requester_open_id = ?))`,
+    )
+    .run(now, tenantKey, openId, openId).changes;
+}
+
 export async function findOpenWatch(
   d: SqliteDb,
   tenantKey: string,
