@@ -75,6 +75,7 @@ import type {
 export type { Answer } from "./answer";
 export * from "./card-html";
 export * from "./card-rules";
+export * from "./console";
 export * from "./constants";
 export { decryptBody, encryptBody, signBody, signLegacyBody } from "./crypto";
 export { buildDelivery } from "./events";

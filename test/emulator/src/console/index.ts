@@ -1,0 +1,13 @@
+/**
+ * The Feishu console: a web page where a person chats with the bot through the emulator, sees its cards drawn
+ * as Feishu draws them and updated live, clicks their buttons, starts Drive tasks, inspects every call and
+ * event, and switches faults on. `startConsole(emu, { bot: { eventUrl } })` serves it; see the README.
+ */
+export { type ConsoleApp, ConsoleError, findButton } from "./console-app";
+export type { MessageView } from "./conversation";
+export { type BotTarget, type Delivered, deliverToBot } from "./delivery";
+export { FAULT_SWITCHES, type FaultName } from "./faults";
+export type { JournalEntry } from "./journal";
+export { REDACTED, redact } from "./redact";
+export { type ConsoleOptions, type RunningConsole, startConsole } from "./server";
+export { CHATS, type ConsoleChat, dmChatId, PEOPLE, type Person } from "./world";
