@@ -62,7 +62,9 @@ export class Conversation {
       bot: false,
       at: Date.now(),
       msgType: m.message_type,
-      ...(m.message_type === "post" ? { post: parse(m.content) } : { text: textOf(m.content) }),
+      ...(m.message_type === "post"
+        ? { post: parse(m.content) }
+        : { text: withMentions(textOf(m.content), m.mentions ?? []) }),
       ...(m.root_id ? { rootId: m.root_id } : {}),
       ...(m.thread_id ? { threadId: m.thread_id } : {}),
       updates: 0,
@@ -132,4 +134,14 @@ export class Conversation {
 function textOf(content: string): string {
   const parsed = parse(content) as { text?: unknown } | undefined;
   return typeof parsed?.text === "string" ? parsed.text : content;
+}
+
+/** The client shows a mention key (`@_user_1`) as the person it names: an `<at>` the renderer draws. */
+function withMentions(
+  text: string,
+  mentions: ReadonlyArray<{ key: string; name: string; id: { open_id?: string } }>,
+): string {
+  let out = text;
+  for (const m of mentions) out = out.split(m.key).join(`<at user_id="${m.id.open_id ?? ""}">${m.name}</at>`);
+  return out;
 }
