@@ -193,6 +193,15 @@ describe("npm run emulator", () => {
     expect(Number(port)).toBeGreaterThan(0);
     expect(run.output()).toContain(`FEISHU_DOMAIN=http://127.0.0.1:${port}`);
     expect(run.output()).toContain("FEISHU_ENCRYPT_KEY=emulator-encrypt-key");
+    // The console comes with it, on a port of its own.
+    const consoleUrl =
+      /Feishu console \(chat with the bot in a browser\): (http:\/\/127\.0\.0\.1:\d+\/)/.exec(
+        run.output(),
+      )?.[1];
+    expect(consoleUrl).toBeDefined();
+    const page = await fetch(consoleUrl ?? "");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>Feishu console");
 
     const res = await fetch(`http://127.0.0.1:${port}/no/such/route`);
     expect(res.status).toBe(404);

@@ -152,7 +152,8 @@ export class ConsoleApp {
     );
     const behaviors = Array.isArray(button.behaviors) ? (button.behaviors as Json[]) : [];
     const callback = behaviors.find((b) => b?.type === "callback");
-    if (!callback) throw new ConsoleError(400, "that button opens a page; it does not call the bot back");
+    if (!callback)
+      throw new ConsoleError(400, "that button has no callback behaviour: it does not call the bot back");
     const value =
       typeof callback.value === "object" && callback.value !== null ? (callback.value as Json) : {};
     const envelope = this.emu.cardActionEvent({

@@ -3,6 +3,8 @@
  * as Feishu draws them and updated live, clicks their buttons, starts Drive tasks, inspects every call and
  * event, and switches faults on. `startConsole(emu, { bot: { eventUrl } })` serves it; see the README.
  */
+
+export { hasFormatting, lineToElements, toPost } from "./composer";
 export { type ConsoleApp, ConsoleError, findButton } from "./console-app";
 export type { MessageView } from "./conversation";
 export { type BotTarget, type Delivered, deliverToBot } from "./delivery";

@@ -48,15 +48,14 @@ function readJson(req: IncomingMessage): Promise<Json> {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ConsoleError(413, `body: at most ${MAX_BODY_BYTES / 1024} KB`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      // Past the limit the rest is read and dropped (so the answer reaches the client), up to a point.
+      if (size > MAX_BODY_BYTES * 16) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.on("error", reject);
     req.on("end", () => {
+      if (size > MAX_BODY_BYTES)
+        return reject(new ConsoleError(413, `body: at most ${MAX_BODY_BYTES / 1024} KB`));
       try {
         const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
         if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
