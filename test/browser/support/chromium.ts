@@ -10,7 +10,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const INSTALL_HINT =
-  "Chromium is missing: apt-get install -y --no-install-recommends chromium fonts-noto-cjk (or set CHROMIUM_PATH)";
+  "Chromium is missing: apt-get install -y --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji (or set CHROMIUM_PATH)";
 
 export interface LaunchedBrowser {
   context: BrowserContext;

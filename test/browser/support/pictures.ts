@@ -10,7 +10,7 @@ import { CARD_WIDTH, GALLERY_TIME_ZONE, NAMES } from "./card-gallery";
 
 /** Per-pixel colour distance pixelmatch ignores (0–1), and the share of pixels that may still differ. */
 export const PIXEL_THRESHOLD = 0.1;
-export const MAX_DIFF_RATIO = 0.002;
+export const MAX_DIFF_RATIO = 0.0001;
 
 export async function cardPicture(page: Page, card: unknown, locale: string): Promise<Buffer> {
   await page.setContent(
@@ -24,7 +24,7 @@ export async function cardPicture(page: Page, card: unknown, locale: string): Pr
 export async function cardsPicture(page: Page, cards: unknown[], locale: string): Promise<Buffer> {
   const html = cardPage({}, { locale }).replace(
     /<div class="fc-shot"[\s\S]*<\/body>/,
-    `<div class="fc-shot" style="display:flex;gap:16px;align-items:flex-start">${cards
+    `<div class="fc-shot" style="display:inline-flex;gap:16px;align-items:flex-start">${cards
       .map(
         (card) =>
           `<div style="width:${CARD_WIDTH}px">${renderCardHtml(card, { locale, names: NAMES, timeZone: GALLERY_TIME_ZONE })}</div>`,
