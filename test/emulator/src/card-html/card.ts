@@ -2,7 +2,7 @@
 import { headerColors, tagColors } from "./colors";
 import { asArray, elementsHtml, isObject, textOf } from "./components";
 import { escapeHtml, safeSpacing, safeUrl } from "./escape";
-import { inlineToHtml, type RenderContext } from "./markdown";
+import { inlineToHtml, type RenderContext } from "./inline";
 
 export interface CardHtmlOptions {
   /** default "en_us" */

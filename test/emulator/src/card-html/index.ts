@@ -10,6 +10,6 @@ export { type CardHtmlOptions, renderCardHtml, renderPostHtml, renderTextHtml } 
 export { SUPPORTED_TAGS } from "./components";
 export { formatLocalDatetime } from "./datetime";
 export { escapeHtml } from "./escape";
-export type { RenderContext } from "./markdown";
+export type { RenderContext } from "./inline";
 export { type ConversationItem, cardPage, conversationPage } from "./page";
 export { CARD_CSS, CARD_FONT } from "./styles";

@@ -8,55 +8,25 @@ import type { Emulator } from "../index";
 import { hasFormatting, toPost } from "./composer";
 import { Conversation, type MessageView } from "./conversation";
 import { type BotTarget, type Delivered, deliverToBot } from "./delivery";
+import { DrivePanel } from "./drive-panel";
+import { ConsoleError, need } from "./errors";
 import { FaultBoard, isFaultName } from "./faults";
+import { findButton } from "./find-button";
 import { Journal, type JournalEntry, secretsOf } from "./journal";
 import { CHATS, chatIdFor, chatOf, dmChatId, PEOPLE, personOf } from "./world";
-
-export class ConsoleError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export type Broadcast = (event: string, data: unknown) => void;
 
 type Json = Record<string, unknown>;
 const MAX_TEXT_CHARS = 10_000;
 
-function need<T>(value: T | undefined, status: number, message: string): T {
-  if (value === undefined) throw new ConsoleError(status, message);
-  return value;
-}
-
-/** The first button with this element_id in a card (containers and columns included). */
-export function findButton(node: unknown, elementId: string, depth = 0): Json | undefined {
-  if (depth > 12 || typeof node !== "object" || node === null) return undefined;
-  if (Array.isArray(node)) {
-    for (const item of node) {
-      const found = findButton(item, elementId, depth + 1);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  const n = node as Json;
-  if ((n.tag === "button" || n.tag === "interactive_container") && n.element_id === elementId) return n;
-  for (const value of Object.values(n)) {
-    const found = findButton(value, elementId, depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 export class ConsoleApp {
   readonly conversation: Conversation;
   readonly journal: Journal;
   readonly faults: FaultBoard;
+  readonly drive: DrivePanel;
   /** Group chat id → is the bot a member. */
   private readonly members = new Map<string, boolean>();
-  private readonly forced = new Map<string, "success" | "fail">();
   private lastTransport = "";
 
   constructor(
@@ -67,6 +37,7 @@ export class ConsoleApp {
     this.conversation = new Conversation(emu, (view) => broadcast("message", view));
     this.journal = new Journal(emu, secretsOf(emu), (entry: JournalEntry) => broadcast("journal", entry));
     this.faults = new FaultBoard(emu);
+    this.drive = new DrivePanel(emu, (tasks) => broadcast("tasks", tasks));
     for (const chat of CHATS) {
       if (chat.chatId) {
         emu.addChat(chat.chatId, chat.type);
@@ -86,7 +57,7 @@ export class ConsoleApp {
       members: Object.fromEntries(this.members),
       messages: this.conversation.all(),
       journal: this.journal.all(),
-      tasks: this.tasks(),
+      tasks: this.drive.tasks(),
       faults: this.faults.view(),
       transport: this.transport(),
     };
@@ -186,34 +157,6 @@ export class ConsoleApp {
     return members;
   }
 
-  startTask(input: Json): Json {
-    const operation =
-      input.operation === "move" || input.operation === "delete" ? input.operation : undefined;
-    const outcome = input.outcome === "success" || input.outcome === "fail" ? input.outcome : undefined;
-    const seconds = typeof input.seconds === "number" ? input.seconds : Number.NaN;
-    if (!operation) throw new ConsoleError(400, "operation: move or delete");
-    if (!outcome) throw new ConsoleError(400, "outcome: success or fail");
-    if (!(seconds >= 0 && seconds <= 86_400)) throw new ConsoleError(400, "seconds: from 0 to 86400");
-    const task = this.emu.startFolderTask(operation, { taskMs: Math.round(seconds * 1000), result: outcome });
-    this.broadcast("tasks", this.tasks());
-    return { ...task };
-  }
-
-  endTask(input: Json): Json {
-    const taskId = typeof input.taskId === "string" ? input.taskId : "";
-    const task = need(
-      this.emu.driveTasks().find((t) => t.task_id === taskId),
-      404,
-      "taskId: no such Drive task",
-    );
-    const outcome = input.outcome === "success" || input.outcome === "fail" ? input.outcome : undefined;
-    if (!outcome) throw new ConsoleError(400, "outcome: success or fail");
-    this.emu.setTaskStatus(task.task_id, outcome);
-    this.forced.set(task.task_id, outcome);
-    this.broadcast("tasks", this.tasks());
-    return { ...task, forced: outcome };
-  }
-
   setFault(input: Json): Json[] {
     if (!isFaultName(input.name)) throw new ConsoleError(400, "name: not a fault the console knows");
     if (typeof input.on !== "boolean") throw new ConsoleError(400, "on: true or false");
@@ -221,10 +164,6 @@ export class ConsoleApp {
     const view = this.faults.view();
     this.broadcast("faults", view);
     return view;
-  }
-
-  tasks(): Json[] {
-    return this.emu.driveTasks().map((t) => ({ ...t, forced: this.forced.get(t.task_id) ?? null }));
   }
 
   /** Called after every answered API call: new or patched messages, and the transport, to the page. */

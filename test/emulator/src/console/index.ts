@@ -5,10 +5,12 @@
  */
 
 export { hasFormatting, lineToElements, toPost } from "./composer";
-export { type ConsoleApp, ConsoleError, findButton } from "./console-app";
+export type { ConsoleApp } from "./console-app";
 export type { MessageView } from "./conversation";
 export { type BotTarget, type Delivered, deliverToBot } from "./delivery";
+export { ConsoleError } from "./errors";
 export { FAULT_SWITCHES, type FaultName } from "./faults";
+export { findButton } from "./find-button";
 export type { JournalEntry } from "./journal";
 export { REDACTED, redact } from "./redact";
 export { type ConsoleOptions, type RunningConsole, startConsole } from "./server";

@@ -8,8 +8,9 @@ import type { AddressInfo } from "node:net";
 import { CARD_CSS } from "../card-html";
 import type { Emulator } from "../index";
 import { clientBundle } from "./bundle";
-import { ConsoleApp, ConsoleError } from "./console-app";
+import { ConsoleApp } from "./console-app";
 import type { BotTarget } from "./delivery";
+import { ConsoleError } from "./errors";
 import { CONSOLE_PAGE } from "./page";
 import { CONSOLE_CSS } from "./styles";
 
@@ -85,8 +86,8 @@ export async function startConsole(emu: Emulator, options: ConsoleOptions): Prom
     "/api/say": (b) => app.say(b),
     "/api/click": (b) => app.click(b),
     "/api/membership": (b) => app.membership(b),
-    "/api/drive/tasks": (b) => app.startTask(b),
-    "/api/drive/end": (b) => app.endTask(b),
+    "/api/drive/tasks": (b) => app.drive.startTask(b),
+    "/api/drive/end": (b) => app.drive.endTask(b),
     "/api/faults": (b) => app.setFault(b),
   };
 
