@@ -54,7 +54,10 @@ describe.each(TRANSPORTS)("the console, the bot on the %s", (transport) => {
     expect(await card.locator(".fc-header .fc-tag").textContent()).toBe("Success");
     const notice = page.locator(".thread .bubble", { hasText: `Task ${id} finished: success` });
     await notice.waitFor({ timeout: 10_000 });
-    expect(await page.locator(`#tasks [data-task-id="${id}"] .status`).textContent()).toBe("success");
+    // The panel redraws its tasks' states once a second.
+    await expect
+      .poll(() => page.locator(`#tasks [data-task-id="${id}"] .status`).textContent())
+      .toBe("success");
   });
 
   it("Refresh now and Stop watching answer with toasts; the card changes in place; only the asker may stop", async () => {
