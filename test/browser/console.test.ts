@@ -102,6 +102,23 @@ describe.each(TRANSPORTS)("the console, the bot on the %s", (transport) => {
     expect(await help.locator(".fc-title").textContent()).toBe("Drive task bot: help");
   });
 
+  it("a reply in a thread goes to the thread, and the bot answers there", async () => {
+    await openChat(page, "#ops");
+    const root = page.locator(".group", { has: page.locator(".bubble", { hasText: "/help" }) }).first();
+    await root.getByRole("button", { name: "Reply in thread" }).click();
+    await page.locator("#thread-chip", { hasText: "Replying in thread" }).waitFor();
+    await say(page, "/list in thread");
+    const reply = root.locator(".thread .msg", { hasText: "/list in thread" });
+    await reply.waitFor();
+    await root
+      .locator(".thread .fc-title", { hasText: "Tasks watched in this chat" })
+      .last()
+      .waitFor({ timeout: 10_000 });
+    expect(await page.locator("#thread-chip").isHidden()).toBe(false);
+    await page.getByRole("button", { name: "Stop replying in thread" }).click();
+    expect(await page.locator("#thread-chip").isHidden()).toBe(true);
+  });
+
   it("switches the cards' language, and the toasts follow it", async () => {
     await openChat(page, "Direct message");
     const id = await startTask(page, { operation: "move", outcome: "success", seconds: 600 });

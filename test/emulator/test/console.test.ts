@@ -220,6 +220,16 @@ describe("what the actions do", () => {
     const client = sdkClient(emu);
     await act("/api/faults", { name: "server_error", on: true });
     await act("/api/faults", { name: "muted_group", on: true });
+    await act("/api/faults", { name: "rate_limit", on: true });
+    const limited = await rejection(
+      client.im.v1.message.create({
+        params: { receive_id_type: "chat_id" },
+        data: { receive_id: OPS, msg_type: "text", content: textContent("hi") },
+      }),
+    );
+    expect(limited).toMatchObject({ status: 429, code: 99991400 });
+    expect(limited.headers["x-ogw-ratelimit-reset"]).toBe("1");
+    await act("/api/faults", { name: "rate_limit", on: false });
     expect((await rejection(client.drive.v1.file.taskCheck({ params: { task_id: "1" } }))).status).toBe(503);
     const muted = await rejection(
       client.im.v1.message.create({
