@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The browser suites run with `npm run test:browser` (vitest.browser.config.mts), never here.
+    exclude: [...configDefaults.exclude, "test/browser/**"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Integration tests start real servers on free ports; files run in parallel workers.

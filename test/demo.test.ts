@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { displayWidth, renderCard, renderText, richTextToPlain } from "@taskbot/feishu-emulator";
 import { afterEach, describe, expect, it } from "vitest";
@@ -136,10 +138,13 @@ afterEach(() => {
 });
 
 describe("npm run demo", () => {
-  it.each([[[] as string[]], [["--transport", "websocket"]]])(
+  it.each([[[] as string[]], [["--transport", "websocket", "--html"]]])(
     "plays the whole conversation offline and exits 0 (%j)",
     async (args) => {
-      child = spawn(TSX, [join(ROOT, "test", "demo", "main.ts"), ...args], {
+      // --html: the page goes to a temporary file, read back below.
+      const page = join(mkdtempSync(join(tmpdir(), "taskbot-demo-")), "demo.html");
+      const argv = args.includes("--html") ? [...args, page] : args;
+      child = spawn(TSX, [join(ROOT, "test", "demo", "main.ts"), ...argv], {
         cwd: ROOT,
         env: { ...process.env, NO_COLOR: "1" },
         stdio: ["ignore", "pipe", "pipe"],
@@ -163,6 +168,16 @@ describe("npm run demo", () => {
       expect(out).toContain("nightly archive of /Reports");
       expect(out).toMatch(/⇠ 200 \{"watch_id":"\d+","state":"success"\}/);
       expect(out).not.toContain("\x1b[");
+      if (args.includes("--html")) {
+        expect(out).toContain(`The conversation as a page: ${page}`);
+        const html = readFileSync(page, "utf8");
+        expect(html).toContain('<div class="fc-header fc-header-green"');
+        expect(html).toContain('<div class="fc-header fc-header-red"');
+        expect(html).toContain("Drive task 7360595374803812356");
+        expect(html).toContain("Refreshed: Running");
+        expect(html).toContain("<h2>1. Alice asks in a direct message</h2>");
+        expect(html).not.toContain("<script");
+      }
     },
     60_000,
   );
@@ -193,6 +208,15 @@ describe("npm run emulator", () => {
     expect(Number(port)).toBeGreaterThan(0);
     expect(run.output()).toContain(`FEISHU_DOMAIN=http://127.0.0.1:${port}`);
     expect(run.output()).toContain("FEISHU_ENCRYPT_KEY=emulator-encrypt-key");
+    // The console comes with it, on a port of its own.
+    const consoleUrl =
+      /Feishu console \(chat with the bot in a browser\): (http:\/\/127\.0\.0\.1:\d+\/)/.exec(
+        run.output(),
+      )?.[1];
+    expect(consoleUrl).toBeDefined();
+    const page = await fetch(consoleUrl ?? "");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>Feishu console");
 
     const res = await fetch(`http://127.0.0.1:${port}/no/such/route`);
     expect(res.status).toBe(404);

@@ -32,10 +32,14 @@ export function parseUserAuth(
   const rawUrl = get("PUBLIC_URL");
   const rawKeys = get("USER_TOKEN_KEY");
   const accounts = get("FEISHU_ACCOUNTS_DOMAIN");
-  const accountsDomain = accounts ? baseUrl("FEISHU_ACCOUNTS_DOMAIN", accounts, problems) : (ACCOUNTS[domain] ?? domain);
+  const accountsDomain = accounts
+    ? baseUrl("FEISHU_ACCOUNTS_DOMAIN", accounts, problems)
+    : (ACCOUNTS[domain] ?? domain);
   if (!rawUrl && !rawKeys) return undefined;
-  if (!rawUrl) problems.push("PUBLIC_URL is required when USER_TOKEN_KEY is set (user authorization needs both)");
-  if (!rawKeys) problems.push("USER_TOKEN_KEY is required when PUBLIC_URL is set (user authorization needs both)");
+  if (!rawUrl)
+    problems.push("PUBLIC_URL is required when USER_TOKEN_KEY is set (user authorization needs both)");
+  if (!rawKeys)
+    problems.push("USER_TOKEN_KEY is required when PUBLIC_URL is set (user authorization needs both)");
   const publicUrl = rawUrl ? baseUrl("PUBLIC_URL", rawUrl, problems) : "";
   const keys = rawKeys ? parseKeys(rawKeys, problems) : [];
   return { publicUrl, redirectUri: `${publicUrl}/oauth/callback`, keys, accountsDomain };
@@ -53,7 +57,9 @@ function baseUrl(name: string, raw: string, problems: string[]): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     problems.push(`${name} must be an http(s) URL, got "${raw}"`);
   } else if (url.search || url.hash || url.username || url.password) {
-    problems.push(`${name} must be a base URL without query, fragment or credentials, got "${url.origin}..."`);
+    problems.push(
+      `${name} must be a base URL without query, fragment or credentials, got "${url.origin}..."`,
+    );
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }

@@ -4,9 +4,14 @@
  * prints it as a person would see it.
  * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
  * `npm run demo -- --transport websocket` plays it over Feishu's long connection instead of the webhook.
+ * `npm run demo -- --html demo.html` also writes the conversation as a page, cards drawn as Feishu draws them
+ * (the emulator's card renderer).
  */
+import { writeFileSync } from "node:fs";
 import {
   type CardCallbackAnswer,
+  type ConversationItem,
+  conversationPage,
   type Emulator,
   type EventEnvelope,
   type MessageReceiveEvent,
@@ -52,6 +57,15 @@ function buttonValue(card: unknown, elementId: string): Record<string, unknown> 
   };
   visit(card);
   return found;
+}
+
+/** `--html <file>`: where to write the conversation as a page, if anywhere. */
+function htmlFileOf(argv: string[]): string | undefined {
+  const at = argv.indexOf("--html");
+  if (at < 0) return undefined;
+  const file = argv[at + 1];
+  if (!file || file.startsWith("--")) throw new DemoError("--html needs a file name");
+  return file;
 }
 
 /** `--transport webhook|websocket` (default webhook). */
@@ -222,14 +236,21 @@ async function main(): Promise<number> {
   let feed: MessageFeed | undefined;
   let failure: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let htmlFile: string | undefined;
+  let names: Record<string, string> = {};
+  const items: ConversationItem[] = [];
   try {
     emu = await startEmulator({
       encryptKey: "demo-encrypt-key",
       verificationToken: "demo-verification-token",
     });
+    htmlFile = htmlFileOf(process.argv.slice(2));
+    names = { [ALICE]: "Alice", [emu.options.botOpenId]: emu.options.botName };
     const t = new Transcript({
       color,
-      names: { [ALICE]: "Alice", [emu.options.botOpenId]: emu.options.botName },
+      names,
+      botName: emu.options.botName,
+      record: (item) => items.push(item),
     });
     t.line("Feishu task-status bot: an offline demo");
     t.line(`The real bot runs against the Feishu emulator at ${emu.url} (no network, no credentials);`);
@@ -263,6 +284,15 @@ async function main(): Promise<number> {
   } finally {
     if (timer) clearTimeout(timer);
     feed?.stop();
+  }
+  if (htmlFile !== undefined) {
+    const page = conversationPage("Feishu task-status bot: an offline demo", items, {
+      locale: "en_us",
+      names,
+      timeZone: "UTC",
+    });
+    writeFileSync(htmlFile, page);
+    process.stdout.write(`The conversation as a page: ${htmlFile}\n`);
   }
   if (failure !== undefined) {
     process.stderr.write(`\nDemo failed: ${failure}\n`);

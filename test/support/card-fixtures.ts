@@ -7,9 +7,7 @@ import type { CardJson, CardState, Locale } from "../../cards/types";
  */
 export type Json = Record<string, unknown>;
 
-export const NOW = Date.UTC(2025, 0, 15, 10, 42, 30); // 10:42:30 UTC
-export const MIN = 60_000;
-export const ID = "7360595374803812356";
+export { ID, MIN, NOW } from "./card-clock";
 export const OPEN_ID = "ou_84aa1f2e5c9d4b7a8e6f0c1d2b3a4f5e"; // the real shape: ou_ + 32 hex digits
 export const LOCALES: Locale[] = ["zh_cn", "en_us"];
 export const ALL_STATES: CardState[] = [

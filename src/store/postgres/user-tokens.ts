@@ -37,7 +37,10 @@ export async function saveUserToken(db: Client, t: StoredUserToken): Promise<voi
 }
 
 export async function deleteUserToken(db: Client, tenantKey: string, openId: string): Promise<boolean> {
-  const res = await db.query("DELETE FROM user_tokens WHERE tenant_key = $1 AND open_id = $2", [tenantKey, openId]);
+  const res = await db.query("DELETE FROM user_tokens WHERE tenant_key = $1 AND open_id = $2", [
+    tenantKey,
+    openId,
+  ]);
   return (res.rowCount ?? 0) > 0;
 }
 
@@ -52,7 +55,9 @@ export function lockUserToken<T>(
   work: (current: StoredUserToken | undefined) => Promise<UserTokenOutcome<T>>,
 ): Promise<T> {
   return db.tx(async (client) => {
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [`user-token:${tenantKey}:${openId}`]);
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [
+      `user-token:${tenantKey}:${openId}`,
+    ]);
     const outcome = await work(await getUserToken(client, tenantKey, openId));
     if (outcome.keep === null) await deleteUserToken(client, tenantKey, openId);
     else if (outcome.keep) await saveUserToken(client, outcome.keep);

@@ -198,7 +198,12 @@ export async function requestCheck(db: Db, id: number, now: number): Promise<boo
   return (res.rowCount ?? 0) > 0;
 }
 
-export async function requestChecksOf(db: Db, tenantKey: string, openId: string, now: number): Promise<number> {
+export async function requestChecksOf(
+  db: Db,
+  tenantKey: string,
+  openId: string,
+  now: number,
+): Promise<number> {
   const res = await db.query(
     `UPDATE watches SET next_check_at = LEAST(next_check_at, $1), recheck = true
        WHERE tenant_key = $2 AND phase <> 'done' AND (as_user = $3 OR (auth_until IS NOT NULL AND requester_open_id = $3))`,

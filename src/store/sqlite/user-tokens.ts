@@ -5,9 +5,9 @@ import type { Row, SqliteDb } from "./db";
 /** People's tokens and OAuth states in the SQLite store (UserTokenStore in roles.ts). */
 
 export async function getUserToken(d: SqliteDb, tenantKey: string, openId: string) {
-  const row = d.prepare("SELECT * FROM user_tokens WHERE tenant_key = ? AND open_id = ?").get(tenantKey, openId) as
-    | Row
-    | undefined;
+  const row = d
+    .prepare("SELECT * FROM user_tokens WHERE tenant_key = ? AND open_id = ?")
+    .get(tenantKey, openId) as Row | undefined;
   return row ? toUserToken(row) : undefined;
 }
 
@@ -37,7 +37,10 @@ function save(d: SqliteDb, t: StoredUserToken): void {
 }
 
 export async function deleteUserToken(d: SqliteDb, tenantKey: string, openId: string): Promise<boolean> {
-  return d.prepare("DELETE FROM user_tokens WHERE tenant_key = ? AND open_id = ?").run(tenantKey, openId).changes > 0;
+  return (
+    d.prepare("DELETE FROM user_tokens WHERE tenant_key = ? AND open_id = ?").run(tenantKey, openId).changes >
+    0
+  );
 }
 
 /** One process per SQLite file: a queue per person in memory is the lock. */

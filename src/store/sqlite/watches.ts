@@ -156,7 +156,12 @@ export async function requestCheck(d: SqliteDb, id: number, now: number): Promis
   return res.changes > 0;
 }
 
-export async function requestChecksOf(d: SqliteDb, tenantKey: string, openId: string, now: number): Promise<number> {
+export async function requestChecksOf(
+  d: SqliteDb,
+  tenantKey: string,
+  openId: string,
+  now: number,
+): Promise<number> {
   return d
     .prepare(
       `UPDATE watches SET next_check_at = MIN(next_check_at, ?), recheck = 1

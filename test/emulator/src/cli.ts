@@ -2,12 +2,19 @@
  * `npm run emulator`: the Feishu emulator as a standalone server, to try the bot by hand without a Feishu app.
  *
  * Listens on http://127.0.0.1:9000 (EMULATOR_PORT overrides), prints the line that starts the bot against it,
- * then sends every line typed on stdin to the bot (BOT_URL, default http://127.0.0.1:3000/webhook/event) as a
+ * serves the Feishu console (a chat in the browser, console/) on the next port (EMULATOR_CONSOLE_PORT
+ * overrides; a free one when EMULATOR_PORT is 0), then sends every line typed on stdin to the bot (BOT_URL, default http://127.0.0.1:3000/webhook/event) as a
  * direct message, encrypted and signed as Feishu does, and prints the bot's replies and card updates as they
  * arrive. Ctrl-D or Ctrl-C closes it.
  */
 import { createInterface } from "node:readline";
-import { DEFAULT_USER_OPEN_ID, type Emulator, type RecordedRequest, startEmulator } from "./index";
+import {
+  DEFAULT_USER_OPEN_ID,
+  type Emulator,
+  type RecordedRequest,
+  startConsole,
+  startEmulator,
+} from "./index";
 import { MessageFeed, Transcript, useColor } from "./transcript";
 
 export const CLI_DEFAULTS = {
@@ -30,11 +37,11 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function readPort(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === "") return CLI_DEFAULTS.port;
+function readPort(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
   const port = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || port > 65535) {
-    fail(`EMULATOR_PORT must be a whole number from 0 to 65535, got "${raw}"`, 64);
+    fail(`${name} must be a whole number from 0 to 65535, got "${raw}"`, 64);
   }
   return port;
 }
@@ -71,7 +78,12 @@ const clock = (at: number) => {
 };
 
 async function main(): Promise<void> {
-  const port = readPort(process.env.EMULATOR_PORT);
+  const port = readPort(process.env.EMULATOR_PORT, CLI_DEFAULTS.port, "EMULATOR_PORT");
+  const consolePort = readPort(
+    process.env.EMULATOR_CONSOLE_PORT,
+    port === 0 ? 0 : port + 1,
+    "EMULATOR_CONSOLE_PORT",
+  );
   const botUrl = process.env.BOT_URL?.trim() || CLI_DEFAULTS.botUrl;
   let emu: Emulator;
   try {
@@ -86,6 +98,13 @@ async function main(): Promise<void> {
     if (code === "EADDRINUSE") fail(`Port ${port} is already in use: set EMULATOR_PORT to another port.`, 1);
     throw error;
   }
+  const console_ = await startConsole(emu, { bot: { eventUrl: botUrl }, port: consolePort }).catch(
+    (error: unknown) => {
+      if ((error as { code?: string }).code === "EADDRINUSE")
+        fail(`Port ${consolePort} is already in use: set EMULATOR_CONSOLE_PORT to another port.`, 1);
+      throw error;
+    },
+  );
   const color = useColor();
   const t = new Transcript({
     color,
@@ -132,6 +151,7 @@ async function main(): Promise<void> {
   });
 
   t.line(`Feishu emulator listening on ${emu.url}`);
+  t.line(`Feishu console (chat with the bot in a browser): ${console_.url}`);
   t.line("");
   t.line("Start the bot in another terminal with:");
   t.line("");
@@ -162,6 +182,7 @@ async function main(): Promise<void> {
     feed.stop();
     for (const timer of timers) clearTimeout(timer);
     feed.flush();
+    await console_.close();
     await emu.close();
     t.line(`emulator closed (${why})`);
     process.exit(0);

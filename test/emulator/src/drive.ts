@@ -10,7 +10,8 @@
  */
 import { type Answer, fail, field, ok, type RouteInput } from "./answer";
 import { CODES, CROSS_TENANT, HTTP } from "./constants";
-import { randomDigits } from "./crypto";
+import { randomDigits, randomHex } from "./crypto";
+import type { EmulatorState } from "./state";
 import type { Tenant } from "./tenant";
 import type { DriveFileType, DriveItemOptions, DriveTask, EmulatorOptions } from "./types";
 
@@ -101,7 +102,7 @@ function busy(drive: Drive, token: string, now: number): Answer | undefined {
 }
 
 function startTask(
-  { state, options, tenant, user }: RouteInput,
+  { state, options, tenant, user }: Pick<RouteInput, "state" | "options" | "tenant" | "user">,
   item: DriveItem,
   operation: DriveTask["operation"],
   folderToken?: string,
@@ -153,4 +154,31 @@ export function deleteFile(input: RouteInput): Answer {
     return ok({});
   }
   return busy(state.drive, item.token, now) ?? startTask(input, item, "delete");
+}
+
+/**
+ * A person moves or deletes a folder in the Drive client (not through the API): a new folder (and a target
+ * folder for a move) and the task the same code as the API starts, for the console's Drive panel.
+ */
+export function startFolderTask(
+  state: EmulatorState,
+  options: Required<EmulatorOptions>,
+  tenant: Tenant,
+  operation: DriveTask["operation"],
+  opts: Pick<DriveItemOptions, "taskMs" | "result"> = {},
+): DriveTask {
+  const token = `fldcn${randomHex(11)}`;
+  state.drive.add(token, "folder", tenant.key, opts);
+  const item = state.drive.item(token, options, tenant);
+  if (!item) throw new Error("startFolderTask: the folder was not added");
+  let target: string | undefined;
+  if (operation === "move") {
+    target = `fldcn${randomHex(11)}`;
+    state.drive.add(target, "folder", tenant.key);
+  }
+  const answer = startTask({ state, options, tenant }, item, operation, target);
+  const taskId = (answer.body as { data?: { task_id?: string } }).data?.task_id ?? "";
+  const task = state.drive.tasks.get(taskId);
+  if (!task) throw new Error("startFolderTask: no task started");
+  return task;
 }

@@ -16,6 +16,7 @@
  */
 
 import { DEFAULT_OPTIONS, type MUTE_CODES, REFUSALS, TENANT_KEY } from "./constants";
+import { startFolderTask } from "./drive";
 import {
   botAddedEvent,
   buildDelivery,
@@ -77,7 +78,9 @@ import type {
 } from "./types";
 
 export type { Answer } from "./answer";
+export * from "./card-html";
 export * from "./card-rules";
+export * from "./console";
 export * from "./constants";
 export { decryptBody, encryptBody, signBody, signLegacyBody } from "./crypto";
 export { buildDelivery } from "./events";
@@ -129,6 +132,15 @@ export interface Emulator {
   ): void;
   /** The tasks folder moves and deletes started, in order (only those of `tenantKey` when given). */
   driveTasks(tenantKey?: string): DriveTask[];
+  /**
+   * A person moves (into a new folder) or deletes a folder in the Drive client: a new folder and the task the
+   * API would start (`taskMs`, `result` as for addFolder). Returns the task (its `task_id` is what a person
+   * pastes into `/status`).
+   */
+  startFolderTask(
+    operation: "move" | "delete",
+    opts?: Pick<DriveItemOptions, "taskMs" | "result" | "tenantKey">,
+  ): DriveTask;
   // --- what the bot did ---
   readonly requests: RecordedRequest[];
   requestsFor(route: RouteName | "unknown"): RecordedRequest[];
@@ -148,6 +160,11 @@ export interface Emulator {
    * asynchronously (the test runner reports it); the request goes on.
    */
   onRequest(listener: (record: RecordedRequest) => void): () => void;
+  /**
+   * Calls `listener(record)` right after a request was answered (`status` and `response` set; never for a
+   * hung request). Returns the unsubscribe function. For live views (the console). Errors as onRequest.
+   */
+  onAnswer(listener: (record: RecordedRequest) => void): () => void;
   /** Requests refused by an enforced rate limit (230020 / 99991400 from the emulator, not from a fault). */
   violations(): RecordedRequest[];
   // --- events to the bot ---
@@ -201,6 +218,8 @@ export interface Emulator {
   // --- refusals that retrying never fixes (refusals.ts has the table of what each refuses) ---
   /** The bot may no longer post in this group: 230018 (group settings, default) or 230035 (speaking restricted). */
   muteChat(chatId: string, code?: (typeof MUTE_CODES)[number]): void;
+  /** The group lets the bot post again. */
+  unmuteChat(chatId: string): void;
   /** An external chat, and the app has no external sharing: reply/create answer 230027. */
   makeExternal(chatId: string): void;
   /** The bot is no longer in the chat: 230002 (until a botAddedEvent for that chat). */
@@ -352,6 +371,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       [...state.drive.tasks.values()].filter(
         (t) => tenantKey === undefined || state.drive.taskTenant(t.task_id) === tenantKey,
       ),
+    startFolderTask: (operation, opts) =>
+      startFolderTask(state, options, tenant(opts?.tenantKey, "startFolderTask"), operation, opts),
     get requests() {
       return state.requests;
     },
@@ -366,6 +387,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     revokeTokens: () => state.revokeTokens(),
     expireTokens: () => state.expireTokens(),
     onRequest: (listener) => state.onRequest(listener),
+    onAnswer: (listener) => state.onAnswer(listener),
     violations: () => state.requests.filter((r) => r.rateLimit !== undefined),
     messageEvent: (input) => messageEvent(state, options, input),
     botAddedEvent: (input) => botAddedEvent(state, options, input),
@@ -387,6 +409,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     muteChat: (chatId, code = REFUSALS.GROUP_SETTINGS.code) =>
       state.tenants.forChat(chatId).mute(chatId, code),
+    unmuteChat: (chatId) => {
+      state.tenants.forChat(chatId).chat(chatId).muted = undefined;
+    },
     makeExternal: (chatId) => {
       state.tenants.forChat(chatId).chat(chatId).external = true;
     },

@@ -120,6 +120,7 @@ export async function startServer(
     record.response = a.body;
     res.writeHead(a.status, { "content-type": type, ...a.headers });
     res.end(text);
+    state.answered(record);
     after(a);
   };
 

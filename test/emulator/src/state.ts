@@ -50,6 +50,7 @@ export class EmulatorState {
   /** Rate-limit windows (limits.ts). */
   readonly windows = new SlidingWindows();
   private readonly listeners = new Set<(record: RecordedRequest) => void>();
+  private readonly answerListeners = new Set<(record: RecordedRequest) => void>();
   /** Every tenant (the default one, and a store app's others) with its users and chats. */
   readonly tenants: Tenants;
   /** Messages, threads and the uuid window. */
@@ -151,18 +152,23 @@ export class EmulatorState {
     };
   }
 
+  onAnswer(listener: (record: RecordedRequest) => void): () => void {
+    const own = (record: RecordedRequest) => listener(record);
+    this.answerListeners.add(own);
+    return () => {
+      this.answerListeners.delete(own);
+    };
+  }
+
   /** Logs the request and tells the listeners; a listener's error is rethrown later, not on this path. */
   record(record: RecordedRequest): void {
     this.requests.push(record);
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(record);
-      } catch (err) {
-        setImmediate(() => {
-          throw err;
-        });
-      }
-    }
+    notify(this.listeners, record);
+  }
+
+  /** The request was answered (status and response set): tells the answer listeners. */
+  answered(record: RecordedRequest): void {
+    notify(this.answerListeners, record);
   }
 
   // ---- tasks ----
@@ -260,5 +266,17 @@ export class EmulatorState {
     this.tenants.reset();
     this.ticketPushes = [];
     this.oauth.reset();
+  }
+}
+
+function notify(listeners: Set<(record: RecordedRequest) => void>, record: RecordedRequest): void {
+  for (const listener of [...listeners]) {
+    try {
+      listener(record);
+    } catch (err) {
+      setImmediate(() => {
+        throw err;
+      });
+    }
   }
 }

@@ -2,6 +2,7 @@
  * A chat as a person reads it, for the emulator CLI and the demo: a transcript printer (who speaks, when,
  * cards as boxes) and a feed that prints what a bot sends to the emulator as it arrives. Node only.
  */
+import type { ConversationItem } from "./card-html";
 import type { Emulator } from "./index";
 import { renderCard, renderText } from "./render";
 import type { SentMessage } from "./types";
@@ -28,6 +29,9 @@ export interface TranscriptOptions {
   write?: (line: string) => void;
   /** How a moment is shown; default "+03.1s" relative to the transcript's start. */
   stamp?: (at: number) => string;
+  /** Also hands every line over as data (the demo's `--html` page); `botName` tells the bot's lines apart. */
+  record?: (item: ConversationItem) => void;
+  botName?: string;
 }
 
 const INDENT = " ".repeat(8);
@@ -39,12 +43,20 @@ export class Transcript {
   readonly color: boolean;
   private readonly write: (line: string) => void;
   private readonly stampOf: (at: number) => string;
+  private readonly record: (item: ConversationItem) => void;
+  private readonly botName: string | undefined;
 
   constructor(options: TranscriptOptions) {
     this.names = options.names;
     this.color = options.color;
     this.write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
     this.stampOf = options.stamp ?? ((at) => `+${((at - this.t0) / 1000).toFixed(1).padStart(4, "0")}s`);
+    this.record = options.record ?? (() => undefined);
+    this.botName = options.botName;
+  }
+
+  private isBot(who: string): boolean {
+    return this.botName !== undefined && who.startsWith(this.botName);
   }
 
   /** Restarts the relative clock (the first message of the conversation is +00.0s). */
@@ -58,6 +70,11 @@ export class Transcript {
 
   /** One utterance; later lines of a multi-line text are indented under the first. */
   say(who: string, arrow: string, text: string, at = Date.now()): void {
+    this.record({ kind: "text", who, bot: this.isBot(who), text, at });
+    this.utterance(who, arrow, text, at);
+  }
+
+  private utterance(who: string, arrow: string, text: string, at: number): void {
     const [first = "", ...rest] = text.split("\n");
     this.write(`${this.dim(this.stampOf(at).padEnd(6))}  ${who} ${arrow} ${first}`);
     for (const line of rest) this.write(`${INDENT}${" ".repeat(who.length + arrow.length + 2)}${line}`);
@@ -65,16 +82,19 @@ export class Transcript {
 
   /** A card, drawn as a box under the line that announces it. */
   card(who: string, arrow: string, label: string, card: unknown, at = Date.now()): void {
-    this.say(who, arrow, label, at);
+    this.record({ kind: "card", who, bot: this.isBot(who), label, card, at });
+    this.utterance(who, arrow, label, at);
     for (const line of renderCard(card, { names: this.names, color: this.color })) this.write(INDENT + line);
   }
 
   /** A narrator's line: what happens outside the chat. */
   note(text: string, at = Date.now()): void {
+    this.record({ kind: "note", text, at });
     this.write(this.dim(`${this.stampOf(at).padEnd(6)}  · ${text}`));
   }
 
   heading(text: string): void {
+    this.record({ kind: "heading", text });
     this.write("");
     this.write(this.color ? `\x1b[1m${text}\x1b[0m` : text);
     this.write(this.dim("─".repeat(Math.min(60, Math.max(8, text.length)))));

@@ -80,7 +80,15 @@ function importGraph(root: string): { files: Set<string>; packages: Map<string, 
       else if (!packages.has(spec)) packages.set(spec, file);
     }
   };
-  for (const name of readdirSync(root).filter((f) => f.endsWith(".ts"))) visit(path.join(root, name));
+  // Every file under src/, the console's browser code too (esbuild bundles it; nothing imports it).
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith(".ts")) visit(full);
+    }
+  };
+  walk(root);
   return { files, packages };
 }
 
@@ -94,17 +102,22 @@ describe("standalone", () => {
     expect(relative.filter((f) => bot.test(f))).toEqual([]);
     expect(relative.every((f) => f.startsWith("test/emulator/src/"))).toBe(true);
     expect(relative).toContain("test/emulator/src/cli.ts");
+    expect(relative).toContain("test/emulator/src/console/client/main.ts");
   });
 
-  it("depends on nothing but node, and ws and protobufjs for the long connection, as its package.json says", () => {
+  it("depends on nothing but node, ws and protobufjs (long connection) and esbuild (the console's script), as its package.json says", () => {
     const foreign = [...packages].filter(([spec]) => !spec.startsWith("node:"));
-    expect(foreign.map(([spec]) => spec).sort()).toEqual(["protobufjs", "ws"]);
+    expect(foreign.map(([spec]) => spec).sort()).toEqual(["esbuild", "protobufjs", "ws"]);
     const manifest = JSON.parse(
       readFileSync(path.join(repo, "test", "emulator", "package.json"), "utf8"),
     ) as {
       dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
     expect(Object.keys(manifest.dependencies).sort()).toEqual(["protobufjs", "ws"]);
+    // A development tool's bundler: loaded only when a console starts (console/bundle.ts), pinned.
+    expect(manifest.devDependencies.esbuild).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(packages.get("esbuild")).toBe(path.join(repo, "test", "emulator", "src", "console", "bundle.ts"));
   });
 
   it("would notice a bot import (the walker follows re-exports and dynamic imports)", () => {
