@@ -3,6 +3,7 @@ import type { HandlerContext, Handlers, Intent } from "../src/core/handling";
 import type { IncomingMessage } from "../src/core/incoming";
 import { handleCardAction } from "./card-action";
 import { list } from "./list";
+import { login, logout } from "./login";
 import { type Command, notForBot, parseCommand } from "./parse";
 import { alreadyWatched, status } from "./status";
 import { stop } from "./stop";
@@ -31,8 +32,14 @@ export async function handleCommand(ctx: HandlerContext, command: Command): Prom
     case "list":
       await list(ctx);
       break;
+    case "login":
+      await login(ctx);
+      break;
+    case "logout":
+      await logout(ctx);
+      break;
     case "help":
-      await ctx.reply({ card: helpCard() }, "help");
+      await ctx.reply({ card: helpCard({ userAuth: ctx.userAuth !== undefined }) }, "help");
       break;
     case "unknown":
       await ctx.reply({ text: replyText(ctx.locale).unknownCommand(command.name) }, "unknown");

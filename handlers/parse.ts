@@ -10,6 +10,8 @@ export type Command =
   | { kind: "status"; taskIds: string[]; invalid: string[]; dropped: number }
   | { kind: "stop"; taskIds: string[]; invalid: string[] }
   | { kind: "list" }
+  | { kind: "login" }
+  | { kind: "logout" }
   | { kind: "help" }
   | { kind: "unknown"; name: string }
   | { kind: "ignore"; reason: string };
@@ -68,6 +70,9 @@ export function parseCommand(message: IncomingMessage, botOpenId: string): Comma
     }
     case "list":
       return { kind: "list" };
+    case "login":
+    case "logout":
+      return { kind: name };
     case "help":
     case "start":
       return { kind: "help" };

@@ -2,11 +2,16 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { handlers } from "../handlers";
 import { type Api, createApi } from "./api/router";
+import { AuthorizationFlow } from "./auth/flow";
+import { Identities } from "./auth/identities";
+import { authRoutes } from "./auth/routes";
+import { Sealer } from "./auth/sealing";
 import type { Config } from "./config";
 import { type ContextParts, cardActionContext } from "./contexts";
 import type { FeishuApi } from "./core/feishu-api";
 import { FeishuClient } from "./feishu/client";
 import { LongConnection } from "./feishu/long-connection";
+import { OAuthClient } from "./feishu/oauth-client";
 import { PacedFeishu } from "./feishu/paced";
 import { createReceiver } from "./feishu/receiver";
 import { StoreTokenStore } from "./feishu/tokens";
@@ -54,6 +59,33 @@ export interface App {
   readonly state: "starting" | "ready" | "stopping" | "stopped";
 }
 
+/** User authorization's parts (PUBLIC_URL and USER_TOKEN_KEY set): the sealer, Feishu's OAuth, the flow. */
+function buildUserAuth(
+  config: Readonly<Config>,
+  deps: { store: Store; metrics: Metrics; logger: Logger; now: () => number },
+): { identities: Identities; flow: AuthorizationFlow } | undefined {
+  const settings = config.userAuth;
+  if (!settings) return undefined;
+  const sealer = new Sealer(settings.keys);
+  const oauth = new OAuthClient({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    domain: config.domain,
+    accountsDomain: settings.accountsDomain,
+    logger: deps.logger,
+  });
+  // Inside the Feishu client a button can open the page in its sidebar (an AppLink), on Feishu and Lark only.
+  const appLinkHost = APPLINK_HOSTS[config.domain];
+  const identities = new Identities({ ...deps, config: settings, oauth, sealer, appLinkHost });
+  const flow = new AuthorizationFlow({ ...deps, config: settings, identities, oauth, sealer });
+  return { identities, flow };
+}
+
+const APPLINK_HOSTS: Readonly<Record<string, string>> = {
+  "https://open.feishu.cn": "applink.feishu.cn",
+  "https://open.larksuite.com": "applink.larksuite.com",
+};
+
 /**
  * The composition root: builds the whole bot from its configuration and an open store, and wires its parts
  * (the only file of src/ that names handlers/). server.ts listens and starts it.
@@ -79,8 +111,10 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   const outbox = new Outbox(store, feishu, now);
   const identity = new BotIdentity(feishu, logger);
   let state: App["state"] = "starting";
+  const userAuth = config.userAuth && buildUserAuth(config, { store, metrics, logger, now });
+  const identities = userAuth?.identities;
 
-  const common = { feishu, outbox, logger, metrics, now, owner, locale: config.locale };
+  const common = { feishu, outbox, logger, metrics, now, owner, locale: config.locale, identities };
   const engine = new WatchEngine({
     ...common,
     store,
@@ -88,7 +122,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     taskCheckRps: config.taskCheckRps,
     watchTimeoutMinutes: config.watchTimeoutMinutes,
   });
-  const parts: ContextParts = { watches: store, outbox, engine, locale: config.locale, now };
+  const parts: ContextParts = { watches: store, outbox, engine, locale: config.locale, now, identities };
   // Commands are recorded as soon as the store is open; they are handled once the bot knows who it is.
   const inbox = new InboxProcessor({
     ...common,
@@ -111,6 +145,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
     onAppTicket: async (ticket) => {
       await tokens?.saveTicket(ticket);
     },
+    onUserRevoked: identities && ((tenantKey, openId) => identities.revoked(tenantKey, openId)),
     onTenantStatus: async (tenantKey, status) => {
       const ended = await store.setTenantStatus(tenantKey, status, "uninstalled", now());
       logger.info(status === "uninstalled" ? "tenant uninstalled the app" : "tenant uses the app again", {
@@ -139,6 +174,7 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
   http.use("/api", api.router);
+  if (userAuth) http.use(authRoutes(userAuth.flow, logger));
   http.use(
     healthRoutes({
       store,

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
-import { parseUserAuth, type UserAuthConfig } from "./auth/settings";
+import { parseUserAuth, type UserAuthConfig } from "./config-user-auth";
 import { redactUrl } from "./redact";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";

@@ -1,10 +1,12 @@
 import type { Locale } from "../cards/types";
+import type { Identities } from "./auth/identities";
 import type { CardActionContext, ChatContext, HandlerContext } from "./core/handling";
 import type { IncomingMessage } from "./core/incoming";
 import type { WatchReader } from "./core/watch";
 import type { Logger } from "./logger";
 import { messageUuid, type Outbox } from "./outbox";
 import type { WatchEngine } from "./watch/engine";
+import { AUTH_WINDOW_MS } from "./watch/policy";
 
 /** What the handlers' contexts are made of: the app's parts, once. Each context is built per message or click. */
 export interface ContextParts {
@@ -13,6 +15,8 @@ export interface ContextParts {
   engine: WatchEngine;
   locale: Locale;
   now: () => number;
+  /** People's identities, when user authorization is on. */
+  identities?: Identities;
 }
 
 /**
@@ -38,6 +42,21 @@ export function commandContext(
       await parts.outbox.reply(tenantKey, to, content, uuid, "reply");
     },
     stopWatch: (watchId, by) => parts.engine.requestStop(watchId, by),
+    userAuth: senderAuthorization(parts, tenantKey, message.senderOpenId),
+  };
+}
+
+function senderAuthorization(
+  parts: ContextParts,
+  tenantKey: string,
+  openId: string,
+): HandlerContext["userAuth"] {
+  const { identities } = parts;
+  if (!identities) return undefined;
+  return {
+    link: () => identities.link(tenantKey, openId, null, parts.now() + AUTH_WINDOW_MS),
+    authorized: () => identities.has(tenantKey, openId),
+    logout: () => identities.logout(tenantKey, openId),
   };
 }
 
@@ -54,6 +73,7 @@ export function chatContext(
     chatId,
     logger,
     locale: parts.locale,
+    userAuth: parts.identities !== undefined,
     post: async (content, name) => {
       const uuid = messageUuid(name, chatId, eventId);
       await parts.outbox.send(tenantKey, { type: "chat_id", id: chatId }, content, uuid, "reply");

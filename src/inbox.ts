@@ -26,6 +26,8 @@ export interface InboxOptions {
   locale: Locale;
   /** The bot's own open_id in a tenant, to tell mentions of the bot from mentions of others. */
   botOpenId: (tenantKey: string) => Promise<string>;
+  /** People's identities, when user authorization is on (/login, /logout). */
+  identities?: ContextParts["identities"];
 }
 
 const BATCH = 50;

@@ -25,6 +25,8 @@ export interface IngestOptions {
   onAppTicket: (ticket: string) => Promise<void>;
   /** Store apps: a tenant uninstalled, stopped or started the app again. */
   onTenantStatus: (tenantKey: string, status: "active" | "uninstalled") => Promise<void>;
+  /** A person's authorization ended at Feishu; absent when user authorization is off. */
+  onUserRevoked?: (tenantKey: string, openId: string) => Promise<void>;
 }
 
 /** "unaddressed": a message that cannot be for the bot, answered at once, nothing stored. */
@@ -109,6 +111,12 @@ export class Ingest {
         await this.options.onTenantStatus(incoming.tenantKey, incoming.status);
         return { outcome: "accepted" };
       }
+      case "user_revoked":
+        if (!this.options.onUserRevoked) return { outcome: "ignored" };
+        // Forgetting tokens is idempotent: done before the answer, and again for a re-push, with no record (a
+        // record written first would turn a failed attempt's re-push into a duplicate, and the tokens would stay).
+        await this.options.onUserRevoked(tenant(incoming.tenantKey), incoming.openId);
+        return { outcome: "accepted" };
       case "other":
         return { outcome: "ignored" };
     }

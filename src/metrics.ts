@@ -64,6 +64,24 @@ export function createMetrics(countOpenWatches: () => Promise<number>) {
       labelNames: ["result"] as const,
       registers: [registry],
     }),
+    userAuthorizations: new Counter({
+      name: "bot_user_authorizations_total",
+      help: "User authorizations coming back to /oauth/callback, by outcome (ok, denied, invalid_state, expired_state, replayed_state, no_code, wrong_person, exchange_failed)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    userTokenRefreshes: new Counter({
+      name: "bot_user_token_refreshes_total",
+      help: "Refreshes of people's tokens, by outcome (ok, retry: Feishu failed for now, dead: refused for good)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    userIdentityEnds: new Counter({
+      name: "bot_user_identity_ends_total",
+      help: "People's identities the bot stopped using, by reason (logout, revoked: Feishu's event, refused: Feishu refused the token or its refresh for good, unreadable: sealed with a key no longer configured)",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     activeWatches: new Gauge({
       name: "bot_active_watches",
       help: "Watches not yet ended",

@@ -28,7 +28,8 @@ export type Purpose = "reply" | "state_change" | "freshness" | "final" | "notice
 
 export interface FeishuApi {
   botOpenId(tenantKey: string): Promise<string>;
-  taskCheck(tenantKey: string, taskId: string): Promise<TaskStatus>;
+  /** As the app, or as a person with their user_access_token (user authorization). */
+  taskCheck(tenantKey: string, taskId: string, userAccessToken?: string): Promise<TaskStatus>;
   /** Replies to a message (in its topic when it is in one). */
   reply(
     tenantKey: string,

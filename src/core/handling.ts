@@ -1,4 +1,4 @@
-import type { CardJson, Locale } from "../../cards/types";
+import type { AuthorizeLink, CardJson, Locale } from "../../cards/types";
 import type { Logger } from "../logger";
 import type { OutgoingMessage } from "./feishu-api";
 import type { CardAction, IncomingMessage } from "./incoming";
@@ -26,6 +26,18 @@ export interface HandlerContext {
   reply(message: OutgoingMessage, name: string): Promise<void>;
   /** Ends a watch as "stopped by" someone: its card says so at once and no notification follows. */
   stopWatch(watchId: number, by: string): Promise<boolean>;
+  /** The sender's user authorization; absent when it is off. */
+  userAuth?: SenderAuthorization;
+}
+
+/** What a handler may do about the sender's user authorization (/login, /logout). */
+export interface SenderAuthorization {
+  /** The sender's own Authorize link (no watch waits for it), valid for a while. */
+  link(): AuthorizeLink;
+  /** Whether the bot holds tokens of the sender. */
+  authorized(): Promise<boolean>;
+  /** Revokes and forgets the sender's tokens; false when there were none. */
+  logout(): Promise<boolean>;
 }
 
 /**
@@ -48,6 +60,8 @@ export interface ChatContext {
   chatId: string;
   logger: Logger;
   locale: Locale;
+  /** Whether user authorization is on (the welcome card lists /login and /logout then). */
+  userAuth: boolean;
   /** Posts into the chat (in a topic group: a new topic). `name` makes the uuid with the event, as reply's. */
   post(message: OutgoingMessage, name: string): Promise<void>;
 }

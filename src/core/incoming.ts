@@ -59,4 +59,6 @@ export type Incoming =
   | { kind: "app_ticket"; eventId: string; ticket: string }
   /** Store apps: the app was uninstalled, stopped or started again by a tenant. */
   | { kind: "tenant_status"; eventId: string; tenantKey: string; status: "active" | "uninstalled" }
+  /** A person's authorization of the app ended at Feishu (signed out, revoked, left the company, ...). */
+  | { kind: "user_revoked"; eventId: string; tenantKey: string; openId: string }
   | { kind: "other"; eventId: string; eventType: string };

@@ -79,10 +79,19 @@ export class FeishuClient {
     });
   }
 
-  async taskCheck(tenantKey: string, taskId: string): Promise<TaskStatus> {
-    const res = await this.call("task_check", tenantKey, () =>
-      this.sdk.drive.v1.file.taskCheck({ params: { task_id: taskId } }, this.as(tenantKey)),
-    );
+  /**
+   * The task's status, asked as the app, or as a person with their `userAccessToken` (user authorization):
+   * then a refused token is theirs to renew, not the app's, so it is not dropped and retried here.
+   */
+  async taskCheck(tenantKey: string, taskId: string, userAccessToken?: string): Promise<TaskStatus> {
+    const params = { params: { task_id: taskId } };
+    const res = userAccessToken
+      ? await this.once("task_check", () =>
+          this.sdk.drive.v1.file.taskCheck(params, lark.withUserAccessToken(userAccessToken)),
+        )
+      : await this.call("task_check", tenantKey, () =>
+          this.sdk.drive.v1.file.taskCheck(params, this.as(tenantKey)),
+        );
     const status = res.data?.status;
     if (typeof status !== "string")
       throw new FeishuApiError("task_check", 0, 200, "answer has no data.status");

@@ -41,6 +41,7 @@ const BY_CODE: Record<number, FailureKind> = {
   1061002: "task_invalid", // params error
   1061003: "task_not_found", // not found
   1061004: "task_not_found", // forbidden: this app may not see the task
+  1062501: "task_not_found", // no permission on the node: this app may not see the task
   99991400: "rate_limited", // gateway frequency limit
   230020: "rate_limited", // IM frequency limit (per chat, per message)
   99991663: "auth", // tenant token invalid
@@ -67,6 +68,41 @@ const BY_CODE: Record<number, FailureKind> = {
 /** Kinds that retrying (later) may fix; everything else is final for that call. */
 export function isRetryable(kind: FailureKind): boolean {
   return kind === "transient" || kind === "rate_limited" || kind === "auth";
+}
+
+/**
+ * What a failure means for a person's identity (user authorization): of a call made with their
+ * user_access_token, or of the OAuth token endpoint refreshing it. `expired`: refresh, then call again;
+ * `retry`: try again later with the same tokens; `dead`: the identity is over, forget its tokens and ask the
+ * person to authorize again. Codes: user-tokens.md §2.
+ */
+export type IdentityFailure = "retry" | "expired" | "dead";
+
+const BY_IDENTITY_CODE: Record<number, IdentityFailure> = {
+  99991677: "expired", // user_access_token expired
+  99991668: "dead", // user_access_token invalid (revoked, or the API takes no user token)
+  99991679: "dead", // the person has not granted the scope
+  20050: "retry", // OAuth: server error
+  20072: "retry", // OAuth: service unavailable
+  20026: "dead", // refresh token invalid (not a v2/v3 one)
+  20037: "dead", // refresh token expired (or the 365-day cap)
+  20064: "dead", // refresh token revoked
+  20073: "dead", // refresh token already used
+  20074: "dead", // the app may not refresh (console switch off)
+  20010: "dead", // the person may not use the app
+  20008: "dead", // the person does not exist
+  20066: "dead", // the person's status is invalid
+};
+
+/** Codes the identity table knows (tests check each has a row of its own). */
+export const IDENTITY_CODES: readonly number[] = Object.keys(BY_IDENTITY_CODE).map(Number);
+
+export function classifyIdentity(error: unknown): IdentityFailure {
+  if (!(error instanceof FeishuApiError)) return "retry";
+  const byCode = BY_IDENTITY_CODE[error.code];
+  if (byCode) return byCode;
+  if (error.httpStatus === 0 || error.httpStatus === 429 || error.httpStatus >= 500) return "retry";
+  return "dead"; // any other refusal of a refresh means: authorize again (as Feishu's own CLI does)
 }
 
 export function classify(error: unknown): FailureKind {

@@ -10,6 +10,7 @@ export const KNOWN_EVENT_TYPES = [
   "app_ticket",
   "app_uninstalled",
   "app_status_change",
+  "auth.user_access_token.revoked_v4",
 ] as const;
 
 /**
@@ -38,6 +39,13 @@ export function readIncoming(
       const status = event.status === "start_by_tenant" ? "active" : "uninstalled";
       return { kind: "tenant_status", eventId, tenantKey, status };
     }
+    case "auth.user_access_token.revoked_v4":
+      return {
+        kind: "user_revoked",
+        eventId,
+        tenantKey,
+        openId: requireString(event.open_id, "event.open_id"),
+      };
     default:
       return { kind: "other", eventId, eventType };
   }

@@ -50,11 +50,11 @@ export class PacedFeishu implements FeishuApi {
     return this.client.botOpenId(tenantKey);
   }
 
-  async taskCheck(tenantKey: string, taskId: string): Promise<TaskStatus> {
+  async taskCheck(tenantKey: string, taskId: string, userAccessToken?: string): Promise<TaskStatus> {
     // A burst of 1: at most rps + 1 calls in any one second (task_check's limit is unpublished).
     const bucket = { key: `tc:${tenantKey}`, rate: this.options.taskCheckRps, burst: 1 };
     await this.pacer.acquire(undefined, bucket, 1);
-    return this.slowingDown(() => this.client.taskCheck(tenantKey, taskId), bucket.key);
+    return this.slowingDown(() => this.client.taskCheck(tenantKey, taskId, userAccessToken), bucket.key);
   }
 
   async reply(

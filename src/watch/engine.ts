@@ -1,14 +1,23 @@
 import type { CardView, Locale } from "../../cards/types";
 import type { FeishuApi, Purpose } from "../core/feishu-api";
 import type { Watch, WatchChanges } from "../core/watch";
-import { classify, type FailureKind, type FeishuApiError } from "../feishu/errors";
+import { classify } from "../feishu/errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { Outbox } from "../outbox";
 import { sleep } from "../sleep";
 import { type Lease, LeaseLostError, leaseOf, type WakeBus, type WatchStore } from "../store/roles";
-import { asFeishuError, type Outcome, WatchMessages } from "./messages";
-import { freshnessDue, judgeStep, MAX_PHASE_FAILURES, pollIntervalMs, retryDelayMs, stateOf } from "./policy";
+import { type Check, type PersonIdentities, TaskChecks } from "./checks";
+import { type Outcome, WatchMessages } from "./messages";
+import {
+  AUTH_WINDOW_MS,
+  freshnessDue,
+  judgeStep,
+  MAX_PHASE_FAILURES,
+  pollIntervalMs,
+  retryDelayMs,
+  stateOf,
+} from "./policy";
 
 export interface EngineOptions {
   store: WatchStore & WakeBus;
@@ -24,9 +33,10 @@ export interface EngineOptions {
   /** The task_check budget (TASK_CHECK_RPS); sizes each round. */
   taskCheckRps: number;
   locale: Locale;
+  /** People's identities (user authorization); absent when it is off. */
+  identities?: PersonIdentities;
 }
 
-type Check = { ok: true; status: string } | { ok: false; error: FeishuApiError; kind: FailureKind };
 /**
  * Records changes of the watch being stepped. `later`: no side effect waits for them, so they ride along with
  * the next write (at the latest the step's last one, which releases the lease): one statement instead of two.
@@ -58,11 +68,20 @@ const HANDOVER_LOOK_MS = 50;
  */
 export class WatchEngine {
   readonly messages: WatchMessages;
+  private readonly checks: TaskChecks;
   /** Watches this process is stepping right now: never stepped twice at once, even if a lease ran out. */
   private readonly busy = new Set<number>();
 
   constructor(private readonly options: EngineOptions) {
-    this.messages = new WatchMessages(options);
+    const { identities } = options;
+    this.messages = new WatchMessages({
+      ...options,
+      // The waiting card's Authorize button: the requester's link, until the wait ends.
+      linkFor:
+        identities &&
+        ((w, until, again) => identities.link(w.tenantKey, w.requesterOpenId, w.id, until, again)),
+    });
+    this.checks = new TaskChecks(options);
   }
 
   /** One scheduler round: claim due watches (oldest due first), check each task once, advance them. */
@@ -122,7 +141,9 @@ export class WatchEngine {
     const byTask = new Map<string, Watch[]>();
     for (const w of watches) {
       if (this.busy.has(w.id)) continue; // this process is still stepping it (its lease ran out meanwhile)
-      const key = `${w.tenantKey}\u0000${w.taskId}`;
+      // One check per task and identity; a watch waiting for its requester's authorization goes on its own.
+      const key =
+        w.authUntil !== null ? `wait\u0000${w.id}` : `${w.tenantKey}\u0000${w.taskId}\u0000${w.asUser ?? ""}`;
       byTask.set(key, [...(byTask.get(key) ?? []), w]);
     }
     const groups = [...byTask.values()];
@@ -135,32 +156,13 @@ export class WatchEngine {
   private async runTask(watches: Watch[], refreshing: boolean): Promise<void> {
     for (const w of watches) this.busy.add(w.id);
     try {
-      const needsCheck = watches.filter((w) => this.isOpen(w) && !this.timedOut(w));
-      const check = needsCheck.length > 0 ? await this.check(watches[0]) : undefined;
+      const needsCheck = watches.filter((w) => this.isOpen(w) && !this.timedOut(w) && w.authUntil === null);
+      const check = needsCheck.length > 0 ? await this.checks.check(watches[0]) : undefined;
       for (const w of watches) {
         await this.step({ ...w }, needsCheck.includes(w) ? check : undefined, refreshing);
       }
     } finally {
       for (const w of watches) this.busy.delete(w.id);
-    }
-  }
-
-  private async check(w: Watch): Promise<Check> {
-    try {
-      const status = await this.options.feishu.taskCheck(w.tenantKey, w.taskId);
-      this.options.metrics.taskChecks.inc({ result: stateOf(status) === "unknown" ? "unknown" : status });
-      return { ok: true, status };
-    } catch (error) {
-      const e = asFeishuError("task_check", error);
-      const kind = classify(e);
-      this.options.metrics.taskChecks.inc({ result: kind });
-      this.options.logger.warn("task_check failed", {
-        task_id: w.taskId,
-        kind,
-        code: e.code,
-        http_status: e.httpStatus,
-      });
-      return { ok: false, error: e, kind };
     }
   }
 
@@ -191,6 +193,8 @@ export class WatchEngine {
         await this.end(w, { state: "stopped", stoppedBy: w.stopRequestedBy, notify: false }, save);
       } else if (this.isOpen(w) && this.timedOut(w)) {
         await save({ state: "timed_out", phase: "finishing", failures: 0, finishedAt: this.options.now() });
+      } else if (this.isOpen(w) && w.authUntil !== null) {
+        await this.viaRequester(w, save, refreshing);
       } else if (check) {
         await this.applyCheck(w, check, save, refreshing);
       }
@@ -229,6 +233,10 @@ export class WatchEngine {
   private async applyCheck(w: Watch, check: Check, save: Save, refreshing: boolean): Promise<void> {
     const now = this.options.now();
     if (!check.ok) {
+      if ("identityGone" in check) return this.waitForAuthorization(w, save);
+      if (check.kind === "task_not_found" && w.asUser === null && this.mayAskRequester(w)) {
+        return this.viaRequester(w, save, refreshing);
+      }
       if (check.kind === "task_not_found" || check.kind === "task_invalid") {
         const state = check.kind === "task_not_found" ? "not_found" : "invalid";
         return this.end(w, { state, lastCheckAt: now, notify: false }, save);
@@ -262,6 +270,49 @@ export class WatchEngine {
     const nextCheckAt = now + pollIntervalMs(now - w.createdAt, this.options.pollIntervalSeconds);
     await save({ ...seen, nextCheckAt }, true);
     if (purpose) await this.showCard(w, save, purpose, undefined, now);
+  }
+
+  /** User authorization is on, and the watch has a requester to ask (a command's, not a script's). */
+  private mayAskRequester(w: Watch): boolean {
+    return this.options.identities !== undefined && w.origin === "command" && w.requesterOpenId !== "";
+  }
+
+  /**
+   * The app cannot see the task (or the watch waits for its requester): with the requester's token, check as
+   * them; without, wait for their authorization (the card asks for it) until the wait ends, then end.
+   */
+  private async viaRequester(w: Watch, save: Save, refreshing: boolean): Promise<void> {
+    const person = w.requesterOpenId;
+    let token: string | undefined;
+    try {
+      token = await this.options.identities?.accessToken(w.tenantKey, person);
+    } catch (error) {
+      // Feishu could not refresh the token just now: a failed check, retried like any other.
+      return this.applyCheck(w, this.checks.failure(w, error), save, refreshing);
+    }
+    if (token) {
+      await save({ asUser: person, authUntil: null }, true);
+      return this.applyCheck(w, await this.checks.asPerson(w, person, token), save, refreshing);
+    }
+    if (w.authUntil === null) return this.waitForAuthorization(w, save);
+    if (this.options.now() < w.authUntil) return save({ nextCheckAt: w.authUntil });
+    // Nobody authorized in time: a task no identity could see is "not found" as before; one that was being
+    // checked as the requester stops, saying their authorization ended.
+    const seen = w.rawStatus !== null;
+    const ended: WatchChanges = seen
+      ? { state: "stopped", endReason: "authorization_ended", notify: false, authUntil: null }
+      : { state: "not_found", notify: false, authUntil: null };
+    return this.end(w, ended, save);
+  }
+
+  /** The card asks the requester to authorize; the watch waits AUTH_WINDOW_MS, checking nothing meanwhile. */
+  private async waitForAuthorization(w: Watch, save: Save): Promise<void> {
+    if (!this.mayAskRequester(w)) {
+      return this.end(w, { state: "not_found", lastCheckAt: this.options.now(), notify: false }, save);
+    }
+    const until = this.options.now() + AUTH_WINDOW_MS;
+    await save({ state: "awaiting_auth", asUser: null, authUntil: until, nextCheckAt: until }, true);
+    return this.showCard(w, save, "state_change");
   }
 
   /**

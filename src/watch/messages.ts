@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { buildCard, notificationText } from "../../cards";
-import type { CardJson, CardView, Locale } from "../../cards/types";
+import type { AuthorizeLink, CardJson, CardView, Locale } from "../../cards/types";
 import type { FeishuApi, OutgoingMessage, Purpose, SentMessage } from "../core/feishu-api";
 import type { Watch, WatchChanges } from "../core/watch";
 import { classify, type FailureKind, FeishuApiError, isRetryable } from "../feishu/errors";
@@ -38,6 +38,8 @@ export interface WatchMessagesOptions {
   locale: Locale;
   watchTimeoutMinutes: number;
   pollIntervalSeconds: number;
+  /** The requester's Authorize link for a watch waiting for them (user authorization on). */
+  linkFor?: (w: Watch, until: number, again: boolean) => AuthorizeLink;
 }
 
 /**
@@ -159,6 +161,12 @@ export class WatchMessages {
       timeoutMinutes: this.options.watchTimeoutMinutes,
       pollIntervalSeconds: this.options.pollIntervalSeconds,
       note: w.note ?? undefined,
+      checkedAs: w.asUser ?? undefined,
+      // Waiting for the requester: their button, until the wait ends ("again" once the task was seen as them).
+      authorize:
+        w.state === "awaiting_auth" && w.authUntil !== null
+          ? this.options.linkFor?.(w, w.authUntil, w.rawStatus !== null)
+          : undefined,
     };
   }
 

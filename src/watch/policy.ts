@@ -28,6 +28,12 @@ export function pollIntervalMs(ageMs: number, baseSeconds: number): number {
 export const MAX_PHASE_FAILURES = 12;
 
 /**
+ * How long a watch waits for its requester's authorization (user authorization), and how long an Authorize
+ * button and an OAuth state work: 10 minutes.
+ */
+export const AUTH_WINDOW_MS = 10 * 60_000;
+
+/**
  * When the card's "last checked" line moves while nothing else changes: at the ages 1, 2, 4, 8, ... minutes,
  * so a watch of duration d costs about log2(d / 1 min) such updates (11 in a day), not one a minute.
  */

@@ -76,10 +76,13 @@ export async function startBot(
       config.encryptKey,
       config.verificationToken,
       ...config.apiTokens.map((t) => t.token),
+      ...(config.userAuth?.keys.map((k) => k.toString("base64")) ?? []),
     ],
     stream,
   });
-  const server = await startServer(config, { logger, ...deps }, { port: 0, host: "127.0.0.1" });
+  // A PORT given (user authorization needs its PUBLIC_URL before the bot starts) is listened on; else any free one.
+  const port = env.PORT ? Number(env.PORT) : 0;
+  const server = await startServer(config, { logger, ...deps }, { port, host: "127.0.0.1" });
   return {
     app: server.app,
     url: server.url,

@@ -128,6 +128,7 @@ export function chatContext(chatId = "oc_group"): { ctx: ChatContext; posts: Rec
     chatId,
     logger: quiet(),
     locale: "en_us",
+    userAuth: false,
     post: async (message, name) => {
       posts.push({ name, message });
     },

@@ -30,19 +30,20 @@ export type { Delivery };
  */
 export function useBot(
   scope: "each" | "all" = "each",
-  env: Record<string, string> = {},
+  env: Record<string, string> | ((emu: Emulator) => Promise<Record<string, string>>) = {},
   transport: Transport = "webhook",
   store: StoreKind = "sqlite",
+  emulatorOptions: EmulatorOptions = {},
 ): BotFixture {
   const fixture = { transport } as BotFixture & { tmp: ReturnType<typeof tempDir>; db?: TestDatabase };
   (scope === "each" ? beforeEach : beforeAll)(async () => {
     fixture.tmp = tempDir();
     fixture.db = store === "postgres" ? await freshDatabase() : undefined;
-    fixture.emu = await startTestEmulator();
+    fixture.emu = await startTestEmulator(emulatorOptions);
     fixture.bot = await startBot(fixture.emu, join(fixture.tmp.dir, "bot.sqlite"), {
       ...transportEnv(transport),
       ...(fixture.db && { DATABASE_URL: fixture.db.url }),
-      ...env,
+      ...(typeof env === "function" ? await env(fixture.emu) : env),
     });
     fixture.send = feishuSide(fixture.emu, transport, () => fixture.bot.url).send;
   });

@@ -2,7 +2,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { classify, type FailureKind, FeishuApiError, toFeishuError } from "../../src/feishu/errors";
+import {
+  classify,
+  classifyIdentity,
+  type FailureKind,
+  FeishuApiError,
+  IDENTITY_CODES,
+  type IdentityFailure,
+  toFeishuError,
+} from "../../src/feishu/errors";
 import { createLogger, makeRedactor } from "../../src/logger";
 import { failureTable } from "../support/failure-table";
 
@@ -25,6 +33,8 @@ const ROWS: Array<[FeishuApiError, FailureKind]> = [
   [api(1061002), "task_invalid"],
   [api(1061003, 404), "task_not_found"],
   [api(1061004, 403), "task_not_found"],
+  [api(1062501, 403), "task_not_found"], // no permission on the node: hidden from the app
+
   [api(230011), "card_gone"],
   [api(230110), "card_gone"],
   [api(230031), "card_too_old"],
@@ -51,6 +61,39 @@ const untested = (table: Map<number, string>): number[] => {
   const tested = new Set(ROWS.map(([error]) => error.code));
   return [...table.keys()].filter((code) => !tested.has(code));
 };
+
+/** What each answer means for a person's identity (user authorization). */
+const IDENTITY_ROWS: Array<[FeishuApiError, IdentityFailure]> = [
+  [api(99991677), "expired"],
+  [api(99991668), "dead"],
+  [api(99991679), "dead"],
+  [api(20050, 500), "retry"],
+  [api(20072, 503), "retry"],
+  [api(20026), "dead"],
+  [api(20037), "dead"],
+  [api(20064), "dead"],
+  [api(20073), "dead"],
+  [api(20074), "dead"],
+  [api(20010), "dead"],
+  [api(20008), "dead"],
+  [api(20066), "dead"],
+  [api(0, 0), "retry"], // no answer
+  [api(99991400, 429), "retry"],
+  [api(0, 502), "retry"],
+  [api(20063), "dead"], // any other refusal of a refresh: authorize again
+];
+
+describe("identity table", () => {
+  it.each(IDENTITY_ROWS)("%s -> %s", (error, kind) => {
+    expect(classifyIdentity(error)).toBe(kind);
+  });
+
+  it("has a row for every code it knows, and a plain Error is worth a retry", () => {
+    const tested = new Set(IDENTITY_ROWS.map(([e]) => e.code));
+    expect(IDENTITY_CODES.filter((code) => !tested.has(code))).toEqual([]);
+    expect(classifyIdentity(new Error("socket hang up"))).toBe("retry");
+  });
+});
 
 describe("failure table", () => {
   it.each(ROWS)("%s -> %s", (error, kind) => {

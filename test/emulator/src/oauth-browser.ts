@@ -34,6 +34,7 @@ function redirectOf(location: string): NonNullable<BrowserResult["redirect"]> {
   return { url: location, ...pick("code"), ...pick("state"), ...pick("error") };
 }
 
+/** Opens `authorizeUrl` (the page, or an app link redirecting to it), answers the form, follows back. */
 export async function consent(authorizeUrl: string, input: ConsentInput): Promise<BrowserResult> {
   const hops: BrowserResult["hops"] = [];
   const go = async (method: string, url: string, body?: string) => {
@@ -50,7 +51,13 @@ export async function consent(authorizeUrl: string, input: ConsentInput): Promis
     hops.push({ method, url, status: res.status, ...(absolute ? { location: absolute } : {}) });
     return { status: res.status, url, text, location: absolute };
   };
+  // The app's own link may redirect to the page first (a browser follows it).
   let last = await go("GET", authorizeUrl);
+  while (last.location !== undefined && last.status >= 300 && last.status < 400) {
+    if (hops.length >= MAX_HOPS) throw new Error(`oauth.consent: more than ${MAX_HOPS} redirects`);
+    last = await go("GET", last.location);
+  }
+  const pageUrl = last.url;
   const form = last.status === 200 ? readPage(last.text) : undefined;
   if (!form) return { hops, status: last.status, url: last.url, text: last.text };
   const fields = { ...form.fields, decision: input.deny ? "deny" : "approve" };
@@ -71,11 +78,7 @@ export async function consent(authorizeUrl: string, input: ConsentInput): Promis
         input.tenantKey ? { tenant_key: input.tenantKey } : {},
       );
   }
-  last = await go(
-    "POST",
-    new URL(form.action, authorizeUrl).toString(),
-    new URLSearchParams(fields).toString(),
-  );
+  last = await go("POST", new URL(form.action, pageUrl).toString(), new URLSearchParams(fields).toString());
   const redirect = last.location === undefined ? undefined : redirectOf(last.location);
   while (input.follow !== false && last.location !== undefined && last.status >= 300 && last.status < 400) {
     if (hops.length >= MAX_HOPS) throw new Error(`oauth.consent: more than ${MAX_HOPS} redirects`);
