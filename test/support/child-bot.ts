@@ -52,7 +52,8 @@ export async function spawnBot(
   options: { waitReady?: boolean } = {},
 ): Promise<ChildBot> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
-  const port = await freePort();
+  // A PORT given (user authorization needs PUBLIC_URL before the bot starts) is used; else a free one.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     env: {
