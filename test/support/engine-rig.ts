@@ -1,8 +1,12 @@
+import { createHash, randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import type { Emulator } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach } from "vitest";
+import { Identities } from "../../src/auth/identities";
+import { Sealer } from "../../src/auth/sealing";
 import type { NewWatch, Watch } from "../../src/core/watch";
 import { FeishuClient } from "../../src/feishu/client";
+import { OAuthClient } from "../../src/feishu/oauth-client";
 import { PacedFeishu } from "../../src/feishu/paced";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
@@ -23,6 +27,8 @@ export function engineRig(
     taskCheckRps?: number;
     /** Default: SQLite in memory. */
     store?: Store;
+    /** User authorization on: the engine gets real Identities (sealed tokens in the store, OAuth at the emulator). */
+    userAuth?: boolean;
   } = {},
 ) {
   const clock = { now: Date.UTC(2026, 0, 1, 9, 0, 0) };
@@ -42,9 +48,11 @@ export function engineRig(
   });
   const taskCheckRps = options.taskCheckRps ?? 50;
   const feishu = new PacedFeishu(client, store, { taskCheckRps, metrics });
+  const identities = options.userAuth ? rigIdentities(emu, store, metrics, logger, now) : undefined;
   const engine = new WatchEngine({
     store,
     feishu,
+    identities,
     outbox: new Outbox(store, feishu, now),
     logger,
     metrics,
@@ -89,7 +97,64 @@ export function engineRig(
       await engine.round();
     }
   };
-  return { clock, store, engine, metrics, logs, watch, runUntil, advance: (ms: number) => (clock.now += ms) };
+  /** The person authorizes at Feishu (the page, a code, the exchange), and the tokens are kept, sealed. */
+  const authorize = async (openId: string) => {
+    if (!identities) throw new Error("engineRig: userAuth is off");
+    const verifier = randomBytes(32).toString("base64url");
+    const oauth = rigOAuth(emu, logger);
+    const url = oauth.authorizeUrl({
+      redirectUri: RIG_REDIRECT,
+      state: "rig",
+      codeChallenge: createHash("sha256").update(verifier).digest("base64url"),
+      scope: "offline_access drive:drive.metadata:readonly",
+    });
+    const { redirect } = await emu.oauth.consent(url, { openId, follow: false });
+    if (!redirect?.code) throw new Error("engineRig: no code");
+    await identities.keep("", openId, await oauth.exchange(redirect.code, RIG_REDIRECT, verifier));
+  };
+  return {
+    clock,
+    store,
+    engine,
+    metrics,
+    logs,
+    watch,
+    runUntil,
+    authorize,
+    advance: (ms: number) => (clock.now += ms),
+  };
+}
+
+const RIG_REDIRECT = "http://bot.rig.test/oauth/callback";
+
+function rigOAuth(emu: Emulator, logger: ReturnType<typeof createLogger>): OAuthClient {
+  return new OAuthClient({
+    appId: emu.options.appId,
+    appSecret: emu.options.appSecret,
+    domain: emu.url,
+    accountsDomain: emu.url,
+    logger,
+  });
+}
+
+function rigIdentities(
+  emu: Emulator,
+  store: Store,
+  metrics: ReturnType<typeof createMetrics>,
+  logger: ReturnType<typeof createLogger>,
+  now: () => number,
+): Identities {
+  emu.oauth.allowRedirectUri(RIG_REDIRECT);
+  const keys = [randomBytes(32)];
+  return new Identities({
+    config: { publicUrl: "http://bot.rig.test", redirectUri: RIG_REDIRECT, keys, accountsDomain: emu.url },
+    store,
+    oauth: rigOAuth(emu, logger),
+    sealer: new Sealer(keys),
+    metrics,
+    logger,
+    now,
+  });
 }
 
 /**
