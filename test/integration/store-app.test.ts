@@ -10,6 +10,7 @@ import {
   tempDir,
 } from "../support/harness";
 import { freshDatabase, type TestDatabase } from "../support/postgres";
+import { type AuthEnv, authorizeUrl, userAuthEnv } from "../support/user-auth";
 
 /**
  * A store app (ISV): one deployment serving two tenants through the whole flow, each in its own chats with its
@@ -30,11 +31,13 @@ describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
   let tmp: ReturnType<typeof tempDir>;
   let bot: RunningBot;
   let db: TestDatabase | undefined;
+  let auth: AuthEnv;
   const start = () =>
     startBot(emu, join(tmp.dir, "bot.sqlite"), {
       FEISHU_APP_TYPE: "store",
       API_TOKENS: `${A}:${TOKEN_A},${B}:${TOKEN_B}`,
       ...(db && { DATABASE_URL: db.url }),
+      ...auth.env,
     });
 
   beforeEach(async () => {
@@ -43,6 +46,7 @@ describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
     emu = await startTestEmulator({ appType: "store" });
     emu.addTenant(A, { botOpenId: "ou_bot_in_alpha_000000000000000001" });
     emu.addTenant(B, { botOpenId: "ou_bot_in_bravo_000000000000000001" });
+    auth = await userAuthEnv(emu);
     bot = await start();
     emu.setTicketPushUrl(bot.eventUrl);
     expect((await emu.pushAppTicket(bot.eventUrl)).status).toBe(200); // Feishu's hourly push
@@ -198,5 +202,25 @@ describe.each(STORES)("a store app serving two tenants, on %s", (store) => {
     await noticeOf(b.event.message.message_id);
     await new Promise((r) => setTimeout(r, 1500));
     expect(emu.repliesTo(a.event.message.message_id).filter((m) => m.msg_type === "text")).toHaveLength(0);
+  });
+
+  it("checks a task of a person of one tenant as them; their tokens are that tenant's; an uninstall forgets them", async () => {
+    emu.setTask(TASK, ["process", "process", "success"], { tenantKey: A, openId: ALICE });
+    const a = await ask(A, ALICE, `/status ${TASK}`);
+    const card = await cardOf(a.event.message.message_id);
+    expect(JSON.stringify(card.card)).toContain("Needs authorization");
+    // Bruno (another tenant) cannot finish Alice's authorization.
+    emu.addUser(BRUNO, B);
+    expect(
+      (await emu.oauth.consent(authorizeUrl(card.card) ?? "", { openId: BRUNO, tenantKey: B })).status,
+    ).toBe(403);
+    expect(
+      (await emu.oauth.consent(authorizeUrl(card.card) ?? "", { openId: ALICE, tenantKey: A })).status,
+    ).toBe(200);
+    await noticeOf(a.event.message.message_id);
+    expect(await bot.app.store.getUserToken(A, ALICE)).toBeDefined();
+    expect(await bot.app.store.getUserToken(B, ALICE)).toBeUndefined();
+    expect((await emu.deliver(bot.eventUrl, emu.appUninstalledEvent({ tenantKey: A }))).status).toBe(200);
+    await eventually(async () => (await bot.app.store.getUserToken(A, ALICE)) === undefined);
   });
 });
