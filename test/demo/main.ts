@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole bot offline, no credentials. Starts the Feishu emulator and the real bot
  * in-process, plays a short scripted conversation (a DM, a group, then a deploy script using the watch API) and
- * prints it as a person would see it.
+ * prints it as a person would see it; the last act is user authorization: a task hidden from the app, the
+ * Authorize button, Feishu's page, and the same card coming alive.
  * Ends in well under 30 s; exit 0 when everything expected happened, 1 (with the reason) otherwise.
  * `npm run demo -- --transport websocket` plays it over Feishu's long connection instead of the webhook.
  * `npm run demo -- --html demo.html` also writes the conversation as a page, cards drawn as Feishu draws them
@@ -18,6 +19,7 @@ import {
   startEmulator,
 } from "@taskbot/feishu-emulator";
 import { feishuSide, TRANSPORTS, type Transport } from "../support/transport";
+import { userAuthEnv } from "../support/user-auth";
 import {
   type DemoBot,
   DemoError,
@@ -29,6 +31,8 @@ import {
 } from "./conversation";
 
 const ALICE = "ou_a11ce00000000000000000000000001";
+const BOB = "ou_b0b0000000000000000000000000b001";
+const BOBS_TASK = "7360595374803812555"; // a folder move Bob started in his own space: hidden from the app
 const OPS_CHAT = "oc_0b5000000000000000000000000000001";
 const DM_TASK = "7360595374803812356"; // succeeds after a few checks
 const GROUP_TASK = "7360595374803812001"; // fails, after a click on Refresh now
@@ -135,8 +139,10 @@ async function play(
 
   const unknown = await group(`/status ${UNKNOWN_TASK}`);
   const notFound = await feed.until("a card for the unknown task", () => cardReply(unknown), 5000);
-  if (notFound.card?.header?.template !== "grey")
-    throw new DemoError("the unknown task did not get a grey card");
+  // Feishu answers alike for a task that does not exist and one the app may not see: with user authorization
+  // on, the card asks Alice (it would end as "not found" if nobody authorized within 10 minutes).
+  if (notFound.card?.header?.template !== "orange")
+    throw new DemoError("the unknown task's card does not ask for an authorization");
 
   const list = await group("/list");
   await feed.until("the /list card", () => cardReply(list), 5000);
@@ -226,6 +232,40 @@ async function play(
   t.say(botName, "⇠", `${final.status} ${JSON.stringify({ watch_id: watch.watch_id, state: ended.state })}`);
   if (ended.state !== "success") throw new DemoError(`the watch API says ${ended.state}, not success`);
   await feed.during(200);
+
+  // ---- 5. A task started in someone's own space: the bot asks him, then checks it as him ----
+  t.heading("5. Bob asks about a folder move he started in his own space");
+  emu.addUser(BOB, undefined, { name: "Bob" });
+  emu.setTask(BOBS_TASK, ["process", "process", "success"], { openId: BOB });
+  t.note(`Feishu Drive: task ${BOBS_TASK} is Bob's own: the app's identity cannot see it`);
+  const bobs = await send(
+    "Bob (#ops)",
+    emu.messageEvent({
+      chatType: "group",
+      chatId: OPS_CHAT,
+      senderOpenId: BOB,
+      mentionBot: true,
+      text: `/status ${BOBS_TASK}`,
+    }),
+    `@${botName} /status ${BOBS_TASK}`,
+  );
+  const asking = await feed.until("a card asking Bob to authorize", () => cardReply(bobs), 5000);
+  const button = JSON.stringify(asking.card).match(/"default_url":"([^"]+)"/)?.[1];
+  if (!button) throw new DemoError("the card has no Authorize button");
+  t.say("Bob (#ops)", "⎆", "clicks [ Authorize ]: his browser opens Feishu's page, he approves");
+  const page = await emu.oauth.consent(JSON.parse(`"${button}"`), { openId: BOB });
+  const said = /<p>([^<]+)<\/p>\s*<\/section>\s*<\/body>/.exec(page.text)?.[1] ?? "";
+  t.say(`${botName} (browser)`, "⇠", `${page.status} "${said}"`);
+  if (page.status !== 200) throw new DemoError(`the authorization ended with ${page.status}`);
+  await feed.until(
+    "the same card to come alive and turn green",
+    () => template(asking.message_id) === "green",
+    10_000,
+  );
+  const bobsNotice = await feed.until("a notification for Bob", () => textReply(bobs), 5000);
+  if (!bobsNotice.text?.includes(BOB))
+    throw new DemoError(`the notice does not mention Bob: ${bobsNotice.text}`);
+  await feed.during(200);
 }
 
 async function main(): Promise<number> {
@@ -245,7 +285,7 @@ async function main(): Promise<number> {
       verificationToken: "demo-verification-token",
     });
     htmlFile = htmlFileOf(process.argv.slice(2));
-    names = { [ALICE]: "Alice", [emu.options.botOpenId]: emu.options.botName };
+    names = { [ALICE]: "Alice", [BOB]: "Bob", [emu.options.botOpenId]: emu.options.botName };
     const t = new Transcript({
       color,
       names,
@@ -260,7 +300,13 @@ async function main(): Promise<number> {
         ? "events are encrypted and signed as Feishu does. The bot checks tasks every second here."
         : "events come over Feishu's long connection (no public URL). The bot checks tasks every second here.",
     );
-    bot = await startDemoBot(emu, { FEISHU_EVENT_TRANSPORT: transport, API_TOKENS: DEMO_API_TOKEN });
+    // User authorization on: its PUBLIC_URL (a port chosen first) is registered as the redirect at the emulator.
+    const auth = await userAuthEnv(emu);
+    bot = await startDemoBot(emu, {
+      FEISHU_EVENT_TRANSPORT: transport,
+      API_TOKENS: DEMO_API_TOKEN,
+      ...auth.env,
+    });
     const botName = emu.options.botName;
     feed = new MessageFeed(emu, t, (chatId) => `${botName} (${chatId === OPS_CHAT ? "#ops" : "DM"})`);
     const deadline = new Promise<never>((_, reject) => {
