@@ -213,3 +213,14 @@ describe("notForBot: what the ingest stores nothing of", () => {
     if (botOpenId) expect(parseCommand(message, botOpenId).kind === "ignore").toBe(reason !== undefined);
   });
 });
+
+describe("parseCommand: user authorization's commands", () => {
+  it("reads /login and /logout however they are typed", () => {
+    expect(parseCommand(msg("/login"), BOT)).toEqual({ kind: "login" });
+    expect(parseCommand(msg("  ／LOGOUT  "), BOT)).toEqual({ kind: "logout" });
+    expect(parseCommand(msg("@_user_1 /login", { chatType: "group", mentions: [atBot] }), BOT)).toEqual({
+      kind: "login",
+    });
+    expect(parseCommand(msg("/loginx"), BOT)).toEqual({ kind: "unknown", name: "loginx" });
+  });
+});
