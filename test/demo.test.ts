@@ -158,7 +158,10 @@ describe("npm run demo", () => {
       }
       expect(out).toContain("finished: success");
       expect(out).toContain("finished: failed");
-      expect(out).toMatch(/not found/i);
+      // User authorization: the unknown task's card asks Alice; Bob's own task comes alive once he authorizes.
+      expect(out).toContain("Needs authorization");
+      expect(out).toContain("Checked with @Bob's authorization");
+      expect(out).toContain("You can close this window");
       expect(out).toContain("┌");
       expect(out).toContain("Refreshed");
       expect(out).toContain(args.length ? "long connection" : "encrypted and signed");
