@@ -20,11 +20,23 @@ export interface Round extends LoadRound {
 }
 
 /**
- * Distinct deliveries, exactly as Feishu sends them: a group text message that does not mention the bot
- * (the bot records it, then handles it as "ignore": no outbound call), encrypted and signed. `prefix` starts
- * every message id (how a benchmark finds its rows in the inbox afterwards).
+ * What the load is made of. `commands`: group messages that @-mention the bot with `/help`: each is recorded
+ * before its answer, then handled (a help card, paced at Feishu's limits in the background). `chatter`: group
+ * messages that mention nobody, which an app with the "read all group messages" scope gets: answered at once,
+ * nothing stored (issue 19 §6).
  */
-export function deliveries(emu: Emulator, prefix: string, count: number): Body[] {
+export type Traffic = "commands" | "chatter";
+
+/**
+ * Distinct deliveries of `traffic`, exactly as Feishu sends them, encrypted and signed. `prefix` starts every
+ * message id (how a benchmark finds its rows in the inbox afterwards).
+ */
+export function deliveries(
+  emu: Emulator,
+  prefix: string,
+  count: number,
+  traffic: Traffic = "commands",
+): Body[] {
   const options = { ...DEFAULT_OPTIONS, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN };
   const bodies: Body[] = [];
   for (let i = 0; i < count; i++) {
@@ -33,7 +45,9 @@ export function deliveries(emu: Emulator, prefix: string, count: number): Body[]
       chatId: `oc_bench_chat_${i % 20}`,
       senderOpenId: `ou_bench_user_${i % 200}`,
       messageId: `${prefix}_${i}`,
-      text: `deploy #${i} is out, the folder move can start now`,
+      ...(traffic === "commands"
+        ? { text: "/help", mentionBot: true }
+        : { text: `deploy #${i} is out, the folder move can start now` }),
     });
     bodies.push(buildDelivery(options, envelope));
   }
@@ -127,6 +141,10 @@ export interface IngestAb<N extends string> {
   ports: (side: N) => number[];
   /** CPU used so far by the side's bot processes (ms), and a connection to read the database backends' with. */
   cpu?: { bot: (side: N) => Promise<number>; probe: pg.Client };
+  /** What the load is made of (default: commands). */
+  traffic?: Traffic;
+  /** Starts every message id (default `om_bench`); rounds add `_<side>_<n>`. */
+  prefix?: string;
 }
 
 /**
@@ -142,7 +160,8 @@ export async function ingestRounds<N extends string>(ab: IngestAb<N>) {
   >;
   let seq = 0;
   const round = async (side: N, seconds: number, counted: boolean) => {
-    const bodies = deliveries(ab.emu, `om_bench_${side}_${seq++}`, seconds * POOL_PER_SECOND);
+    const prefix = `${ab.prefix ?? "om_bench"}_${side}_${seq++}`;
+    const bodies = deliveries(ab.emu, prefix, seconds * POOL_PER_SECOND, ab.traffic);
     const meter = counted ? ab.cpu : undefined;
     const before = meter && { bot: await meter.bot(side), db: await backendCpu(meter.probe) };
     const r = await fire(side, ab.ports(side), bodies, seconds);
