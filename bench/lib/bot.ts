@@ -64,10 +64,8 @@ export async function startBot(
   deps: Partial<ServerDeps> = {},
 ): Promise<RunningBot> {
   const config = readConfig(botEnv(emulatorUrl, dbPath, env));
-  const server = await startServer(
-    config,
-    { logger: quietLogger(), ...deps },
-    { port: 0, host: "127.0.0.1" },
-  );
+  // A PORT given (user authorization's PUBLIC_URL names it) is listened on; else a free one.
+  const port = env.PORT ? Number(env.PORT) : 0;
+  const server = await startServer(config, { logger: quietLogger(), ...deps }, { port, host: "127.0.0.1" });
   return { app: server.app, url: server.url, stop: () => server.stop(0) };
 }
