@@ -12,7 +12,7 @@
  *
  *   npm run bench:user-auth        env: BENCH_AUTH_HOURS (8), BENCH_AUTH_RUNS (20)
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type Emulator, startEmulator } from "@taskbot/feishu-emulator";
 import { Identities } from "../src/auth/identities";
@@ -25,6 +25,7 @@ import { Outbox } from "../src/outbox";
 import { SqliteStore } from "../src/store/sqlite";
 import { WatchEngine } from "../src/watch/engine";
 import { freePort } from "../test/support/child-bot";
+import { grantAt } from "../test/support/user-auth";
 import { ENCRYPT_KEY, quietLogger, startBot, tempDir, VERIFICATION_TOKEN } from "./lib/bot";
 import { heading, printVerdicts, runMain, table } from "./lib/report";
 import { fmt, median, percentile } from "./lib/stats";
@@ -77,16 +78,7 @@ async function refreshesPerHour(): Promise<{
     });
     // Alice authorizes (page, code, exchange), then two of her tasks are watched.
     emu.addUser(ALICE);
-    const verifier = randomBytes(32).toString("base64url");
-    const challenge = createHash("sha256").update(verifier).digest("base64url");
-    const url = oauth.authorizeUrl({
-      redirectUri: REDIRECT,
-      state: "s",
-      codeChallenge: challenge,
-      scope: "offline_access drive:drive.metadata:readonly",
-    });
-    const code = (await emu.oauth.consent(url, { openId: ALICE, follow: false })).redirect?.code ?? "";
-    await identities.keep("", ALICE, await oauth.exchange(code, REDIRECT, verifier));
+    await identities.keep("", ALICE, await grantAt(emu, oauth, ALICE, REDIRECT));
     const tasks = ["7360595374803813001", "7360595374803813002"];
     for (const task of tasks) {
       emu.setTask(task, ["process"], { openId: ALICE });

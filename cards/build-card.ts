@@ -5,6 +5,7 @@
  * and the polling schedule in words. It changes only when the view does.
  */
 import {
+  authorizeButton,
   buttonRow,
   callbackButton,
   divider,
@@ -13,7 +14,6 @@ import {
   type I18nText,
   type Json,
   markdown,
-  openUrlButton,
   plainText,
   type TagColor,
   translate,
@@ -206,13 +206,7 @@ function authorizeRow(view: CardView, link: NonNullable<CardView["authorize"]>):
   return buttonRow("row_authorize", [
     {
       columnId: "col_authorize",
-      button: openUrlButton(
-        "btn_authorize",
-        translate((t) => t.authorizeButton),
-        "primary",
-        link.url,
-        link.pcUrl,
-      ),
+      button: authorizeButton(link),
     },
     ...(view.actions === true
       ? [

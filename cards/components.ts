@@ -91,6 +91,17 @@ export function openUrlButton(
   };
 }
 
+/** The "Authorize" button: the bot's own link (user authorization), in the desktop client's sidebar too. */
+export function authorizeButton(link: { url: string; pcUrl?: string }): Json {
+  return openUrlButton(
+    "btn_authorize",
+    translate((t) => t.authorizeButton),
+    "primary",
+    link.url,
+    link.pcUrl,
+  );
+}
+
 /**
  * Buttons side by side. 2.0 has no `action` module any more; a column set with auto-width columns is the
  * documented way to put components on one row.

@@ -2,7 +2,7 @@
  * The `/login` answer: what authorizing the bot does, and the person's own "Authorize" button (the bot's signed
  * link, which starts the sign-in at Feishu).
  */
-import { buttonRow, markdown, openUrlButton, simpleCard, translate } from "./components";
+import { authorizeButton, buttonRow, markdown, simpleCard, translate } from "./components";
 import { escapeMarkdown, safeOpenId } from "./escape";
 import { localTime } from "./time-format";
 import type { AuthorizeLink, CardJson } from "./types";
@@ -26,13 +26,7 @@ export function loginCard(openId: string, link: AuthorizeLink, authorized: boole
       buttonRow("row_login", [
         {
           columnId: "col_authorize",
-          button: openUrlButton(
-            "btn_authorize",
-            translate((t) => t.authorizeButton),
-            "primary",
-            link.url,
-            link.pcUrl,
-          ),
+          button: authorizeButton(link),
         },
       ]),
     ],

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { PassThrough } from "node:stream";
 import type { Emulator } from "@taskbot/feishu-emulator";
 import { afterEach, beforeEach } from "vitest";
@@ -17,6 +17,7 @@ import { SqliteStore } from "../../src/store/sqlite";
 import { WatchEngine } from "../../src/watch/engine";
 import { type StoreKind, useEmulator } from "./harness";
 import { freshDatabase, memoryLogger, type TestDatabase } from "./postgres";
+import { grantAt } from "./user-auth";
 
 /** The watch engine with a hand-driven clock, real SQLite in memory and the real SDK against the emulator. */
 export function engineRig(
@@ -100,17 +101,7 @@ export function engineRig(
   /** The person authorizes at Feishu (the page, a code, the exchange), and the tokens are kept, sealed. */
   const authorize = async (openId: string) => {
     if (!identities) throw new Error("engineRig: userAuth is off");
-    const verifier = randomBytes(32).toString("base64url");
-    const oauth = rigOAuth(emu, logger);
-    const url = oauth.authorizeUrl({
-      redirectUri: RIG_REDIRECT,
-      state: "rig",
-      codeChallenge: createHash("sha256").update(verifier).digest("base64url"),
-      scope: "offline_access drive:drive.metadata:readonly",
-    });
-    const { redirect } = await emu.oauth.consent(url, { openId, follow: false });
-    if (!redirect?.code) throw new Error("engineRig: no code");
-    await identities.keep("", openId, await oauth.exchange(redirect.code, RIG_REDIRECT, verifier));
+    await identities.keep("", openId, await grantAt(emu, rigOAuth(emu, logger), openId, RIG_REDIRECT));
   };
   return {
     clock,

@@ -1,5 +1,7 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Emulator } from "@taskbot/feishu-emulator";
+import { USER_SCOPES } from "../../src/auth/flow";
+import type { OAuthClient, UserTokenGrant } from "../../src/feishu/oauth-client";
 import { freePort } from "./child-bot";
 
 /**
@@ -41,4 +43,26 @@ export function authorizeUrl(card: unknown): string | undefined {
 export function cardState(card: unknown): string {
   const text = JSON.stringify(card ?? {});
   return `${/"template":"(\w+)"/.exec(text)?.[1] ?? "?"} ${/"tag_state_en","text":\{"tag":"plain_text","content":"([^"]+)"/.exec(text)?.[1] ?? "?"}`;
+}
+
+/**
+ * A person's tokens from Feishu, as the bot's callback gets them, without the bot's HTTP routes: the
+ * authorization page (approved as `openId`), the code, and its exchange (PKCE S256) by `oauth`.
+ */
+export async function grantAt(
+  emu: Emulator,
+  oauth: OAuthClient,
+  openId: string,
+  redirectUri: string,
+): Promise<UserTokenGrant> {
+  const verifier = randomBytes(32).toString("base64url");
+  const url = oauth.authorizeUrl({
+    redirectUri,
+    state: "direct",
+    codeChallenge: createHash("sha256").update(verifier).digest("base64url"),
+    scope: USER_SCOPES,
+  });
+  const { redirect } = await emu.oauth.consent(url, { openId, follow: false });
+  if (!redirect?.code) throw new Error(`no code for ${openId}: is the person known, the redirect allowed?`);
+  return oauth.exchange(redirect.code, redirectUri, verifier);
 }

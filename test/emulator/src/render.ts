@@ -9,6 +9,9 @@
  * `[ Refresh now ] [ Stop watching ]`. Texts come from `i18n_content[locale]` when the card carries it.
  */
 
+import { decodeEntities } from "./card-html/escape";
+import { asArray, isObject, textOf } from "./card-html/text";
+
 type Json = Record<string, unknown>;
 
 export interface RenderOptions {
@@ -169,25 +172,8 @@ function mention(id: string | undefined, inner: string, names: Readonly<Record<s
   return `@${names[id] ?? id}`;
 }
 
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-};
-
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi, (whole, body: string) => {
-    if (body[0] === "#") {
-      const cp =
-        body[1] === "x" || body[1] === "X" ? Number.parseInt(body.slice(2), 16) : Number(body.slice(1));
-      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
-    }
-    return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
-  });
-}
+/** HTML entities in Feishu markdown (`&#60;`, `&lt;`, …) as the characters they stand for (card-html's reading). */
+export { decodeEntities } from "./card-html/escape";
 
 /**
  * Feishu card markdown (or a text message) → plain lines: tags first (so an escaped `&#60;` never reads as a
@@ -216,25 +202,6 @@ export function richTextToPlain(text: string, names: Readonly<Record<string, str
 }
 
 // ---------- cards ----------
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-/** A text node's words in `locale`: `i18n_content[locale]`, else `content`, else a nested `text`. */
-function textOf(node: unknown, locale: string): string {
-  if (typeof node === "string") return node;
-  if (!isObject(node)) return "";
-  const i18n = node.i18n_content ?? node.i18n;
-  if (isObject(i18n) && typeof i18n[locale] === "string") return i18n[locale] as string;
-  if (typeof node.content === "string") return node.content;
-  if (node.text !== undefined) return textOf(node.text, locale);
-  return "";
-}
 
 type Block = { kind: "text"; text: string } | { kind: "hr" } | { kind: "buttons"; labels: string[] };
 
