@@ -171,6 +171,8 @@ export function createApp(config: Readonly<Config>, deps: AppDeps): App {
 
   const http = express();
   http.disable("x-powered-by");
+  // No ETags: nobody revalidates a webhook answer or a watch read, and Express would hash every body to make one.
+  http.set("etag", false);
   http.use(requestLogging(logger));
   http.use(createReceiver({ secrets: config, ingest, metrics, logger }));
   http.use("/api", api.router);
