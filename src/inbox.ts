@@ -40,6 +40,8 @@ const MAX_ATTEMPTS = 20;
  * the inbox only in the transaction that creates its watches, and what a crash or a failure leaves behind is
  * claimed from the database (kick, every second). Replies carry uuids derived from the item, so handling it
  * again never replies twice. Items of one chat are handled in order, one at a time; chats run in parallel.
+ * Everything this process holds keeps its lease until it is handled, also while it waits for its turn (behind
+ * its chat's earlier items, whose replies are paced at Feishu's limits: a backlog can be minutes long).
  */
 export class InboxProcessor {
   private draining: Promise<void> | undefined;
@@ -49,6 +51,8 @@ export class InboxProcessor {
   /** Items being handled here: a claim of one whose lease ran out meanwhile does not start it twice. */
   private readonly busy = new Set<string>();
   private readonly background = new Set<Promise<void>>();
+  /** Renews the leases of everything held here, while anything is (one statement for all of it). */
+  private heartbeat: NodeJS.Timeout | undefined;
   /** Items accepted before start(): commands wait until the bot knows its own open_id. */
   private waiting: InboxItem[] | undefined = [];
 
@@ -78,6 +82,7 @@ export class InboxProcessor {
     }
     if (this.busy.has(item.key)) return Promise.resolve();
     this.busy.add(item.key);
+    this.keepLeases();
     const { payload } = item;
     const chat = payload.kind === "message" ? payload.message.chatId : payload.chatId;
     // A failure of the previous item (logged where it happened) must not skip this one.
@@ -87,9 +92,31 @@ export class InboxProcessor {
     const done = tail.finally(() => {
       this.busy.delete(item.key);
       if (this.chats.get(chat) === tail) this.chats.delete(chat);
+      if (this.busy.size === 0) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+      }
     });
     this.track(done);
     return done;
+  }
+
+  /**
+   * Every half lease, renews the lease of everything held here: a command being handled can take longer than its
+   * lease (a rate-limit pause, a slow Feishu), and those behind it in its chat wait for their turn. An item whose
+   * lease ran out would be claimed again: by another replica, which would do the same work again, or by the kick
+   * here, which would count an attempt and, for a backlog older than the lease, re-claim it all on every beat.
+   */
+  private keepLeases(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => {
+      this.options.store.renewInbox(this.lease()).catch((error: unknown) => {
+        this.options.logger.warn("could not renew the leases of the commands held here", {
+          error: String(error),
+        });
+      });
+    }, this.lease().ms / 2);
+    this.heartbeat.unref();
   }
 
   /** Claims what is due in the database (retries, a predecessor's leftovers) unless a claim is running. */
@@ -133,11 +160,6 @@ export class InboxProcessor {
       message_id: payload.kind === "message" ? payload.message.messageId : undefined,
       event_id: payload.kind === "message" ? payload.message.eventId : payload.eventId,
     });
-    // A command can take longer than its lease (a rate-limit pause, a slow Feishu): keep it while working on it,
-    // so another replica does not take it over and do the same work again.
-    const heartbeat = setInterval(() => {
-      this.options.store.renewInbox(item.key, this.lease()).catch(() => undefined);
-    }, this.lease().ms / 2);
     try {
       if (payload.kind === "message") {
         await this.handleMessage(item, payload.tenantKey, payload.message, logger);
@@ -156,8 +178,6 @@ export class InboxProcessor {
           error: String(e),
         });
       });
-    } finally {
-      clearInterval(heartbeat);
     }
   }
 

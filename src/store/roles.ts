@@ -61,8 +61,11 @@ export interface InboxStore {
    * lease: throws LeaseLostError when its owner no longer holds the item.
    */
   completeInbox(key: string, watches: NewWatch[], lease: Lease): Promise<Watch[]>;
-  /** Keeps an item this owner is still handling for `lease.ms` more; throws LeaseLostError when it was lost. */
-  renewInbox(key: string, lease: Lease): Promise<void>;
+  /**
+   * Keeps every pending item `lease.owner` holds (handling it, or waiting for its turn in the owner's memory)
+   * for `lease.ms` more, in one statement; how many. Items another owner took over are left alone.
+   */
+  renewInbox(lease: Lease): Promise<number>;
   /** Gives an item back for a later attempt (or gives up on it when `failed`); fenced like completeInbox. */
   retryInbox(key: string, nextAttemptAt: number, failed: boolean, lease: Lease): Promise<void>;
 }

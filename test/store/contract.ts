@@ -87,22 +87,20 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       expect(results.filter((r) => r === "new")).toHaveLength(1);
     });
 
-    it("renews an inbox lease for its holder only, and no longer once the item is handled", async () => {
-      await store.recordInbox("om_r", "ev_r", payload("om_r"), { owner: "holder", now: T0, ms: 1000 });
-      await store.renewInbox("om_r", { owner: "holder", now: T0 + 900, ms: LEASE_MS });
-      expect(await store.claimInbox(10, { owner: "other", now: T0 + 1500, ms: 1000 })).toEqual([]); // held until T0 + 900 + LEASE_MS
-      await expect(
-        store.renewInbox("om_r", { owner: "intruder", now: T0 + 950, ms: LEASE_MS }),
-      ).rejects.toBeInstanceOf(LeaseLostError);
-      await store.completeInbox("om_r", [], { owner: "holder", now: T0 + 1000, ms: LEASE_MS });
-      await expect(
-        store.renewInbox("om_r", { owner: "holder", now: T0 + 1100, ms: LEASE_MS }),
-      ).rejects.toBeInstanceOf(LeaseLostError);
-      expect(
-        (await store.claimInbox(10, { owner: "other", now: T0 + 900 + LEASE_MS + 1, ms: 1000 })).map(
-          (i) => i.key,
-        ),
-      ).toEqual([]);
+    it("renews the inbox leases of their holder only, all of them at once, and no longer once handled", async () => {
+      for (const key of ["om_r1", "om_r2"]) {
+        await store.recordInbox(key, `ev_${key}`, payload(key), { owner: "holder", now: T0, ms: 1000 });
+      }
+      await store.recordInbox("om_x", "ev_x", payload("om_x"), { owner: "intruder", now: T0, ms: 1000 });
+      expect(await store.renewInbox({ owner: "holder", now: T0 + 900, ms: LEASE_MS })).toBe(2);
+      // Held until T0 + 900 + LEASE_MS; the intruder's own item was not renewed.
+      const other = (now: number) => store.claimInbox(10, { owner: "other", now, ms: 60_000 });
+      expect((await other(T0 + 1500)).map((i) => i.key)).toEqual(["om_x"]);
+      expect(await store.renewInbox({ owner: "intruder", now: T0 + 1600, ms: LEASE_MS })).toBe(0);
+      await store.completeInbox("om_r1", [], { owner: "holder", now: T0 + 1700, ms: LEASE_MS });
+      expect(await store.renewInbox({ owner: "holder", now: T0 + 1800, ms: LEASE_MS })).toBe(1);
+      expect(await other(T0 + 1800 + LEASE_MS - 1)).toEqual([]);
+      expect((await other(T0 + 1800 + LEASE_MS + 1)).map((i) => i.key)).toEqual(["om_r2"]);
     });
 
     it("claims the inbox oldest first, only items that are due", async () => {

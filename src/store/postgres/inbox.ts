@@ -83,12 +83,12 @@ async function markDone(db: Db, key: string, lease: Lease): Promise<void> {
   if (done.rowCount === 0) throw new LeaseLostError("inbox", key);
 }
 
-export async function renewInbox(db: Db, key: string, lease: Lease): Promise<void> {
+export async function renewInbox(db: Db, lease: Lease): Promise<number> {
   const res = await db.query(
-    "UPDATE inbox SET lease_until = $1 WHERE message_id = $2 AND lease_owner = $3 AND state = 'pending'",
-    [lease.now + lease.ms, key, lease.owner],
+    "UPDATE inbox SET lease_until = $1 WHERE lease_owner = $2 AND state = 'pending'",
+    [lease.now + lease.ms, lease.owner],
   );
-  if (res.rowCount === 0) throw new LeaseLostError("inbox", key);
+  return res.rowCount ?? 0;
 }
 
 export async function retryInbox(

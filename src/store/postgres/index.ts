@@ -73,8 +73,8 @@ export class PostgresStore implements Store {
   completeInbox(key: string, newWatches: NewWatch[], lease: Lease) {
     return inbox.completeInbox(this.db, key, newWatches, lease);
   }
-  renewInbox(key: string, lease: Lease) {
-    return inbox.renewInbox(this.db, key, lease);
+  renewInbox(lease: Lease) {
+    return inbox.renewInbox(this.db, lease);
   }
   retryInbox(key: string, nextAttemptAt: number, failed: boolean, lease: Lease) {
     return inbox.retryInbox(this.db, key, nextAttemptAt, failed, lease);

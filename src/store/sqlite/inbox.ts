@@ -72,13 +72,10 @@ export function completeInbox(d: SqliteDb, key: string, watches: NewWatch[], lea
   });
 }
 
-export async function renewInbox(d: SqliteDb, key: string, lease: Lease): Promise<void> {
-  const res = d
-    .prepare(
-      "UPDATE inbox SET lease_until = ? WHERE message_id = ? AND lease_owner = ? AND state = 'pending'",
-    )
-    .run(lease.now + lease.ms, key, lease.owner);
-  if (res.changes === 0) throw new LeaseLostError("inbox", key);
+export async function renewInbox(d: SqliteDb, lease: Lease): Promise<number> {
+  return d
+    .prepare("UPDATE inbox SET lease_until = ? WHERE lease_owner = ? AND state = 'pending'")
+    .run(lease.now + lease.ms, lease.owner).changes;
 }
 
 export async function retryInbox(

@@ -44,8 +44,8 @@ export class SqliteStore implements Store {
   completeInbox(key: string, newWatches: NewWatch[], lease: Lease) {
     return inbox.completeInbox(this.d, key, newWatches, lease);
   }
-  renewInbox(key: string, lease: Lease) {
-    return inbox.renewInbox(this.d, key, lease);
+  renewInbox(lease: Lease) {
+    return inbox.renewInbox(this.d, lease);
   }
   retryInbox(key: string, nextAttemptAt: number, failed: boolean, lease: Lease) {
     return inbox.retryInbox(this.d, key, nextAttemptAt, failed, lease);
