@@ -79,6 +79,8 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
   const emu = await startEmulator({
     encryptKey: ENCRYPT_KEY,
     verificationToken: VERIFICATION_TOKEN,
+    // Feishu's re-push ladder compressed as the webhook's is (soak/feishu.ts): 15 s, 5 min, 1 h, 6 h is too long.
+    wsRepushDelaysMs: [500, 1000, 2000, 4000, 8000, 15_000, 30_000, 60_000],
     appType: opts.app === "store" ? "store" : "self_built",
     // A real app id's shape: "cli_" and 16 hex digits (the bot checks it for the long connection).
     appId: opts.app === "store" ? "cli_50a4000000000001" : "cli_50a4000000000002",
