@@ -96,6 +96,12 @@ export function cardLives(e: Evidence): CardLife[] {
     const id = r.path.split("/").pop() ?? "";
     push(patches, id, r);
   }
+  const creations = new Map<string, RecordedRequest>();
+  for (const r of e.requests) {
+    if ((r.route !== "create" && r.route !== "reply") || !answeredOk(r)) continue;
+    const id = (r.response as { data?: { message_id?: string } }).data?.message_id;
+    if (id && !creations.has(id)) creations.set(id, r);
+  }
   const lives: CardLife[] = [];
   for (const m of e.messages) {
     if (m.msg_type !== "interactive") continue;
@@ -107,14 +113,13 @@ export function cardLives(e: Evidence): CardLife[] {
       taskId = (apiByChat.get(m.chat_id) ?? []).find((a) => text.includes(a.taskId))?.taskId;
     if (!taskId) continue;
     const history = patches.get(m.message_id) ?? [];
-    const firstTemplate = history.length
-      ? templateOf(parseCard((history[0].body as { content?: string }).content))
-      : templateOf(m.card);
-    let finalAt: number | undefined;
-    // Created final (not found, invalid)? Only when no patch followed that made it live again.
-    if (!history.length && FINAL.has(templateOf(m.card) ?? "")) finalAt = m.created_at;
-    else if (history.length && firstTemplate && FINAL.has(firstTemplate) && m.created_at <= history[0].at)
-      finalAt = history[0].at;
+    // Its content when created: the create or reply that made it (the message keeps only the current one).
+    const created = creations.get(m.message_id);
+    const createdTemplate = created
+      ? templateOf(parseCard((created.body as { content?: string }).content))
+      : undefined;
+    let finalAt: number | undefined = FINAL.has(createdTemplate ?? "") ? m.created_at : undefined;
+    if (!created && !history.length && FINAL.has(templateOf(m.card) ?? "")) finalAt = m.created_at;
     for (const p of history) {
       if (finalAt !== undefined) break;
       if (FINAL.has(templateOf(parseCard((p.body as { content?: string }).content)) ?? "")) finalAt = p.at;
@@ -242,6 +247,7 @@ export function check(e: Evidence): Report {
       const excused =
         gone(l.card.tenant_key, l.finalAt ?? l.card.created_at) ||
         refusedFor.has(l.card.message_id) ||
+        (l.command !== undefined && refusedFor.has(l.command.messageId)) ||
         mutedAround(l.card.chat_id, l.card.created_at, Number.POSITIVE_INFINITY);
       if (completed && notices.length > 1)
         found.push({
@@ -395,7 +401,12 @@ export function check(e: Evidence): Report {
       if (r.route !== "create" && r.route !== "reply") continue;
       const body = r.body as { uuid?: string; content?: string; msg_type?: string } | undefined;
       if (!body?.uuid) continue;
-      const what = `${r.path.split("/").slice(-2, -1)[0] ?? ""}|${body.msg_type}|${body.content}`;
+      // Where it goes: the chat of a create, the message a reply answers.
+      const to =
+        r.route === "create"
+          ? String((r.body as { receive_id?: string }).receive_id ?? "")
+          : (r.path.split("/").slice(-2, -1)[0] ?? "");
+      const what = `${to}|${body.msg_type}|${body.content}`;
       const before = seen.get(body.uuid);
       if (before === undefined) seen.set(body.uuid, what);
       else if (before !== what)
@@ -416,11 +427,12 @@ export function check(e: Evidence): Report {
       if (a.answers.length < 2) continue;
       checked++;
       const [first, ...rest] = a.answers;
-      // The contract: a repeat with the same key answers 200 with the same watch.
-      if (
-        a.key &&
-        (first.status !== 201 || rest.some((r) => r.status !== 200 || r.watchId !== first.watchId))
-      )
+      // The contract: a repeat with the same key answers 200 with the same watch; a refused request (4xx) is
+      // refused the same way again.
+      const ok = first.status >= 200 && first.status < 300;
+      const same = (r: { status: number; watchId?: string }) =>
+        ok ? r.status === 200 && r.watchId === first.watchId : r.status === first.status;
+      if (a.key && !rest.every(same))
         found.push({
           invariant: "API idempotency",
           at: a.at,
