@@ -53,6 +53,19 @@ export interface Report {
 /** Header templates of a card in a final state (success, fail, not found / invalid / stopped, timed out). */
 const FINAL = new Set(["green", "red", "grey", "yellow"]);
 const TERMINAL = new Set(["success", "fail"]);
+/** Faults that can cut a round short after its task_check and before its commit. */
+const INTERRUPTS = new Set([
+  "kill",
+  "term",
+  "skew",
+  "freeze",
+  "db-cut",
+  "db-restart",
+  "feishu-cut",
+  "feishu-5xx",
+  "feishu-429",
+  "feishu-timeout",
+]);
 
 const templateOf = (card: unknown): string | undefined =>
   (card as { header?: { template?: string } } | undefined)?.header?.template;
@@ -348,9 +361,16 @@ export function check(e: Evidence): Report {
       // before committing (within a lease, 20 s, plus the outage). A watch that kept polling an ended task
       // would check with nobody asking.
       const asks = askedAt.get(taskId) ?? [];
-      const unasked = list.filter(
+      const late = list.filter(
         (r) => r.at > endAt + 3000 && !asks.some((at) => at <= r.at && at >= r.at - 60_000),
       );
+      // A fault that can cut a round short between its check and its commit (a kill, a stop, a freeze past the
+      // lease, the database or Feishu away) makes a redo: at most two such checks per task, each within a
+      // minute of one. A watch that kept polling checks again and again, and in the quiet period with no fault.
+      const redo = late.filter((r) =>
+        e.faults.some((f) => INTERRUPTS.has(f.kind) && f.at <= r.at && f.at >= r.at - 60_000),
+      );
+      const unasked = redo.length <= 2 ? late.filter((r) => !redo.includes(r)) : late;
       if (unasked.length)
         found.push({
           invariant: "no task_check after the end",

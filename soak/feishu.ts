@@ -40,7 +40,11 @@ export async function deliver(
   if (websocketReady && (opts.preferWebsocket ?? chance(random, 0.5)) && !opts.target) {
     try {
       const handle = d.emu.longConnection.push(envelope);
-      const ack = await handle.acked;
+      // The ladder ends within about two minutes; a push that is neither acked nor refused by then is lost.
+      const ack = await Promise.race([
+        handle.acked,
+        sleep(150_000).then(() => Promise.reject(new Error("no ack"))),
+      ]);
       return {
         accepted: ack.code === 200,
         attempts: handle.attempts.length,

@@ -36,7 +36,7 @@ export class Workload {
   private readonly recent: Sent[] = [];
   /** Button values seen on each card, kept: a person may click a card long after its buttons went away. */
   private readonly buttons = new Map<string, Record<string, unknown>[]>();
-  private inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new Map<Promise<unknown>, string>();
   private uninstallDone = false;
 
   constructor(
@@ -75,7 +75,7 @@ export class Workload {
     const store = this.d.app === "store";
     if (store && !this.uninstallDone && progress >= 0.5) {
       this.uninstallDone = true;
-      this.track(this.uninstall(this.d.tenants[this.d.tenants.length - 1]));
+      this.track(this.uninstall(this.d.tenants[this.d.tenants.length - 1]), "uninstall");
       return;
     }
     const action = weighted(this.random, {
@@ -110,18 +110,26 @@ export class Workload {
           return this.ticket();
       }
     })();
-    this.track(work);
+    this.track(work, action);
   }
 
-  private track(work: Promise<unknown>): void {
+  private track(work: Promise<unknown>, what = "uninstall"): void {
     const p = work.catch((error) => this.journal.note(`workload error: ${String(error)}`));
-    this.inFlight.add(p);
+    this.inFlight.set(p, `${what} at ${new Date().toISOString()}`);
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  /** Waits for the deliveries in flight (each gives up within its ladder). */
+  /** Waits for the deliveries in flight (each gives up within its ladder; all of them within 3 minutes). */
   async settle(): Promise<void> {
-    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    const deadline = Date.now() + 180_000;
+    while (this.inFlight.size && Date.now() < deadline)
+      await Promise.race([Promise.all([...this.inFlight.keys()]), new Promise((r) => setTimeout(r, 5000))]);
+    for (const what of this.inFlight.values())
+      this.journal.note(`still in flight after the workload: ${what}`);
+    if (this.inFlight.size)
+      console.log(
+        `  ${this.inFlight.size} action(s) of ${this.d.name} still in flight: ${[...this.inFlight.values()].join(", ")}`,
+      );
   }
 
   /** Ends every task still running now: the quiet period then waits for every watch to end. */

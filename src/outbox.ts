@@ -8,6 +8,12 @@ import type { KvStore } from "./store/roles";
  * redo after a crash between "sent" and "recorded", sends exactly what the first try meant to, and Feishu's
  * uuid dedupe (one hour) hands back the first message instead of posting a second.
  */
+/** A message the outbox sent; `pinnedEarlier`: an earlier try pinned other content to its uuid, so Feishu holds
+ * that content (its uuid dedupe hands back the first message), not the content asked for now. */
+export interface OutboxSent extends SentMessage {
+  pinnedEarlier: boolean;
+}
+
 export class Outbox {
   constructor(
     private readonly kv: Pick<KvStore, "pinContent">,
@@ -22,8 +28,9 @@ export class Outbox {
     message: OutgoingMessage,
     uuid: string,
     purpose: Purpose,
-  ): Promise<SentMessage> {
-    return this.feishu.reply(tenantKey, to, await this.pinned(uuid, message), uuid, purpose);
+  ): Promise<OutboxSent> {
+    const { pinned, pinnedEarlier } = await this.pin(uuid, message);
+    return { ...(await this.feishu.reply(tenantKey, to, pinned, uuid, purpose)), pinnedEarlier };
   }
 
   /** A new message into a chat (in a topic group: a new topic) or to a user. */
@@ -33,12 +40,18 @@ export class Outbox {
     message: OutgoingMessage,
     uuid: string,
     purpose: Purpose,
-  ): Promise<SentMessage> {
-    return this.feishu.send(tenantKey, to, await this.pinned(uuid, message), uuid, purpose);
+  ): Promise<OutboxSent> {
+    const { pinned, pinnedEarlier } = await this.pin(uuid, message);
+    return { ...(await this.feishu.send(tenantKey, to, pinned, uuid, purpose)), pinnedEarlier };
   }
 
-  private async pinned(uuid: string, message: OutgoingMessage): Promise<OutgoingMessage> {
-    return JSON.parse(await this.kv.pinContent(uuid, JSON.stringify(message), this.now())) as OutgoingMessage;
+  private async pin(
+    uuid: string,
+    message: OutgoingMessage,
+  ): Promise<{ pinned: OutgoingMessage; pinnedEarlier: boolean }> {
+    const content = JSON.stringify(message);
+    const kept = await this.kv.pinContent(uuid, content, this.now());
+    return { pinned: JSON.parse(kept) as OutgoingMessage, pinnedEarlier: kept !== content };
   }
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { buildCard, notificationText } from "../../cards";
 import type { AuthorizeLink, CardJson, CardView, Locale } from "../../cards/types";
-import type { FeishuApi, OutgoingMessage, Purpose, SentMessage } from "../core/feishu-api";
+import type { FeishuApi, OutgoingMessage, Purpose } from "../core/feishu-api";
 import type { Watch, WatchChanges } from "../core/watch";
 import { classify, type FailureKind, FeishuApiError, isRetryable } from "../feishu/errors";
 import type { Logger } from "../logger";
-import { messageUuid, type Outbox } from "../outbox";
+import { messageUuid, type Outbox, type OutboxSent } from "../outbox";
 
 /** The card's own fields: what this module may save on a watch (the engine owns everything else). */
 export type CardChanges = Pick<
@@ -55,16 +55,19 @@ export class WatchMessages {
   async postCard(w: Watch, save: SaveCard, retrying?: CardView["retrying"]): Promise<Outcome> {
     const card = buildCard(this.viewOf(w, retrying), this.options.now());
     // If an earlier attempt may have reached Feishu, the same uuid (and the same pinned content) makes Feishu
-    // hand back that first card: it is patched right after, so it shows what this attempt meant to post.
-    const mayExist = w.cardHash === POSTING;
+    // hand back that first card: it is patched right after, so it shows what this attempt meant to post. The
+    // marker may be missing (an attempt that lost its lease before it could record it; found by the soak):
+    // the outbox then says the uuid carried other content first, and the card is patched all the same.
+    let mayExist = w.cardHash === POSTING;
     if (!mayExist) await save({ cardHash: POSTING });
     const uuid = messageUuid("card", anchorOf(w), w.taskId);
-    let sent: SentMessage;
+    let sent: OutboxSent;
     try {
       sent = await this.deliver(w, { card }, uuid, "reply", w.commandMessageId);
     } catch (error) {
       return this.failed("message.reply", error);
     }
+    mayExist ||= sent.pinnedEarlier;
     await save({
       cardMessageId: sent.messageId,
       cardHash: mayExist ? null : hashOf(card),
@@ -180,7 +183,7 @@ export class WatchMessages {
     uuid: string,
     purpose: Purpose,
     replyTo: string | null,
-  ): Promise<SentMessage> {
+  ): Promise<OutboxSent> {
     const { outbox } = this.options;
     if (replyTo) {
       return outbox.reply(w.tenantKey, { messageId: replyTo, chatId: w.chatId }, message, uuid, purpose);
