@@ -9,6 +9,7 @@ interface Waiter {
   priority: number;
   seq: number;
   resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -39,13 +40,13 @@ export class Pacer {
   }
 
   private takeShared(shared: BudgetBucket, priority: number): Promise<void> {
-    return new Promise<void>((resolve) => {
+    return new Promise<void>((resolve, reject) => {
       let queue = this.shared.get(shared.key);
       if (!queue) {
         queue = { bucket: shared, waiters: [], pumping: false };
         this.shared.set(shared.key, queue);
       }
-      queue.waiters.push({ priority, seq: this.seq++, resolve });
+      queue.waiters.push({ priority, seq: this.seq++, resolve, reject });
       queue.waiters.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
       if (!queue.pumping) void this.pump(queue);
     });
@@ -83,8 +84,15 @@ export class Pacer {
     queue.pumping = true;
     try {
       while (queue.waiters.length > 0) {
-        await this.waitFor([queue.bucket]);
-        queue.waiters.shift()?.resolve();
+        // The store gone for good (waitFor gives up): the call at the head fails with the budget's transient
+        // error, retried later by its caller, and the next one waits its turn. Before, the error escaped the
+        // pump as an unhandled rejection and every waiter hung (found by the soak's database restarts).
+        try {
+          await this.waitFor([queue.bucket]);
+          queue.waiters.shift()?.resolve();
+        } catch (error) {
+          queue.waiters.shift()?.reject(error);
+        }
       }
     } finally {
       queue.pumping = false;
