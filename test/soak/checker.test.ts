@@ -428,6 +428,45 @@ describe("5. no task_check for an ended task after its end", () => {
     expect(row(report, ROW).violations).toBe(1);
     expect(findingsOf(report, "no task_check after the end")[0].detail).toContain(TASK);
   });
+
+  const fault = (kind: string, at: number) => ({ at, kind, target: "store-1", detail: "" });
+
+  it("holds: up to two redos within a minute of a fault that cuts a round short (a kill)", () => {
+    const e = completedWatch();
+    const report = check({
+      ...e,
+      requests: [
+        ...e.requests,
+        taskCheck(TASK, 3 * MINUTE, "success"),
+        taskCheck(TASK, 3 * MINUTE + 5 * SECOND, "success"),
+      ],
+      faults: [fault("kill", 2 * MINUTE + 30 * SECOND)],
+    });
+    expect(row(report, ROW).violations).toBe(0);
+  });
+
+  it("is broken by a third check after a fault, by a check after a fault that cuts nothing, and by one over a minute after", () => {
+    const e = completedWatch();
+    const checks = [0, 5, 10].map((s) => taskCheck(TASK, 3 * MINUTE + s * SECOND, "success"));
+    const third = check({
+      ...e,
+      requests: [...e.requests, ...checks],
+      faults: [fault("kill", 2 * MINUTE + 30 * SECOND)],
+    });
+    expect(row(third, ROW).violations).toBe(1);
+    const harmless = check({
+      ...e,
+      requests: [...e.requests, checks[0]],
+      faults: [fault("ws-garbage", 2 * MINUTE + 30 * SECOND)],
+    });
+    expect(row(harmless, ROW).violations).toBe(1);
+    const old = check({
+      ...e,
+      requests: [...e.requests, checks[0]],
+      faults: [fault("kill", MINUTE + 59 * SECOND)],
+    });
+    expect(row(old, ROW).violations).toBe(1);
+  });
 });
 
 describe("6. Feishu's limits", () => {
