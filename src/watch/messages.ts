@@ -56,8 +56,8 @@ export class WatchMessages {
     const card = buildCard(this.viewOf(w, retrying), this.options.now());
     // If an earlier attempt may have reached Feishu, the same uuid (and the same pinned content) makes Feishu
     // hand back that first card: it is patched right after, so it shows what this attempt meant to post. The
-    // marker may be missing (an attempt that lost its lease before it could record it; found by the soak):
-    // the outbox then says the uuid carried other content first, and the card is patched all the same.
+    // marker may be missing (the next attempt did not see it; found by the soak): the outbox then says the
+    // uuid carried other content first, and the card is patched all the same.
     let mayExist = w.cardHash === POSTING;
     if (!mayExist) await save({ cardHash: POSTING });
     const uuid = messageUuid("card", anchorOf(w), w.taskId);
