@@ -28,8 +28,17 @@ export type Purpose = "reply" | "state_change" | "freshness" | "final" | "notice
 
 export interface FeishuApi {
   botOpenId(tenantKey: string): Promise<string>;
-  /** As the app, or as a person with their user_access_token (user authorization). */
-  taskCheck(tenantKey: string, taskId: string, userAccessToken?: string): Promise<TaskStatus>;
+  /**
+   * As the app, or as a person with their user_access_token (user authorization). `notAfter` (ms since the
+   * epoch, real time): when the turn in the task_check budget comes later, the call is not made
+   * (LeaseLostError): the caller's lease on the watch has run out meanwhile, and another replica has the work.
+   */
+  taskCheck(
+    tenantKey: string,
+    taskId: string,
+    userAccessToken?: string,
+    notAfter?: number,
+  ): Promise<TaskStatus>;
   /** Replies to a message (in its topic when it is in one). */
   reply(
     tenantKey: string,

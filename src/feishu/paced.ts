@@ -7,7 +7,7 @@ import type {
   TaskStatus,
 } from "../core/feishu-api";
 import type { Metrics } from "../metrics";
-import type { BudgetBucket, BudgetStore } from "../store/roles";
+import { type BudgetBucket, type BudgetStore, LeaseLostError } from "../store/roles";
 import type { FeishuClient } from "./client";
 import { classify, FeishuApiError } from "./errors";
 import { Pacer } from "./pacer";
@@ -50,10 +50,18 @@ export class PacedFeishu implements FeishuApi {
     return this.client.botOpenId(tenantKey);
   }
 
-  async taskCheck(tenantKey: string, taskId: string, userAccessToken?: string): Promise<TaskStatus> {
+  async taskCheck(
+    tenantKey: string,
+    taskId: string,
+    userAccessToken?: string,
+    notAfter?: number,
+  ): Promise<TaskStatus> {
     // A burst of 1: at most rps + 1 calls in any one second (task_check's limit is unpublished).
     const bucket = { key: `tc:${tenantKey}`, rate: this.options.taskCheckRps, burst: 1 };
     await this.pacer.acquire(undefined, bucket, 1);
+    // A turn that came after the caller's lease ran out (a long queue for the budget, a frozen process): the
+    // watch is another replica's by now, and checking it would spend the budget on a task it may have ended.
+    if (notAfter !== undefined && Date.now() > notAfter) throw new LeaseLostError("watch", taskId);
     return this.slowingDown(() => this.client.taskCheck(tenantKey, taskId, userAccessToken), bucket.key);
   }
 

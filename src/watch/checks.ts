@@ -4,6 +4,7 @@ import type { Watch } from "../core/watch";
 import { classify, type FailureKind, type FeishuApiError } from "../feishu/errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
+import { LeaseLostError } from "../store/roles";
 import { asFeishuError } from "./messages";
 import { stateOf } from "./policy";
 
@@ -44,20 +45,24 @@ export class TaskChecks {
   ) {}
 
   /** As the watch's person when it has one (and user authorization is on), else as the app. */
-  check(w: Watch): Promise<Check> {
-    return w.asUser && this.options.identities ? this.asPerson(w, w.asUser) : this.asApp(w);
+  check(w: Watch, notAfter?: number): Promise<Check> {
+    return w.asUser && this.options.identities
+      ? this.asPerson(w, w.asUser, undefined, notAfter)
+      : this.asApp(w, notAfter);
   }
 
-  async asApp(w: Watch): Promise<Check> {
+  /** `notAfter`: see FeishuApi.taskCheck; a turn too late throws LeaseLostError (nothing was checked). */
+  async asApp(w: Watch, notAfter?: number): Promise<Check> {
     try {
-      return this.seen(await this.options.feishu.taskCheck(w.tenantKey, w.taskId));
+      return this.seen(await this.options.feishu.taskCheck(w.tenantKey, w.taskId, undefined, notAfter));
     } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
       return this.failure(w, error);
     }
   }
 
   /** As `openId`, with `token` when the caller already has it. */
-  async asPerson(w: Watch, openId: string, token?: string): Promise<Check> {
+  async asPerson(w: Watch, openId: string, token?: string, notAfter?: number): Promise<Check> {
     const identities = this.options.identities;
     if (!identities) return this.asApp(w);
     for (let attempt = 1; ; attempt++) {
@@ -70,8 +75,9 @@ export class TaskChecks {
       }
       if (!access) return { ok: false, identityGone: true };
       try {
-        return this.seen(await this.options.feishu.taskCheck(w.tenantKey, w.taskId, access));
+        return this.seen(await this.options.feishu.taskCheck(w.tenantKey, w.taskId, access, notAfter));
       } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
         const e = asFeishuError("task_check", error);
         const kind = classify(e);
         if (

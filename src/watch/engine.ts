@@ -6,7 +6,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { Outbox } from "../outbox";
 import { sleep } from "../sleep";
-import { type Lease, LeaseLostError, leaseOf, type WakeBus, type WatchStore } from "../store/roles";
+import { LEASE_MS, type Lease, LeaseLostError, leaseOf, type WakeBus, type WatchStore } from "../store/roles";
 import { type Check, type PersonIdentities, TaskChecks } from "./checks";
 import { type Outcome, WatchMessages } from "./messages";
 import {
@@ -53,6 +53,13 @@ function tasksPerRound(taskCheckRps: number): number {
 }
 const BEAT_SLACK_MS = 500;
 const PARALLEL_TASKS = 8;
+/**
+ * A claimed watch is checked only while this process surely still holds it: until LEASE_MS after the claim,
+ * less this margin for the call and the write that follow. A turn in the task_check budget that comes later
+ * (a long queue after many tasks ended at once, a frozen process) checks nothing: the watch is another
+ * replica's by then (found by the soak: such checks of tasks already ended elsewhere).
+ */
+const LEASE_GUARD_MS = 5000;
 /** A step that failed for a reason of its own (not Feishu's) is tried again this much later. */
 const STEP_FAILURE_DELAY_MS = 30_000;
 /** A refresh asked on one replica waits up to HANDOVER_LOOKS × HANDOVER_LOOK_MS (2 s) for the holder's check. */
@@ -138,6 +145,8 @@ export class WatchEngine {
   }
 
   private async run(watches: Watch[], refreshing = false): Promise<void> {
+    // Real time, as leases run out in real time whatever clock the engine is given (tests drive it by hand).
+    const notAfter = Date.now() + LEASE_MS - LEASE_GUARD_MS;
     const byTask = new Map<string, Watch[]>();
     for (const w of watches) {
       if (this.busy.has(w.id)) continue; // this process is still stepping it (its lease ran out meanwhile)
@@ -148,16 +157,30 @@ export class WatchEngine {
     }
     const groups = [...byTask.values()];
     const worker = async () => {
-      for (let group = groups.shift(); group; group = groups.shift()) await this.runTask(group, refreshing);
+      for (let group = groups.shift(); group; group = groups.shift())
+        await this.runTask(group, refreshing, notAfter);
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_TASKS, groups.length) }, worker));
   }
 
-  private async runTask(watches: Watch[], refreshing: boolean): Promise<void> {
+  private async runTask(watches: Watch[], refreshing: boolean, notAfter: number): Promise<void> {
     for (const w of watches) this.busy.add(w.id);
     try {
       const needsCheck = watches.filter((w) => this.isOpen(w) && !this.timedOut(w) && w.authUntil === null);
-      const check = needsCheck.length > 0 ? await this.checks.check(watches[0]) : undefined;
+      let check: Check | undefined;
+      try {
+        check = needsCheck.length > 0 ? await this.checks.check(watches[0], notAfter) : undefined;
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        this.options.logger.warn(
+          "lease ran out while waiting for the task_check budget; leaving the task to others",
+          {
+            task_id: watches[0].taskId,
+            watches: watches.length,
+          },
+        );
+        return;
+      }
       for (const w of watches) {
         await this.step({ ...w }, needsCheck.includes(w) ? check : undefined, refreshing);
       }

@@ -107,6 +107,8 @@ export function engineRig(
     clock,
     store,
     engine,
+    /** The paced client the engine uses (the real SDK against the emulator). */
+    feishu,
     metrics,
     logs,
     watch,
