@@ -1,5 +1,6 @@
 import type { RecordedRequest, SentMessage } from "@taskbot/feishu-emulator";
 import type { ApiRecord, ClickRecord, CommandRecord, ExitRecord, FaultRecord, TaskRecord } from "./journal";
+import type { FaultKind } from "./nemesis";
 
 /**
  * The checker: invariants over what Feishu saw (the emulator's journal of requests and messages) and what the
@@ -54,7 +55,7 @@ export interface Report {
 const FINAL = new Set(["green", "red", "grey", "yellow"]);
 const TERMINAL = new Set(["success", "fail"]);
 /** Faults that can cut a round short after its task_check and before its commit. */
-const INTERRUPTS = new Set([
+const INTERRUPTS = new Set<FaultKind>([
   "kill",
   "term",
   "skew",
@@ -368,7 +369,7 @@ export function check(e: Evidence): Report {
       // lease, the database or Feishu away) makes a redo: at most two such checks per task, each within a
       // minute of one. A watch that kept polling checks again and again, and in the quiet period with no fault.
       const redo = late.filter((r) =>
-        e.faults.some((f) => INTERRUPTS.has(f.kind) && f.at <= r.at && f.at >= r.at - 60_000),
+        e.faults.some((f) => INTERRUPTS.has(f.kind as FaultKind) && f.at <= r.at && f.at >= r.at - 60_000),
       );
       const unasked = redo.length <= 2 ? late.filter((r) => !redo.includes(r)) : late;
       if (unasked.length)

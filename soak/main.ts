@@ -232,13 +232,7 @@ async function main(): Promise<number> {
         )
         .join("; ")}; store ${opts.store}${db ? ` (${db.db.kind})` : ""}; ${opts.minutes} min\n`,
     );
-    const nemesis = new Nemesis(
-      deployments,
-      db?.db ?? { kind: "external", restart: async () => undefined },
-      journal,
-      stream(opts.seed, "nemesis"),
-      opts.only,
-    );
+    const nemesis = new Nemesis(deployments, db?.db, journal, stream(opts.seed, "nemesis"), opts.only);
     const start = Date.now();
     const end = start + opts.minutes * 60_000;
     const sampler = setInterval(() => {
@@ -251,11 +245,7 @@ async function main(): Promise<number> {
       const progress = (Date.now() - start) / (end - start);
       for (const w of workloads) w.step(progress);
       if (Date.now() >= nextStrike) {
-        if (
-          opts.store === "postgres" ||
-          !["db-cut", "db-restart", "kill", "term", "freeze", "skew", "feishu-cut"].includes(opts.only ?? "")
-        )
-          nemesis.strike();
+        nemesis.strike();
         nextStrike = Date.now() + nemesis.nextDelayMs();
       }
       if (Date.now() - lastReport > 60_000) {

@@ -44,7 +44,8 @@ export class Nemesis {
 
   constructor(
     private readonly deployments: Deployment[],
-    private readonly db: Database,
+    /** Undefined on SQLite: no database faults then. */
+    private readonly db: Database | undefined,
     private readonly journal: Journal,
     private readonly random: Random,
     private readonly only?: FaultKind,
@@ -72,7 +73,7 @@ export class Nemesis {
     const kind = this.draw();
     const websocket = this.deployments.filter((d) => d.replicas.some((r) => r.websocket));
     const pool = kind === "ws-drop" || kind === "ws-garbage" ? websocket : this.deployments;
-    if (!pool.length) {
+    if (!pool.length || (!this.db && (kind === "db-cut" || kind === "db-restart"))) {
       this.journal.count(`not applicable: ${kind}`);
       return;
     }
@@ -165,8 +166,8 @@ export class Nemesis {
       }
       case "db-restart": {
         const ms = int(this.random, 500, 5000);
-        const f = this.record(kind, "postgresql", `${this.db.kind} server restarted, down ${ms} ms`);
-        await this.db.restart(ms);
+        const f = this.record(kind, "postgresql", `${this.db?.kind} server restarted, down ${ms} ms`);
+        await this.db?.restart(ms);
         this.lifted(f);
         return;
       }

@@ -3,18 +3,12 @@
  * schedule repeat from its seed. Each part of the soak draws from a stream of its own (`stream(seed, name)`), so
  * the workload does not change when the nemesis draws more or fewer numbers.
  */
-export type Random = () => number;
+import { int, mulberry32, pick } from "../test/support/fuzz-bodies";
 
-export function seeded(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type Random = () => number;
+export { int, pick };
+/** The fuzz tests' mulberry32. */
+export const seeded = mulberry32;
 
 /** A stream for one named part of the soak, derived from the seed and the name (FNV-1a). */
 export function stream(seed: number, name: string): Random {
@@ -22,11 +16,6 @@ export function stream(seed: number, name: string): Random {
   for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
   return seeded(h >>> 0);
 }
-
-/** An integer in [lo, hi]. */
-export const int = (r: Random, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-
-export const pick = <T>(r: Random, items: readonly T[]): T => items[Math.floor(r() * items.length)];
 
 /** true with probability p. */
 export const chance = (r: Random, p: number): boolean => r() < p;

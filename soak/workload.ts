@@ -19,11 +19,6 @@ export interface Chat {
   members: string[];
 }
 
-interface Sent {
-  envelope: object;
-  at: number;
-}
-
 const PEOPLE_PER_TENANT = 200;
 const DMS = 24;
 const GROUPS = 6;
@@ -33,7 +28,8 @@ export class Workload {
   readonly chats: Chat[] = [];
   private readonly running = new Map<string, { tenant: string; timer: NodeJS.Timeout }>();
   private readonly ended = new Map<string, string[]>();
-  private readonly recent: Sent[] = [];
+  /** Events delivered lately, for Feishu to push again. */
+  private readonly recent: object[] = [];
   /** Button values seen on each card, kept: a person may click a card long after its buttons went away. */
   private readonly buttons = new Map<string, Record<string, unknown>[]>();
   private readonly inFlight = new Map<Promise<unknown>, string>();
@@ -244,14 +240,14 @@ export class Workload {
   }
 
   private remember(envelope: object): void {
-    this.recent.push({ envelope, at: Date.now() });
+    this.recent.push(envelope);
     if (this.recent.length > 300) this.recent.shift();
   }
 
   /** Feishu pushes an event it already delivered again (same event_id): nothing new may follow. */
   private async repush(): Promise<void> {
     if (!this.recent.length) return;
-    const { envelope } = pick(this.random, this.recent);
+    const envelope = pick(this.random, this.recent);
     const live = this.d.replicas.filter((r) => r.alive && !r.frozen);
     if (!live.length) return;
     this.journal.count("re-pushes");

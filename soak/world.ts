@@ -5,7 +5,7 @@ import { type Emulator, startEmulator } from "@taskbot/feishu-emulator";
 import { freePort, MAIN } from "../test/support/child-bot";
 import { startTcpProxy, type TcpProxy } from "../test/support/tcp-proxy";
 import type { Journal } from "./journal";
-import { chance, int, pick, type Random } from "./random";
+import { chance, int, type Random } from "./random";
 
 export const ENCRYPT_KEY = "soak-encrypt-key";
 export const VERIFICATION_TOKEN = "soak-verification-token";
@@ -255,8 +255,3 @@ async function waitHealthy(r: Replica, ms: number): Promise<boolean> {
 
 export const webhookUrl = (r: Replica, path: "event" | "card" = "event") =>
   `http://127.0.0.1:${r.port}/webhook/${path}`;
-
-export function anyLive(d: Deployment, random: Random): Replica | undefined {
-  const live = d.replicas.filter((r) => r.alive);
-  return live.length ? pick(random, live) : undefined;
-}
